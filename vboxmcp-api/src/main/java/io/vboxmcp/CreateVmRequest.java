@@ -1,0 +1,111 @@
+package io.vboxmcp;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A request to create a VM from a template. Build with {@link #builder(String, TemplateRef)}.
+ *
+ * @param vmName           never null, {@link TemplateRef#NAME_PATTERN}
+ * @param template         never null
+ * @param memoryMb         null for the template minimum (or the policy default)
+ * @param cpus             null for the template minimum (or the policy default)
+ * @param diskSizeMb       null for the template minimum (or the policy default)
+ * @param driverId         null for the highest-priority available driver
+ * @param hostPaths        share name to host path, overriding the template's {@code host_path}; never null
+ * @param keepOnFailure    keep a VM whose provisioning failed (state FAILED) instead of destroying it
+ * @param readyTimeout     how long to wait for the guest's SSH; null for the default
+ * @param progress         never null
+ */
+public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
+                              String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
+                              Duration readyTimeout, ProgressListener progress) {
+    public CreateVmRequest {
+        Objects.requireNonNull(vmName, "vmName");
+        Objects.requireNonNull(template, "template");
+        hostPaths = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hostPaths == null ? Map.of() : hostPaths));
+        progress = progress == null ? ProgressListener.NONE : progress;
+    }
+
+    /**
+     * @param vmName   never null
+     * @param template never null
+     * @return a builder with every option at its default
+     */
+    public static Builder builder(String vmName, TemplateRef template) {
+        return new Builder(vmName, template);
+    }
+
+    /**
+     * Builds a request from the seed's loose parameter map: {@code memory} (MB), {@code cpus},
+     * {@code disk_size} (MB), optionally {@code driver} and {@code keep_on_failure}.
+     *
+     * @throws VboxmcpException with {@link ErrorCode#INVALID_ARGUMENT} for an unknown key or a value of the wrong type
+     */
+    public static CreateVmRequest fromParameters(String vmName, TemplateRef template, Map<String, ?> parameters)
+            throws VboxmcpException {
+        Builder b = builder(vmName, template);
+        for (Map.Entry<String, ?> e : (parameters == null ? Map.<String, Object>of() : parameters).entrySet()) {
+            Object v = e.getValue();
+            switch (e.getKey()) {
+                case "memory" -> b.memoryMb(intParam(e.getKey(), v));
+                case "cpus" -> b.cpus(intParam(e.getKey(), v));
+                case "disk_size" -> b.diskSizeMb(intParam(e.getKey(), v));
+                case "driver" -> b.driver(String.valueOf(v));
+                case "keep_on_failure" -> b.keepOnFailure(Boolean.parseBoolean(String.valueOf(v)));
+                default -> throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "unknown parameter '" + e.getKey()
+                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure)");
+            }
+        }
+        return b.build();
+    }
+
+    private static int intParam(String key, Object v) throws VboxmcpException {
+        if (v instanceof Integer || v instanceof Long || v instanceof Short) {
+            long l = ((Number) v).longValue();
+            if (l > 0 && l <= Integer.MAX_VALUE) {
+                return (int) l;
+            }
+        } else if (v instanceof String s && s.matches("[1-9][0-9]{0,8}")) {
+            return Integer.parseInt(s);
+        }
+        throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "parameter '" + key + "' must be a positive whole number, got '"
+                + v + "'");
+    }
+
+    /** Builder for {@link CreateVmRequest}. Not thread-safe. */
+    public static final class Builder {
+        private final String vmName;
+        private final TemplateRef template;
+        private Integer memoryMb;
+        private Integer cpus;
+        private Integer diskSizeMb;
+        private String driverId;
+        private final Map<String, String> hostPaths = new LinkedHashMap<>();
+        private boolean keepOnFailure;
+        private Duration readyTimeout;
+        private ProgressListener progress = ProgressListener.NONE;
+
+        private Builder(String vmName, TemplateRef template) {
+            this.vmName = Objects.requireNonNull(vmName, "vmName");
+            this.template = Objects.requireNonNull(template, "template");
+        }
+
+        public Builder memoryMb(int mb) { this.memoryMb = mb; return this; }
+        public Builder cpus(int n) { this.cpus = n; return this; }
+        public Builder diskSizeMb(int mb) { this.diskSizeMb = mb; return this; }
+        public Builder driver(String id) { this.driverId = id; return this; }
+        /** Overrides the host path of the template's shared folder {@code share}. */
+        public Builder hostPath(String share, String path) { hostPaths.put(share, path); return this; }
+        public Builder keepOnFailure(boolean keep) { this.keepOnFailure = keep; return this; }
+        public Builder readyTimeout(Duration t) { this.readyTimeout = t; return this; }
+        public Builder progress(ProgressListener l) { this.progress = Objects.requireNonNull(l); return this; }
+
+        public CreateVmRequest build() {
+            return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
+                    readyTimeout, progress);
+        }
+    }
+}

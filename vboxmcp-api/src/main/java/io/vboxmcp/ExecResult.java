@@ -1,0 +1,19 @@
+package io.vboxmcp;
+
+/**
+ * @param exitCode  the command's exit status; -1 if it was killed by its timeout
+ * @param stdout    captured standard output (capped), never null
+ * @param stderr    captured standard error (capped), never null
+ * @param truncated whether output beyond the cap was dropped
+ * @param timedOut  whether the timeout killed the command
+ */
+public record ExecResult(int exitCode, String stdout, String stderr, boolean truncated, boolean timedOut) {
+    public ExecResult {
+        stdout = stdout == null ? "" : stdout;
+        stderr = stderr == null ? "" : stderr;
+    }
+
+    public boolean succeeded() {
+        return exitCode == 0 && !timedOut;
+    }
+}

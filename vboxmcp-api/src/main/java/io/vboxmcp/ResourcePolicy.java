@@ -1,0 +1,44 @@
+package io.vboxmcp;
+
+/**
+ * Upper limits for every VM a manager creates, and the defaults used when neither the request nor the template
+ * says. A value of 0 means "what the host has" (memory and cpus) or "unlimited" (disk, concurrent VMs).
+ *
+ * @param maxMemoryMb       0 for the host's physical memory
+ * @param maxCpus           0 for the host's processors
+ * @param maxDiskMb         0 for no limit
+ * @param maxConcurrentVms  0 for no limit
+ * @param defaultMemoryMb   used when neither request nor template names memory
+ * @param defaultCpus       used when neither request nor template names cpus
+ * @param defaultDiskMb     used when neither request nor template names a disk size
+ */
+public record ResourcePolicy(int maxMemoryMb, int maxCpus, int maxDiskMb, int maxConcurrentVms,
+                             int defaultMemoryMb, int defaultCpus, int defaultDiskMb) {
+    public ResourcePolicy {
+        if (maxMemoryMb < 0 || maxCpus < 0 || maxDiskMb < 0 || maxConcurrentVms < 0
+                || defaultMemoryMb < 1 || defaultCpus < 1 || defaultDiskMb < 1) {
+            throw new IllegalArgumentException("limits must be >= 0 and defaults >= 1");
+        }
+    }
+
+    /** @return no more than the host has; defaults 512 MB, 1 cpu, 2048 MB disk */
+    public static ResourcePolicy hostLimits() {
+        return new ResourcePolicy(0, 0, 0, 0, 512, 1, 2048);
+    }
+
+    public ResourcePolicy withMaxMemoryMb(int v) {
+        return new ResourcePolicy(v, maxCpus, maxDiskMb, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
+    }
+
+    public ResourcePolicy withMaxCpus(int v) {
+        return new ResourcePolicy(maxMemoryMb, v, maxDiskMb, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
+    }
+
+    public ResourcePolicy withMaxDiskMb(int v) {
+        return new ResourcePolicy(maxMemoryMb, maxCpus, v, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
+    }
+
+    public ResourcePolicy withMaxConcurrentVms(int v) {
+        return new ResourcePolicy(maxMemoryMb, maxCpus, maxDiskMb, v, defaultMemoryMb, defaultCpus, defaultDiskMb);
+    }
+}

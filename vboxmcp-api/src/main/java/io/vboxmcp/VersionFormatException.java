@@ -1,0 +1,11 @@
+package io.vboxmcp;
+
+/** A version, version range or template reference string is malformed. */
+public class VersionFormatException extends VboxmcpException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message never null */
+    public VersionFormatException(String message) {
+        super(ErrorCode.INVALID_VERSION, message);
+    }
+}

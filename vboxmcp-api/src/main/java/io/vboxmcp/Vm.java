@@ -1,0 +1,60 @@
+package io.vboxmcp;
+
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * A handle on a VM created by a {@link VmManager}. Thread-safe.
+ *
+ * <p>{@link #close()} destroys the VM, like a Testcontainers container: use try-with-resources for throw-away
+ * VMs; keep the handle (or find it again with {@link VmManager#vm(String)}) for long-lived ones.
+ */
+public interface Vm extends AutoCloseable {
+    /** @return the VM's name, never null */
+    String name();
+
+    /** @return the plan the VM was created from, never null */
+    VmPlan plan();
+
+    /** @return the current state as the driver reports it, never null */
+    VmState state() throws VboxmcpException;
+
+    /** @return guest port to host port on {@code 127.0.0.1}, for every forwarded template port, never null */
+    Map<Integer, Integer> forwardedPorts();
+
+    /** @return the host port forwarded to {@code guestPort}, empty if it is not forwarded */
+    default OptionalInt hostPort(int guestPort) {
+        Integer p = forwardedPorts().get(guestPort);
+        return p == null ? OptionalInt.empty() : OptionalInt.of(p);
+    }
+
+    /** @return how to reach the guest over SSH, never null */
+    SshEndpoint sshEndpoint();
+
+    /**
+     * Runs a command in the guest.
+     *
+     * @param command never null
+     * @return the result, also for non-zero exit codes, never null
+     * @throws VboxmcpException if the guest cannot be reached
+     */
+    ExecResult exec(GuestCommand command) throws VboxmcpException;
+
+    /** Runs {@code command} as the login user with the default timeout. */
+    default ExecResult exec(String command) throws VboxmcpException {
+        return exec(GuestCommand.of(command));
+    }
+
+    /** Shuts the guest down gracefully, forcing power off after a timeout. Idempotent. */
+    void stop() throws VboxmcpException;
+
+    /** Starts a stopped VM and waits for the guest. */
+    void start() throws VboxmcpException;
+
+    /** Stops the VM if needed and removes every process, disk, port and file it had. Idempotent. */
+    void destroy() throws VboxmcpException;
+
+    /** Destroys the VM; see the type comment. Idempotent. */
+    @Override
+    void close() throws VboxmcpException;
+}

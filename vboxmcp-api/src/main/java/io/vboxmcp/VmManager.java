@@ -1,0 +1,255 @@
+package io.vboxmcp;
+
+import io.vboxmcp.spi.HypervisorDriverFactory;
+import io.vboxmcp.spi.SignatureVerifierFactory;
+import io.vboxmcp.spi.TemplateSourceFactory;
+import io.vboxmcp.spi.VmManagerFactory;
+import io.vboxmcp.template.TemplateDefinition;
+import io.vboxmcp.template.TemplateInfo;
+import io.vboxmcp.template.TemplateRepository;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+
+/**
+ * The one entry point: turns a versioned, signed template into a running, provisioned VM.
+ *
+ * <pre>{@code
+ * try (VmManager manager = VmManager.builder().build()) {
+ *     Vm vm = manager.createFromTemplate("my-python-dev", "python-dev", "1.0.0",
+ *             Map.of("memory", 4096, "cpus", 4, "disk_size", 50000));
+ * }
+ * }</pre>
+ *
+ * Immutable and thread-safe once built. {@link #close()} releases connections but leaves VMs running.
+ */
+public interface VmManager extends AutoCloseable {
+
+    /**
+     * Creates and provisions a VM: resolve, fetch, verify, load, plan, create, start, wait for the guest, provision.
+     * On any failure every step already done is undone in reverse order and nothing is left behind.
+     *
+     * @param name       the new VM's name ({@link TemplateRef#NAME_PATTERN}), never null
+     * @param template   template name, never null
+     * @param version    version or range ({@code 1.0.0}, {@code ^1.0}); null for the highest release
+     * @param parameters {@code memory} (MB), {@code cpus}, {@code disk_size} (MB); null for template minimums
+     * @return the running VM, never null
+     * @throws TemplateNotFoundException      if no source has a matching template version
+     * @throws TemplateValidationException    if the template is invalid
+     * @throws SignatureVerificationException if the trust policy refuses the template
+     * @throws ResourceLimitException         if a parameter is below a template minimum or above a policy maximum
+     * @throws VmStateException               if a VM of that name exists or is being created
+     * @throws HypervisorException            if the hypervisor failed
+     * @throws ProvisioningException          if a package install or script failed
+     * @throws VboxmcpException               for other failures; {@link VboxmcpException#step()} names the step
+     */
+    default Vm createFromTemplate(String name, String template, String version, Map<String, ?> parameters)
+            throws VboxmcpException {
+        return createFromTemplate(CreateVmRequest.fromParameters(name, TemplateRef.of(template, version), parameters));
+    }
+
+    /**
+     * The typed form of {@link #createFromTemplate(String, String, String, Map)}.
+     *
+     * @param request never null
+     * @return the running VM, never null
+     */
+    Vm createFromTemplate(CreateVmRequest request) throws VboxmcpException;
+
+    /**
+     * Resolves, verifies and loads the template and computes the plan, without creating anything (a dry run).
+     *
+     * @param request never null
+     * @return the plan, never null
+     */
+    VmPlan plan(CreateVmRequest request) throws VboxmcpException;
+
+    /**
+     * Validates a template folder or {@code template-definition.yaml} file.
+     *
+     * @param path never null
+     * @return the definition if valid, never null
+     * @throws TemplateValidationException listing every problem with file, line and column
+     */
+    TemplateDefinition validate(Path path) throws VboxmcpException;
+
+    /**
+     * @param ref never null
+     * @return the source and exact version that {@code ref} resolves to, never null
+     * @throws TemplateNotFoundException naming the versions that exist
+     */
+    ResolvedTemplate resolve(TemplateRef ref) throws VboxmcpException;
+
+    /**
+     * @param query words matched against names, descriptions and tags; blank lists everything
+     * @return matching template versions from every source, never null
+     */
+    List<TemplateInfo> search(String query) throws VboxmcpException;
+
+    /** @return the local repository, never null */
+    TemplateRepository templates();
+
+    /**
+     * @param name never null
+     * @return the VM of that name created by a manager with the same home, if it exists
+     */
+    Optional<Vm> vm(String name) throws VboxmcpException;
+
+    /** @return every VM under this manager's home, never null */
+    List<Vm> vms() throws VboxmcpException;
+
+    /** @return the audit log, never null */
+    AuditLog audit();
+
+    /** @return providers that were found but could not be used, never null */
+    List<ProviderProblem> providerProblems();
+
+    /** Releases connections and threads; VMs keep running. Idempotent. */
+    @Override
+    void close();
+
+    /** @return a builder with defaults: home {@code $VBOXMCP_HOME} or {@code ~/.vboxmcp}, discovery on */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Where a template reference resolved.
+     *
+     * @param name      never null
+     * @param version   never null
+     * @param sourceId  never null
+     */
+    record ResolvedTemplate(String name, SemanticVersion version, String sourceId) {
+        public ResolvedTemplate {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(version, "version");
+            Objects.requireNonNull(sourceId, "sourceId");
+        }
+    }
+
+    /** Collects settings and builds a {@link VmManager}. Not thread-safe. */
+    final class Builder {
+        private Path home;
+        private final List<SourceConfig> sources = new ArrayList<>();
+        private final List<HypervisorDriverFactory> drivers = new ArrayList<>();
+        private final List<TemplateSourceFactory> sourceFactories = new ArrayList<>();
+        private final List<SignatureVerifierFactory> verifierFactories = new ArrayList<>();
+        private boolean discover = true;
+        private String defaultDriver;
+        private ResourcePolicy resourcePolicy = ResourcePolicy.hostLimits();
+        private TrustPolicy trustPolicy = TrustPolicy.defaults();
+        private final List<Path> sharedFolderRoots = new ArrayList<>();
+        private ProgressListener progress = ProgressListener.NONE;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /** Uses {@code dir} instead of {@code $VBOXMCP_HOME} or {@code ~/.vboxmcp}. */
+        public Builder home(Path dir) {
+            this.home = Objects.requireNonNull(dir, "dir");
+            return this;
+        }
+
+        /** Adds a template source consulted after the local repository, in the order added. */
+        public Builder addSource(String id, URI uri) {
+            return addSource(new SourceConfig(id, uri, sources.size(), Map.of()));
+        }
+
+        public Builder addSource(SourceConfig source) {
+            sources.add(Objects.requireNonNull(source, "source"));
+            return this;
+        }
+
+        /** Registers a driver factory; explicitly registered providers win over discovered ones with the same id. */
+        public Builder addDriver(HypervisorDriverFactory factory) {
+            drivers.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        public Builder addSourceFactory(TemplateSourceFactory factory) {
+            sourceFactories.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        public Builder addVerifierFactory(SignatureVerifierFactory factory) {
+            verifierFactories.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /** Whether to discover providers with {@link ServiceLoader} (default true). */
+        public Builder discoverProviders(boolean on) {
+            this.discover = on;
+            return this;
+        }
+
+        /** The driver used when a request names none; default: the available one with the highest priority. */
+        public Builder defaultDriver(String id) {
+            this.defaultDriver = id;
+            return this;
+        }
+
+        public Builder resourcePolicy(ResourcePolicy policy) {
+            this.resourcePolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        public Builder trustPolicy(TrustPolicy policy) {
+            this.trustPolicy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Allows shared folders under {@code root} (shared folders elsewhere are refused before anything starts). */
+        public Builder allowSharedFolderRoot(Path root) {
+            sharedFolderRoots.add(Objects.requireNonNull(root, "root"));
+            return this;
+        }
+
+        public Builder progress(ProgressListener listener) {
+            this.progress = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Sets a configuration key (see {@code CoreKeys} and the drivers' keys classes). */
+        public Builder property(String key, String value) {
+            properties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /** @return the settings as they stand, never null */
+        public VmManagerConfig config() {
+            Path h = home;
+            if (h == null) {
+                String env = System.getenv("VBOXMCP_HOME");
+                h = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".vboxmcp");
+            }
+            return new VmManagerConfig(h.toAbsolutePath().normalize(), sources, drivers, sourceFactories,
+                    verifierFactories, discover, defaultDriver, resourcePolicy, trustPolicy, sharedFolderRoots, progress,
+                    properties);
+        }
+
+        /**
+         * @return a new manager from the implementation on the class path ({@code vboxmcp-core}), never null
+         * @throws VboxmcpException with {@link ErrorCode#INTERNAL} if no implementation is on the class path
+         */
+        public VmManager build() throws VboxmcpException {
+            Optional<VmManagerFactory> factory = ServiceLoader.load(VmManagerFactory.class).stream()
+                    .map(ServiceLoader.Provider::get)
+                    .max(Comparator.comparingInt(VmManagerFactory::priority));
+            if (factory.isEmpty()) {
+                throw new VboxmcpException(ErrorCode.INTERNAL,
+                        "no VmManager implementation found: add io.vboxmcp:vboxmcp-core to the class path");
+            }
+            return factory.get().create(config());
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.vboxmcp.spi;
+
+import java.util.Objects;
+
+/**
+ * A signature over a template's canonical manifest, as a source delivered it.
+ *
+ * @param format   {@code openpgp} or {@code ssh}, never null
+ * @param bytes    the signature file's bytes, never null
+ * @param fileName where it came from, for messages, never null
+ */
+public record DetachedSignature(String format, byte[] bytes, String fileName) {
+    public DetachedSignature {
+        Objects.requireNonNull(format, "format");
+        bytes = Objects.requireNonNull(bytes, "bytes").clone();
+        Objects.requireNonNull(fileName, "fileName");
+    }
+
+    @Override
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+}

@@ -1,0 +1,67 @@
+package io.vboxmcp.spi;
+
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.VmState;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Creates and runs machines on one hypervisor. Thread-safe; calls for one machine are serialised by the
+ * manager. Every method that changes state is idempotent in its "already done" case, and {@link #destroy} must
+ * clean up a machine in any state, including half-created ones.
+ *
+ * <p>The manager calls {@link #create} then {@link #start}; on any later failure it calls {@link #destroy}.
+ * Guest readiness and provisioning are the manager's: the driver only forwards the guest's SSH port.
+ */
+public interface HypervisorDriver extends AutoCloseable {
+    /** @return the driver id, never null */
+    String id();
+
+    /**
+     * Creates the machine (disk, configuration, port forwards, shared folders, cloud-init seed) without starting it.
+     * Host ports are allocated here, without collisions between concurrent creates.
+     *
+     * @param spec never null
+     * @return the machine, never null
+     * @throws io.vboxmcp.HypervisorException if creation failed; whatever was created is removed first
+     */
+    Machine create(MachineSpec spec) throws VboxmcpException;
+
+    /**
+     * Starts the machine and returns once the hypervisor runs it (not when the guest is ready).
+     *
+     * @throws io.vboxmcp.HypervisorException if it did not start (for example a host port was taken)
+     */
+    void start(Machine machine) throws VboxmcpException;
+
+    /**
+     * Asks the guest to power down, waits up to {@code grace}, then forces power off. Idempotent.
+     */
+    void stop(Machine machine, Duration grace) throws VboxmcpException;
+
+    /** Removes the machine: process, disks, sockets, registrations, port forwards. Idempotent. */
+    void destroy(Machine machine) throws VboxmcpException;
+
+    /** @return the machine's state, never null */
+    VmState state(Machine machine) throws VboxmcpException;
+
+    /**
+     * Rebuilds the handle of a machine this driver created earlier (possibly in another process).
+     *
+     * @param name  never null
+     * @param vmDir never null
+     * @return the machine if the driver's state for it exists
+     */
+    Optional<Machine> find(String name, Path vmDir) throws VboxmcpException;
+
+    /** @return the last lines the guest printed on its console, for error messages; empty if unknown */
+    default String consoleTail(Machine machine, int lines) {
+        return "";
+    }
+
+    @Override
+    default void close() throws VboxmcpException {
+    }
+}

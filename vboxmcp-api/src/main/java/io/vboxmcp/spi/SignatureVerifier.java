@@ -1,0 +1,42 @@
+package io.vboxmcp.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Verifies one detached-signature format. Stateless and thread-safe. Fails closed: anything it cannot parse or
+ * check is an invalid result, never an exception that a caller might mistake for "skipped".
+ */
+public interface SignatureVerifier {
+    /** @return the format handled ({@code openpgp}, {@code ssh}), never null */
+    String format();
+
+    /**
+     * @param signedData the exact bytes that were signed, never null
+     * @param signature  the detached signature as stored (armored or binary), never null
+     * @param keys       the only keys that may have signed; keys of other formats are ignored, never null
+     * @param now        the time against which key expiry is judged, never null
+     * @return the outcome, never null
+     */
+    Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now);
+
+    /**
+     * @param valid       whether the signature verified under a pinned, usable key
+     * @param fingerprint the fingerprint of the pinned key that verified, null if none
+     * @param reason      why it is (not) valid, one sentence, never null
+     */
+    record Check(boolean valid, String fingerprint, String reason) {
+        public Check {
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        public static Check invalid(String reason) {
+            return new Check(false, null, reason);
+        }
+
+        public static Check valid(String fingerprint) {
+            return new Check(true, Objects.requireNonNull(fingerprint), "signed by " + fingerprint);
+        }
+    }
+}

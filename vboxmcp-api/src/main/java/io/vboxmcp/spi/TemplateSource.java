@@ -1,0 +1,47 @@
+package io.vboxmcp.spi;
+
+import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.SourceConfig;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.template.TemplateInfo;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A place templates come from: a local folder, a Git repository, a registry. Thread-safe. */
+public interface TemplateSource extends AutoCloseable {
+    /** @return the configuration this source was created from, never null */
+    SourceConfig config();
+
+    /** @return whether the source is remote (its templates must be signed under the default policy) */
+    boolean remote();
+
+    /** @return every template name the source offers, never null */
+    List<String> names() throws VboxmcpException;
+
+    /**
+     * @param name never null
+     * @return the versions of {@code name} the source offers, ascending; empty if none
+     */
+    List<SemanticVersion> versions(String name) throws VboxmcpException;
+
+    /** @return summaries of every template version for listings and search; may read descriptions lazily */
+    List<TemplateInfo> describe() throws VboxmcpException;
+
+    /**
+     * Delivers one version's files into {@code workDir} (or points at them where they already are, read-only).
+     *
+     * @param name    never null
+     * @param version never null, one of {@link #versions(String)}
+     * @param workDir an empty folder the source may write into, deleted by the caller afterwards
+     * @return the fetched template, never null
+     * @throws io.vboxmcp.TemplateNotFoundException if the version does not exist
+     * @throws io.vboxmcp.SignatureVerificationException if the source verifies its own transport signatures and
+     *                                                  they fail (for example a Git tag)
+     */
+    FetchedTemplate fetch(String name, SemanticVersion version, Path workDir) throws VboxmcpException;
+
+    @Override
+    default void close() throws VboxmcpException {
+    }
+}

@@ -1,0 +1,19 @@
+package io.vboxmcp.template;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One template version in the local repository.
+ *
+ * @param definition     never null
+ * @param directory      the folder holding {@code template-definition.yaml} and its files, never null
+ * @param manifestDigest {@code sha256:<hex>} of the template's canonical manifest, never null
+ */
+public record InstalledTemplate(TemplateDefinition definition, Path directory, String manifestDigest) {
+    public InstalledTemplate {
+        Objects.requireNonNull(definition, "definition");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(manifestDigest, "manifestDigest");
+    }
+}

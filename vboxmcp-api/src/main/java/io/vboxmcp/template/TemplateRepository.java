@@ -1,0 +1,49 @@
+package io.vboxmcp.template;
+
+import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.VboxmcpException;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The local template repository under {@code <home>/templates}. Mutations are atomic (temp + rename) and
+ * serialised by a file lock, across threads and processes; a failed install leaves the repository unchanged.
+ */
+public interface TemplateRepository {
+    /** @return every installed template version, sorted by name then version */
+    List<TemplateInfo> list() throws VboxmcpException;
+
+    /**
+     * @param name never null
+     * @return installed versions of {@code name}, ascending; empty if none
+     */
+    List<SemanticVersion> versions(String name) throws VboxmcpException;
+
+    /**
+     * @param name    never null
+     * @param version never null
+     * @return the installed version, if present
+     * @throws io.vboxmcp.TemplateValidationException if the stored document is invalid
+     */
+    Optional<InstalledTemplate> get(String name, SemanticVersion version) throws VboxmcpException;
+
+    /**
+     * Installs a template from a folder or a package file after validating (and, for packages, verifying) it.
+     *
+     * @param source a template folder or a {@code .tar.gz} package, never null
+     * @return the installed template, never null
+     * @throws io.vboxmcp.TemplateValidationException if the template is invalid
+     * @throws VboxmcpException                       with {@link io.vboxmcp.ErrorCode#CONFLICT} if the same version
+     *                                                with different content is installed
+     */
+    InstalledTemplate install(Path source) throws VboxmcpException;
+
+    /**
+     * @param name    never null
+     * @param version null to remove every version
+     * @return whether anything was removed
+     */
+    boolean remove(String name, SemanticVersion version) throws VboxmcpException;
+}
