@@ -56,6 +56,16 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     Optional<Machine> find(String name, Path vmDir) throws VboxmcpException;
 
+    /**
+     * The shell command, run as root in the guest, that mounts a shared folder the driver attached
+     * (QEMU: a 9p mount of the share's tag; VirtualBox: a vboxsf mount). It must honour {@code folder.readOnly()}.
+     *
+     * @param machine never null
+     * @param folder  one of the plan's shared folders, never null
+     * @return the command, never null
+     */
+    String guestMountCommand(Machine machine, io.vboxmcp.PlannedSharedFolder folder);
+
     /** @return the last lines the guest printed on its console, for error messages; empty if unknown */
     default String consoleTail(Machine machine, int lines) {
         return "";
