@@ -1,0 +1,217 @@
+package io.vboxmcp.core.internal.ssh;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.ExecResult;
+import io.vboxmcp.GuestCommand;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.spi.GuestChannel;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.channel.ChannelExec;
+import org.apache.sshd.client.channel.ClientChannelEvent;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.config.keys.KeyUtils;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link GuestChannel} over SSH (Apache MINA SSHD) with key authentication and a pinned host key: the first
+ * contact records the guest's host key fingerprint in {@code pinFile}; later connections must present the same key.
+ */
+public final class SshGuestChannel implements GuestChannel {
+    /** Output kept per stream; beyond it the result is marked truncated (EXE-04). */
+    public static final int OUTPUT_CAP = 1 << 20;
+    private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private final SshClient client;
+    private final ClientSession session;
+    private final String loginUser;
+    private final String hostKeyFingerprint;
+
+    private SshGuestChannel(SshClient client, ClientSession session, String loginUser, String hostKeyFingerprint) {
+        this.client = client;
+        this.session = session;
+        this.loginUser = loginUser;
+        this.hostKeyFingerprint = hostKeyFingerprint;
+    }
+
+    /**
+     * Connects and authenticates once.
+     *
+     * @param pinFile where the host key fingerprint is pinned; created on first contact
+     * @throws VboxmcpException {@link ErrorCode#TIMEOUT} if the guest did not answer in time,
+     *                          {@link ErrorCode#SIGNATURE_INVALID} if the host key changed
+     */
+    public static SshGuestChannel connect(String host, int port, String user, KeyPair identity, Path pinFile,
+                                          Duration timeout) throws VboxmcpException {
+        String pinned = readPin(pinFile);
+        AtomicReference<String> seen = new AtomicReference<>();
+        SshClient client = SshClient.setUpDefaultClient();
+        client.setServerKeyVerifier((ClientSession s, SocketAddress remote, PublicKey key) -> {
+            String fp = KeyUtils.getFingerPrint(key);
+            seen.set(fp);
+            return pinned == null || pinned.equals(fp);
+        });
+        client.start();
+        ClientSession session = null;
+        try {
+            session = client.connect(user, host, port).verify(timeout).getSession();
+            session.addPublicKeyIdentity(identity);
+            session.auth().verify(timeout);
+            if (pinned == null && seen.get() != null) {
+                Files.createDirectories(pinFile.getParent());
+                Path tmp = pinFile.resolveSibling(pinFile.getFileName() + ".tmp");
+                Files.writeString(tmp, seen.get() + "\n");
+                Files.move(tmp, pinFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return new SshGuestChannel(client, session, user, seen.get());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(session);
+            client.stop();
+            if (pinned != null && seen.get() != null && !pinned.equals(seen.get())) {
+                throw new VboxmcpException(ErrorCode.SIGNATURE_INVALID, "guest SSH host key changed: pinned " + pinned
+                        + ", offered " + seen.get(), e);
+            }
+            throw new VboxmcpException(ErrorCode.TIMEOUT, "could not reach the guest over SSH at " + host + ":" + port
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the guest's host key fingerprint ({@code SHA256:...}) */
+    public String hostKeyFingerprint() {
+        return hostKeyFingerprint;
+    }
+
+    @Override
+    public ExecResult exec(GuestCommand command) throws VboxmcpException {
+        String wrapped = wrap(command);
+        OutputCollector out = new OutputCollector(OUTPUT_CAP, 40, command.output());
+        OutputCollector err = new OutputCollector(OUTPUT_CAP, 40, command.output());
+        long deadline = System.nanoTime() + command.timeout().toNanos();
+        try (ChannelExec ch = session.createExecChannel(wrapped);
+             OutputStream o = out.stream();
+             OutputStream e = err.stream()) {
+            ch.setOut(o);
+            ch.setErr(e);
+            ch.open().verify(Duration.ofSeconds(30));
+            // the guest-side `timeout` kills the command; the client waits a little longer as a backstop
+            Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
+                    command.timeout().plusSeconds(10).toMillis());
+            boolean clientTimedOut = !ev.contains(ClientChannelEvent.CLOSED);
+            Integer status = ch.getExitStatus();
+            boolean timedOut = clientTimedOut
+                    || ((status == null || status == 124 || status == 137) && System.nanoTime() >= deadline);
+            o.flush();
+            return new ExecResult(timedOut || status == null ? -1 : status, out.text(), err.text(),
+                    out.truncated() || err.truncated(), timedOut);
+        } catch (IOException ex) {
+            throw new VboxmcpException(ErrorCode.TIMEOUT, "lost the SSH connection to the guest: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * @return the last lines of output of the most recent failure-relevant streams, for error messages
+     */
+    public static java.util.List<String> lastLines(ExecResult r, int n) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (String s : (r.stdout() + (r.stderr().isEmpty() ? "" : "\n" + r.stderr())).split("\n")) {
+            if (!s.isBlank()) lines.add(s);
+        }
+        return lines.subList(Math.max(0, lines.size() - n), lines.size());
+    }
+
+    @Override
+    public void upload(byte[] content, String guestPath, int mode) throws VboxmcpException {
+        if (!guestPath.startsWith("/") || guestPath.contains("'")) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "guest path must be absolute: " + guestPath);
+        }
+        String dir = guestPath.substring(0, Math.max(1, guestPath.lastIndexOf('/')));
+        String cmd = "mkdir -p " + quote(dir) + " && cat > " + quote(guestPath) + ".tmp && chmod "
+                + Integer.toOctalString(mode) + " " + quote(guestPath) + ".tmp && mv " + quote(guestPath) + ".tmp "
+                + quote(guestPath);
+        try (ChannelExec ch = session.createExecChannel(cmd)) {
+            ch.setIn(new ByteArrayInputStream(content));
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            ch.setErr(err);
+            ch.setOut(OutputStream.nullOutputStream());
+            ch.open().verify(Duration.ofSeconds(30));
+            ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED), Duration.ofMinutes(5).toMillis());
+            Integer status = ch.getExitStatus();
+            if (status == null || status != 0) {
+                throw new VboxmcpException(ErrorCode.PROVISIONING, "could not write " + guestPath + " in the guest: "
+                        + err.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
+            }
+        } catch (IOException ex) {
+            throw new VboxmcpException(ErrorCode.TIMEOUT, "lost the SSH connection to the guest: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Builds the shell line: environment, working directory, user switch and the guest-side timeout. */
+    String wrap(GuestCommand c) throws VboxmcpException {
+        StringBuilder inner = new StringBuilder();
+        for (Map.Entry<String, String> e : c.environment().entrySet()) {
+            if (!ENV_NAME.matcher(e.getKey()).matches()) {
+                throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "invalid environment variable name: " + e.getKey());
+            }
+            inner.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append("; ");
+        }
+        if (c.workingDir() != null) {
+            inner.append("cd ").append(quote(c.workingDir())).append(" && ");
+        }
+        inner.append(c.command());
+        String shell = "/bin/sh -c " + quote(inner.toString());
+        if (c.user() != null && !c.user().equals(loginUser)) {
+            if (!USER.matcher(c.user()).matches()) {
+                throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "invalid guest user name: " + c.user());
+            }
+            // su's -c is run by the target user's shell; force /bin/sh so the line means the same everywhere
+            shell = "su -s /bin/sh " + c.user() + " -c " + quote(inner.toString());
+        }
+        long secs = Math.max(1, c.timeout().toSeconds());
+        return "if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL " + secs + " " + shell
+                + "; else exec " + shell + "; fi";
+    }
+
+    /** POSIX single-quote quoting. */
+    public static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private static String readPin(Path pinFile) throws VboxmcpException {
+        try {
+            return Files.exists(pinFile) ? Files.readString(pinFile).trim() : null;
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.IO, "could not read pinned host key " + pinFile, e);
+        }
+    }
+
+    private static void closeQuietly(ClientSession s) {
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing a failed session
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+        client.stop();
+    }
+}
