@@ -123,17 +123,6 @@ public final class SshGuestChannel implements GuestChannel {
         }
     }
 
-    /**
-     * @return the last lines of output of the most recent failure-relevant streams, for error messages
-     */
-    public static java.util.List<String> lastLines(ExecResult r, int n) {
-        java.util.List<String> lines = new java.util.ArrayList<>();
-        for (String s : (r.stdout() + (r.stderr().isEmpty() ? "" : "\n" + r.stderr())).split("\n")) {
-            if (!s.isBlank()) lines.add(s);
-        }
-        return lines.subList(Math.max(0, lines.size() - n), lines.size());
-    }
-
     @Override
     public void upload(byte[] content, String guestPath, int mode) throws VboxmcpException {
         if (!guestPath.startsWith("/") || guestPath.contains("'")) {

@@ -1,0 +1,207 @@
+package io.vboxmcp.core.internal.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vboxmcp.AuditLog;
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.util.FileLocks;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Append-only JSON lines; each record carries {@code seq} and {@code prev}, the SHA-256 of the previous line's
+ * bytes (64 zeros for the first), so editing, deleting or reordering any record breaks the chain at that record.
+ * Appends are serialised by a file lock across threads and processes.
+ */
+public final class HashChainAuditLog implements AuditLog {
+    static final String GENESIS = "0".repeat(64);
+    // AUD-06: values of keys that look secret never reach the log
+    private static final Pattern SECRET_KEY = Pattern.compile("(?i).*(password|passwd|secret|token|credential|private|api[_-]?key).*");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final Path lockFile;
+    private final Clock clock;
+
+    public HashChainAuditLog(Path file, Clock clock) {
+        this.file = file;
+        this.lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        this.clock = clock;
+    }
+
+    /**
+     * One audit event.
+     *
+     * @param action   e.g. {@code vm.create}, never null
+     * @param outcome  {@code ok}, {@code refused} or {@code failed}, never null
+     * @param fields   template, version, digest, signer, vm, reason ... (null values are dropped)
+     */
+    public record Event(String action, String outcome, Map<String, ?> fields) { }
+
+    /** Appends one record. */
+    public void append(Event event) throws VboxmcpException {
+        try (FileLocks.Held ignored = FileLocks.acquire(lockFile, Duration.ofSeconds(30), "the audit log")) {
+            Tail tail = readTail();
+            ObjectNode rec = JSON.createObjectNode();
+            rec.put("seq", tail.seq + 1);
+            rec.put("time", clock.instant().toString());
+            rec.put("actor", System.getProperty("user.name", "unknown"));
+            rec.put("action", event.action());
+            rec.put("outcome", event.outcome());
+            event.fields().forEach((k, v) -> {
+                if (v != null) {
+                    rec.put(k, SECRET_KEY.matcher(k).matches() ? "[redacted]" : sanitize(String.valueOf(v)));
+                }
+            });
+            rec.put("prev", tail.hash);
+            byte[] line = (JSON.writeValueAsString(rec) + "\n").getBytes(StandardCharsets.UTF_8);
+            Files.createDirectories(file.getParent());
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND)) {
+                ch.write(java.nio.ByteBuffer.wrap(line));
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.AUDIT, "could not write the audit log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String sanitize(String s) {
+        // control and bidi characters are escaped so a log viewer shows what was really there (YML-13)
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(cp -> {
+            if (Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT) {
+                b.append(String.format(Locale.ROOT, "\\u%04x", cp));
+            } else {
+                b.appendCodePoint(cp);
+            }
+        });
+        return b.toString();
+    }
+
+    private record Tail(long seq, String hash) { }
+
+    private Tail readTail() throws IOException {
+        if (!Files.exists(file) || Files.size(file) == 0) {
+            return new Tail(0, GENESIS);
+        }
+        String last = lastLine();
+        JsonNode n = JSON.readTree(last);
+        return new Tail(n.path("seq").asLong(), sha256(last));
+    }
+
+    private String lastLine() throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long end = raf.length() - 1;
+            if (end >= 0) {
+                raf.seek(end);
+                if (raf.read() == '\n') {
+                    end--;
+                }
+            }
+            long pos = end;
+            while (pos >= 0) {
+                raf.seek(pos);
+                if (raf.read() == '\n') {
+                    break;
+                }
+                pos--;
+            }
+            byte[] buf = new byte[(int) (end - pos)];
+            raf.seek(pos + 1);
+            raf.readFully(buf);
+            return new String(buf, StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public Optional<BadRecord> verify() throws VboxmcpException {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String prevHash = GENESIS;
+            long expected = 1;
+            String line;
+            while ((line = r.readLine()) != null) {
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException e) {
+                    return Optional.of(new BadRecord(expected, "record is not valid JSON"));
+                }
+                if (n == null || !n.isObject()) {
+                    return Optional.of(new BadRecord(expected, "record is not a JSON object"));
+                }
+                if (n.path("seq").asLong(-1) != expected) {
+                    return Optional.of(new BadRecord(expected, "sequence number " + n.path("seq").asText()
+                            + " where " + expected + " was expected (record deleted or reordered)"));
+                }
+                if (!prevHash.equals(n.path("prev").asText())) {
+                    return Optional.of(new BadRecord(expected, "previous-record hash does not match (the record before "
+                            + "it, or this one, was altered)"));
+                }
+                prevHash = sha256(line);
+                expected++;
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.AUDIT, "could not read the audit log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long size() throws VboxmcpException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
+            return lines.count();
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.AUDIT, "could not read the audit log " + file, e);
+        }
+    }
+
+    /** @return the file the log lives in */
+    public Path file() {
+        return file;
+    }
+
+    static String sha256(String line) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Convenience for building event fields in order, dropping nulls. */
+    public static Map<String, Object> fields(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            if (kv[i + 1] != null) {
+                m.put(String.valueOf(kv[i]), kv[i + 1]);
+            }
+        }
+        return m;
+    }
+}

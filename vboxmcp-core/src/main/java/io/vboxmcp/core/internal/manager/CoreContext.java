@@ -1,0 +1,87 @@
+package io.vboxmcp.core.internal.manager;
+
+import io.vboxmcp.ProgressListener;
+import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.SignatureVerifier;
+import io.vboxmcp.spi.TrustedKey;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/** The {@link ProviderContext} core hands every provider; also core's own view of configuration. */
+final class CoreContext implements ProviderContext {
+    private final Path home;
+    private final Map<String, String> properties;
+    private final Function<String, List<TrustedKey>> trust;
+    private final Map<String, SignatureVerifier> verifiers;
+    private final ProgressListener progress;
+
+    CoreContext(Path home, Map<String, String> properties, Function<String, List<TrustedKey>> trust,
+                Map<String, SignatureVerifier> verifiers, ProgressListener progress) {
+        this.home = home;
+        this.properties = Map.copyOf(properties);
+        this.trust = trust;
+        this.verifiers = verifiers;
+        this.progress = progress;
+    }
+
+    @Override
+    public Path home() {
+        return home;
+    }
+
+    @Override
+    public Optional<String> config(String key) {
+        String v = properties.get(key);
+        if (v == null) {
+            v = System.getProperty("vboxmcp." + key);
+        }
+        if (v == null) {
+            v = System.getenv("VBOXMCP_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_'));
+        }
+        return Optional.ofNullable(v).filter(s -> !s.isBlank());
+    }
+
+    int intConfig(String key, int def) {
+        return config(key).map(s -> {
+            try {
+                return Integer.parseInt(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("configuration key '" + key + "' must be a whole number, got '" + s + "'");
+            }
+        }).orElse(def);
+    }
+
+    @Override
+    public Path cacheDir(String providerId) {
+        Path dir = home.resolve("cache").resolve(providerId);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
+    @Override
+    public List<TrustedKey> trustedKeys(String sourceId) {
+        return trust.apply(sourceId);
+    }
+
+    @Override
+    public Optional<SignatureVerifier> verifier(String format) {
+        return Optional.ofNullable(verifiers.get(format));
+    }
+
+    @Override
+    public ProgressListener progress() {
+        return progress;
+    }
+}

@@ -1,0 +1,117 @@
+package io.vboxmcp.core.internal.util;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.VboxmcpException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Exclusive locks that hold across threads and processes: an in-JVM lock per path (a {@link FileLock} is held by
+ * the whole process) plus an OS {@code flock} on the lock file, released by the OS if the holder dies.
+ */
+public final class FileLocks {
+    // FileLock is per process, so threads of one JVM must also be serialised per path.
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+
+    private FileLocks() {
+    }
+
+    /** A held lock; {@link #close()} releases it. */
+    public static final class Held implements AutoCloseable {
+        private final ReentrantLock jvmLock;
+        private final FileChannel channel;
+        private final FileLock lock;
+        private boolean released;
+
+        private Held(ReentrantLock jvmLock, FileChannel channel, FileLock lock) {
+            this.jvmLock = jvmLock;
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (released) {
+                return;
+            }
+            released = true;
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // the OS drops the lock with the channel anyway
+            } finally {
+                jvmLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code wait} for the lock.
+     *
+     * @throws VboxmcpException {@link ErrorCode#LOCKED} if another thread or process holds it longer
+     */
+    public static Held acquire(Path lockFile, Duration wait, String what) throws VboxmcpException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        ReentrantLock jvm = IN_JVM.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new ReentrantLock());
+        try {
+            if (!jvm.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw locked(what);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the lock on " + what);
+        }
+        try {
+            Files.createDirectories(lockFile.getParent());
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            while (true) {
+                FileLock l;
+                try {
+                    l = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    l = null;
+                }
+                if (l != null) {
+                    return new Held(jvm, ch, l);
+                }
+                if (System.nanoTime() >= deadline) {
+                    ch.close();
+                    throw locked(what);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    ch.close();
+                    Thread.currentThread().interrupt();
+                    throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the lock on " + what);
+                }
+            }
+        } catch (IOException e) {
+            jvm.unlock();
+            throw new VboxmcpException(ErrorCode.IO, "could not lock " + lockFile + ": " + e.getMessage(), e);
+        } catch (VboxmcpException | RuntimeException e) {
+            jvm.unlock();
+            throw e;
+        }
+    }
+
+    /** Takes the lock only if it is free now. */
+    public static Held tryAcquire(Path lockFile, String what) throws VboxmcpException {
+        return acquire(lockFile, Duration.ZERO, what);
+    }
+
+    private static VboxmcpException locked(String what) {
+        return new VboxmcpException(ErrorCode.LOCKED, what + " is locked by another operation");
+    }
+}
