@@ -1,0 +1,58 @@
+package io.vboxmcp.core.internal.template;
+
+/**
+ * Escapes text from template documents before it reaches a message, a terminal or a log (threat YML-13):
+ * control characters, C1 controls, bidi overrides and other format characters become {@code \\uXXXX}.
+ */
+public final class Printable {
+    private static final int DEFAULT_LIMIT = 80;
+
+    private Printable() {
+    }
+
+    /** @return {@code text} escaped and cut to 80 code points ({@code …} marks a cut); "null" for null */
+    public static String of(String text) {
+        return of(text, DEFAULT_LIMIT);
+    }
+
+    /** @return {@code text} escaped and cut to {@code limit} code points; "null" for null */
+    public static String of(String text, int limit) {
+        if (text == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(Math.min(text.length(), limit) + 8);
+        int count = 0;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            i += Character.charCount(cp);
+            if (count++ == limit) {
+                b.append('…');
+                break;
+            }
+            if (needsEscape(cp)) {
+                if (cp > 0xffff) {
+                    b.append(String.format("\\U%08x", cp));
+                } else {
+                    b.append(String.format("\\u%04x", cp));
+                }
+            } else {
+                b.appendCodePoint(cp);
+            }
+        }
+        return b.toString();
+    }
+
+    /** @return {@code text} between double quotes, escaped */
+    static String quoted(String text) {
+        return "\"" + of(text) + "\"";
+    }
+
+    private static boolean needsEscape(int cp) {
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            return true;
+        }
+        int type = Character.getType(cp);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                || type == Character.SURROGATE || type == Character.UNASSIGNED || type == Character.PRIVATE_USE;
+    }
+}
