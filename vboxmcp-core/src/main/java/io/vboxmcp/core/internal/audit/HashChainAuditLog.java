@@ -28,8 +28,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Append-only JSON lines; each record carries {@code seq} and {@code prev}, the SHA-256 of the previous line's
- * bytes (64 zeros for the first), so editing, deleting or reordering any record breaks the chain at that record.
+ * Append-only JSON lines; each record carries {@code seq}, {@code prev} (the previous record's hash, 64 zeros for
+ * the first) and {@code hash}, the SHA-256 of the record's JSON without {@code hash}. Editing a record breaks its own
+ * hash; deleting or reordering records breaks {@code seq} and {@code prev} at that record.
  * Appends are serialised by a file lock across threads and processes.
  */
 public final class HashChainAuditLog implements AuditLog {
@@ -73,6 +74,7 @@ public final class HashChainAuditLog implements AuditLog {
                 }
             });
             rec.put("prev", tail.hash);
+            rec.put("hash", sha256(JSON.writeValueAsString(rec)));
             byte[] line = (JSON.writeValueAsString(rec) + "\n").getBytes(StandardCharsets.UTF_8);
             Files.createDirectories(file.getParent());
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -104,9 +106,8 @@ public final class HashChainAuditLog implements AuditLog {
         if (!Files.exists(file) || Files.size(file) == 0) {
             return new Tail(0, GENESIS);
         }
-        String last = lastLine();
-        JsonNode n = JSON.readTree(last);
-        return new Tail(n.path("seq").asLong(), sha256(last));
+        JsonNode n = JSON.readTree(lastLine());
+        return new Tail(n.path("seq").asLong(), n.path("hash").asText());
     }
 
     private String lastLine() throws IOException {
@@ -160,7 +161,12 @@ public final class HashChainAuditLog implements AuditLog {
                     return Optional.of(new BadRecord(expected, "previous-record hash does not match (the record before "
                             + "it, or this one, was altered)"));
                 }
-                prevHash = sha256(line);
+                String claimed = n.path("hash").asText();
+                ((ObjectNode) n).remove("hash");
+                if (!claimed.equals(sha256(JSON.writeValueAsString(n)))) {
+                    return Optional.of(new BadRecord(expected, "record content does not match its hash (altered)"));
+                }
+                prevHash = claimed;
                 expected++;
             }
             return Optional.empty();

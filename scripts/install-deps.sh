@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the Debian packages that building and testing vboxmcp needs. Run as root (or with sudo).
+# The guest image itself is built from downloaded .deb files by scripts/build-test-image.sh, not from these.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  openjdk-17-jdk-headless maven \
+  qemu-system-x86 qemu-utils \
+  e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
+  openssh-client gnupg git \
+  tmux
