@@ -85,7 +85,9 @@ final class LocatedTree {
     static LocatedTree read(YAMLFactory factory, String file, String yaml, List<Violation> out) {
         Map<String, Loc> values = new HashMap<>();
         Map<String, Loc> keys = new HashMap<>();
-        try (JsonParser p = factory.createParser(yaml)) {
+        JsonParser p = null;
+        try (JsonParser parser = factory.createParser(yaml)) {
+            p = parser;
             JsonToken t = p.nextToken();
             if (t == null || t == JsonToken.VALUE_NULL) {
                 out.add(new Violation(file, t == null ? 1 : loc(p).line(), t == null ? 1 : loc(p).column(), "",
@@ -108,7 +110,7 @@ final class LocatedTree {
             }
             return new LocatedTree(root, values, keys);
         } catch (StreamConstraintsException e) {
-            out.add(at(file, e.getLocation(), "a value exceeds the size limits for template documents: "
+            out.add(at(file, e.getLocation() != null || p == null ? e.getLocation() : p.currentLocation(), "a value exceeds the size limits for template documents: "
                     + Printable.of(firstSentence(e.getOriginalMessage()), 200)));
             return null;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -170,7 +170,10 @@ public final class TemplateLoader {
     }
 
     private static TemplateValidationException invalid(List<Violation> problems) {
-        List<Violation> sorted = new ArrayList<>(new LinkedHashSet<>(problems));
+        // pointers quote keys from the document: escape them too, so a bidi key cannot reorder the report (YML-13)
+        List<Violation> sorted = new ArrayList<>(new LinkedHashSet<>(problems.stream()
+                .map(v -> new Violation(v.file(), v.line(), v.column(), Printable.of(v.pointer(), 1024), v.message()))
+                .toList()));
         sorted.sort(Comparator.comparingInt(Violation::line).thenComparingInt(Violation::column));
         return new TemplateValidationException(sorted);
     }
