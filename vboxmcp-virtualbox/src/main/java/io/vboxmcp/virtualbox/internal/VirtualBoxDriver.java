@@ -1,0 +1,364 @@
+package io.vboxmcp.virtualbox.internal;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.HypervisorException;
+import io.vboxmcp.PlannedSharedFolder;
+import io.vboxmcp.PortForward;
+import io.vboxmcp.ProgressEvent;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.VmPlan;
+import io.vboxmcp.VmState;
+import io.vboxmcp.VmStateException;
+import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.HypervisorDriver;
+import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.virtualbox.internal.cli.Sleeper;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The VirtualBox {@link HypervisorDriver}. Creates each VM as a clone of a master VM registered once per base-image
+ * digest (imported from an OVA/OVF, or built around a VDI copy of a disk image) with a snapshot {@code base}, so the
+ * second VM from a template is a linked clone made in about a second, as Vagrant does. Then sets memory and CPUs,
+ * grows the disk (full clones only), forwards the guest's SSH and template ports from 127.0.0.1 through NAT, adds
+ * shared folders, and attaches a cloud-init NoCloud seed ISO carrying the per-VM SSH key.
+ */
+public final class VirtualBoxDriver implements HypervisorDriver {
+    public static final String ID = "virtualbox";
+    public static final String SNAPSHOT = "base";
+    static final String SEED_ISO = "seed.iso";
+    static final String CONSOLE_LOG = "console.log";
+    private static final Map<Path, ReentrantLock> MASTER_LOCKS = new ConcurrentHashMap<>();
+
+    private final VirtualBoxPort vbox;
+    private final Path masterFolder;
+    private final Path baseFolder;
+    private final boolean linkedClones;
+    private final PortAllocator ports;
+    private final Sleeper sleeper;
+    private final Clock clock;
+    private final Duration pollInterval;
+    private final String masterOverride;
+
+    /**
+     * @param baseFolder     null: each VM's VirtualBox folder goes under its vboxmcp folder
+     * @param masterOverride null: one master per image digest ({@link #masterName}); else always clone this VM
+     */
+    public VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones,
+                            PortAllocator ports, Sleeper sleeper, Clock clock, Duration pollInterval,
+                            String masterOverride) {
+        this.masterOverride = masterOverride;
+        this.vbox = vbox;
+        this.masterFolder = masterFolder;
+        this.baseFolder = baseFolder;
+        this.linkedClones = linkedClones;
+        this.ports = ports;
+        this.sleeper = sleeper;
+        this.clock = clock;
+        this.pollInterval = pollInterval;
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    /** @return the name of the master VM for a base image */
+    public static String masterName(BaseImage image) {
+        String hex = image.digest().startsWith("sha256:") ? image.digest().substring(7) : image.digest();
+        hex = hex.replaceAll("[^0-9a-fA-F]", "").toLowerCase(Locale.ROOT);
+        return "vboxmcp-master-" + hex.substring(0, Math.min(16, hex.length()));
+    }
+
+    @Override
+    public Machine create(MachineSpec spec) throws VboxmcpException {
+        VmPlan plan = spec.plan();
+        String name = plan.vmName();
+        long started = System.nanoTime();
+        VBoxVersion version = vbox.version();
+        if (vbox.status(name).isPresent()) {
+            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
+                    + "' already exists; choose another name or remove it", null);
+        }
+        List<Integer> allocated = new ArrayList<>();
+        String uuid = null;
+        try {
+            String master = ensureMaster(spec, started);
+            OptionalLong capacity = vbox.primaryDiskCapacityMb(master);
+            boolean grow = capacity.isPresent() && capacity.getAsLong() < plan.diskMb();
+            boolean linked = linkedClones && !grow;
+            Path folder = baseFolder != null ? baseFolder : spec.vmDir();
+            progress(spec, started, (linked ? "linked" : "full") + " clone of " + master);
+            uuid = vbox.cloneVm(master, SNAPSHOT, linked, name, folder);
+            vbox.setResources(uuid, plan.memoryMb(), plan.cpus());
+            if (grow) {
+                progress(spec, started, "growing the disk to " + plan.diskMb() + " MB");
+                vbox.resizePrimaryDisk(uuid, plan.diskMb());
+            } else if (capacity.isEmpty()) {
+                progress(spec, started, "the " + vbox.adapterId() + " adapter cannot resize disks; the disk keeps "
+                        + "the template's size");
+            }
+            Map<Integer, Integer> forwarded = new LinkedHashMap<>();
+            List<NatRule> rules = new ArrayList<>();
+            List<PortForward> wanted = new ArrayList<>(plan.ports());
+            if (wanted.stream().noneMatch(p -> p.guestPort() == 22)) {
+                wanted.add(0, new PortForward(22, 0, "127.0.0.1"));
+            }
+            String sshHost = "127.0.0.1";
+            for (PortForward p : wanted) {
+                if (forwarded.containsKey(p.guestPort())) {
+                    continue;
+                }
+                int host = p.hostPort();
+                if (host == 0) {
+                    host = ports.allocate(p.hostAddress());
+                    allocated.add(host);
+                } else {
+                    ports.reserve(host);
+                    allocated.add(host);
+                }
+                forwarded.put(p.guestPort(), host);
+                if (p.guestPort() == 22) {
+                    sshHost = p.hostAddress();
+                }
+                rules.add(new NatRule(1, p.guestPort() == 22 ? "ssh" : "tcp" + p.guestPort(), "tcp", p.hostAddress(),
+                        host, "", p.guestPort()));
+            }
+            vbox.replaceForwards(uuid, rules);
+            for (PlannedSharedFolder f : plan.sharedFolders()) {
+                vbox.addSharedFolder(uuid, f.name(), f.hostPath(), f.readOnly());
+            }
+            Path iso = spec.vmDir().resolve(SEED_ISO);
+            writeAtomically(iso, NoCloudSeed.iso(spec.instanceId(), name, spec.sshUser(), spec.sshPublicKey(),
+                    ZonedDateTime.now(clock)));
+            vbox.attachDvd(uuid, iso);
+            vbox.serialConsoleToFile(uuid, spec.vmDir().resolve(CONSOLE_LOG));
+            Map<String, String> attrs = new LinkedHashMap<>();
+            attrs.put("uuid", uuid);
+            attrs.put("master", master);
+            attrs.put("linkedClone", String.valueOf(linked));
+            attrs.put("adapter", vbox.adapterId());
+            attrs.put("virtualboxVersion", version.toString());
+            Machine m = new Machine(name, ID, spec.vmDir(), sshHost, forwarded.get(22), forwarded, attrs);
+            MachineRecord.write(m);
+            progress(spec, started, "created " + name + " {" + uuid + "}, SSH on " + sshHost + ":" + forwarded.get(22));
+            return m;
+        } catch (VboxmcpException | IOException | RuntimeException e) {
+            ports.release(allocated);
+            String target = uuid != null ? uuid : name;
+            try {
+                if (uuid != null || vbox.status(name).isPresent()) {
+                    vbox.delete(target);
+                }
+                Files.deleteIfExists(spec.vmDir().resolve(SEED_ISO));
+                MachineRecord.delete(spec.vmDir());
+            } catch (VboxmcpException | IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof VboxmcpException v) {
+                throw v;
+            }
+            throw new HypervisorException("creating VirtualBox machine '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Registers the master for the spec's image once (import or disk copy, then snapshot "base"), under a lock. */
+    private String ensureMaster(MachineSpec spec, long started) throws VboxmcpException, IOException {
+        BaseImage image = spec.image();
+        String master = masterOverride != null ? masterOverride : masterName(image);
+        Files.createDirectories(masterFolder);
+        Path lockFile = masterFolder.resolve(master + ".lock");
+        ReentrantLock jvmLock = MASTER_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new ReentrantLock());
+        jvmLock.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            if (vbox.status(master).isEmpty()) {
+                deleteTree(masterFolder.resolve(master));
+                String format = image.diskFormat().toLowerCase(Locale.ROOT);
+                progress(spec, started, "registering master " + master + " from " + image.disk().getFileName());
+                if (format.equals("ova") || format.equals("ovf")) {
+                    vbox.importAppliance(image.disk(), master, masterFolder);
+                } else {
+                    vbox.createFromDisk(master, image.disk(), format, masterFolder);
+                }
+            }
+            if (!vbox.snapshots(master).contains(SNAPSHOT)) {
+                vbox.takeSnapshot(master, SNAPSHOT);
+            }
+            return master;
+        } finally {
+            jvmLock.unlock();
+        }
+    }
+
+    @Override
+    public void start(Machine machine) throws VboxmcpException {
+        vbox.start(ref(machine));
+    }
+
+    @Override
+    public void stop(Machine machine, Duration grace) throws VboxmcpException {
+        String vm = ref(machine);
+        Optional<VirtualBoxPort.VmStatus> s = vbox.status(vm);
+        if (s.isEmpty() || !s.get().active()) {
+            return;
+        }
+        if ("running".equals(s.get().state())) {
+            try {
+                vbox.acpiShutdown(vm);
+            } catch (HypervisorException e) {
+                // it may have stopped between the two calls; the poll below decides
+            }
+            if (waitInactive(vm, grace)) {
+                return;
+            }
+        }
+        vbox.powerOff(vm);
+        waitInactive(vm, Duration.ofSeconds(30));
+    }
+
+    /** @return whether the machine left every active state (or vanished) within {@code limit} */
+    private boolean waitInactive(String vm, Duration limit) throws VboxmcpException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            Optional<VirtualBoxPort.VmStatus> s = vbox.status(vm);
+            if (s.isEmpty() || !s.get().active()) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                sleeper.sleep(pollInterval);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new HypervisorException(ErrorCode.CANCELLED, "interrupted while waiting for " + vm + " to stop", e);
+            }
+        }
+    }
+
+    @Override
+    public void destroy(Machine machine) throws VboxmcpException {
+        String vm = ref(machine);
+        Optional<VirtualBoxPort.VmStatus> s = vbox.status(vm);
+        if (s.isPresent()) {
+            if (s.get().active()) {
+                vbox.powerOff(vm);
+                waitInactive(vm, Duration.ofSeconds(30));
+            }
+            vbox.delete(vm);
+        }
+        ports.release(machine.ports().values());
+        try {
+            Files.deleteIfExists(machine.vmDir().resolve(SEED_ISO));
+            MachineRecord.delete(machine.vmDir());
+        } catch (IOException e) {
+            throw new HypervisorException(ErrorCode.IO, "could not remove the driver files of " + machine.name(), e);
+        }
+    }
+
+    @Override
+    public VmState state(Machine machine) throws VboxmcpException {
+        return vbox.status(ref(machine)).map(s -> map(s.state())).orElse(VmState.DESTROYED);
+    }
+
+    static VmState map(String vboxState) {
+        return switch (vboxState) {
+            case "running", "paused", "starting", "stopping", "saving", "restoring", "teleporting",
+                 "teleportingpausedvm", "teleportingin", "livesnapshotting", "onlinesnapshotting",
+                 "deletingsnapshotlive", "deletingsnapshotlivepaused" -> VmState.RUNNING;
+            case "poweroff", "aborted", "saved", "aborted-saved", "teleported" -> VmState.STOPPED;
+            case "gurumeditation" -> VmState.FAILED;
+            default -> VmState.UNKNOWN;
+        };
+    }
+
+    @Override
+    public Optional<Machine> find(String name, Path vmDir) throws VboxmcpException {
+        try {
+            return MachineRecord.read(ID, vmDir).filter(m -> m.name().equals(name));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new HypervisorException(ErrorCode.IO, "could not read the VirtualBox state of " + name + " in " + vmDir, e);
+        }
+    }
+
+    @Override
+    public String guestMountCommand(Machine machine, PlannedSharedFolder folder) {
+        return "mkdir -p " + quote(folder.guestPath()) + " && mount -t vboxsf -o " + (folder.readOnly() ? "ro" : "rw")
+                + " " + quote(folder.name()) + " " + quote(folder.guestPath());
+    }
+
+    @Override
+    public String consoleTail(Machine machine, int lines) {
+        Path log = machine.vmDir().resolve(CONSOLE_LOG);
+        try {
+            if (!Files.isRegularFile(log)) {
+                return "";
+            }
+            List<String> all = List.of(new String(Files.readAllBytes(log), StandardCharsets.UTF_8).split("\r?\n"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() throws VboxmcpException {
+        vbox.close();
+    }
+
+    private static String ref(Machine m) {
+        return m.attributes().getOrDefault("uuid", m.name());
+    }
+
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+
+    private void progress(MachineSpec spec, long started, String message) {
+        try {
+            spec.progress().onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, spec.plan().vmName(), "create", message,
+                    -1, -1, Duration.ofNanos(System.nanoTime() - started)));
+        } catch (RuntimeException ignored) {
+            // listeners must not throw; if one does, creation goes on
+        }
+    }
+
+    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
