@@ -109,6 +109,18 @@ public interface VmManager extends AutoCloseable {
     /** @return the audit log, never null */
     AuditLog audit();
 
+    /** @return the pinned keys under {@code <home>/trust}, never null */
+    io.vboxmcp.trust.TrustStore trust();
+
+    /** @return manifest, pack, sign and verify for template authors, never null */
+    io.vboxmcp.trust.TemplatePublisher publisher();
+
+    /**
+     * @return the template sources in the order they are consulted: the local repository first, then those given to
+     *         the builder, then those persisted in {@code <home>/sources.json}; never null
+     */
+    List<SourceConfig> sources();
+
     /** @return providers that were found but could not be used, never null */
     List<ProviderProblem> providerProblems();
 
