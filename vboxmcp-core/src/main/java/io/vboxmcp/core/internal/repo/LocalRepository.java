@@ -1,0 +1,171 @@
+package io.vboxmcp.core.internal.repo;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.SourceConfig;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.template.TemplateLoader;
+import io.vboxmcp.core.internal.trust.Manifest;
+import io.vboxmcp.core.internal.util.AtomicFiles;
+import io.vboxmcp.core.internal.util.FileLocks;
+import io.vboxmcp.template.InstalledTemplate;
+import io.vboxmcp.template.TemplateDefinition;
+import io.vboxmcp.template.TemplateInfo;
+import io.vboxmcp.template.TemplateRepository;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The local repository under {@code <home>/templates}: the seed's layout plus {@code <name>/<version>/} folders.
+ * Installs are staged in {@code templates/.staging-*}, validated, then renamed into place under a repository
+ * lock held across threads and processes; a failed or conflicting install leaves the repository as it was.
+ */
+public final class LocalRepository extends DirectoryTemplateSource implements TemplateRepository {
+    public static final String SOURCE_ID = "local";
+    private final Path lockFile;
+    private final Duration lockTimeout;
+    private final PackageUnpacker unpacker;
+
+    /**
+     * Turns a package file into a verified template folder inside a staging folder (implemented by trust).
+     */
+    @FunctionalInterface
+    public interface PackageUnpacker {
+        /** @return the folder holding the verified, extracted template, inside {@code staging} */
+        Path unpack(Path packageFile, Path staging) throws VboxmcpException;
+    }
+
+    public LocalRepository(Path home, TemplateLoader loader, Duration lockTimeout, PackageUnpacker unpacker) {
+        super(new SourceConfig(SOURCE_ID, home.resolve("templates").toUri(), -1, Map.of()), home.resolve("templates"), loader);
+        this.lockFile = home.resolve("locks").resolve("templates.lock");
+        this.lockTimeout = lockTimeout;
+        this.unpacker = unpacker;
+    }
+
+    @Override
+    public List<TemplateInfo> list() throws VboxmcpException {
+        return describe();
+    }
+
+    @Override
+    public Optional<InstalledTemplate> get(String name, SemanticVersion version) throws VboxmcpException {
+        Path dir = folders(name).get(version);
+        if (dir == null) {
+            return Optional.empty();
+        }
+        TemplateDefinition d = loader.load(dir.resolve(TemplateLoader.FILE_NAME));
+        return Optional.of(new InstalledTemplate(d, dir, digestOf(d, dir)));
+    }
+
+    private static String digestOf(TemplateDefinition d, Path dir) throws VboxmcpException {
+        return Manifest.compute(d.name(), d.version(), dir).digest();
+    }
+
+    @Override
+    public InstalledTemplate install(Path source) throws VboxmcpException {
+        if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "nothing to install at " + source);
+        }
+        Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        try {
+            Files.createDirectories(staging);
+            Path dir;
+            if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+                dir = staging.resolve("t");
+                try {
+                    AtomicFiles.copyTree(source, dir);
+                } catch (IOException e) {
+                    throw new VboxmcpException(ErrorCode.TEMPLATE_INVALID, "cannot install " + source + ": " + e.getMessage(), e);
+                }
+            } else {
+                dir = unpacker.unpack(source, staging);
+            }
+            TemplateDefinition d = loader.load(dir.resolve(TemplateLoader.FILE_NAME));
+            String digest = digestOf(d, dir);
+            try (FileLocks.Held ignored = FileLocks.acquire(lockFile, lockTimeout, "the template repository")) {
+                Path target = root.resolve(d.name()).resolve(d.version().toString());
+                Optional<InstalledTemplate> existing = get(d.name(), d.version());
+                if (existing.isPresent()) {
+                    if (existing.get().manifestDigest().equals(digest)) {
+                        return existing.get();
+                    }
+                    throw new VboxmcpException(ErrorCode.CONFLICT, "template " + d.coordinates() + " is already installed "
+                            + "with different content (" + existing.get().manifestDigest() + " vs " + digest
+                            + "); versions are immutable, publish a new version");
+                }
+                Files.createDirectories(target.getParent());
+                try {
+                    Files.move(dir, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    throw new VboxmcpException(ErrorCode.IO, "the repository's file system cannot rename atomically", e);
+                }
+                return new InstalledTemplate(d, target, digest);
+            }
+        } catch (IOException e) {
+            throw io("install " + source, e);
+        } finally {
+            try {
+                AtomicFiles.deleteTree(staging);
+            } catch (IOException ignored) {
+                // a leftover staging folder is ignored by listings and removed by the next install
+            }
+        }
+    }
+
+    @Override
+    public boolean remove(String name, SemanticVersion version) throws VboxmcpException {
+        if (!TemplateRef.isValidName(name)) {
+            return false;
+        }
+        try (FileLocks.Held ignored = FileLocks.acquire(lockFile, lockTimeout, "the template repository")) {
+            boolean removed = false;
+            for (Map.Entry<SemanticVersion, Path> e : folders(name).entrySet()) {
+                if (version != null && !version.equals(e.getKey())) {
+                    continue;
+                }
+                Path dir = e.getValue();
+                if (dir.equals(root.resolve(name))) {
+                    // seed layout: only the definition and files of that version live here
+                    Path trash = root.resolve(".trash-" + UUID.randomUUID());
+                    Files.createDirectories(trash);
+                    try (var ds = Files.newDirectoryStream(dir)) {
+                        for (Path p : ds) {
+                            if (!SemanticVersion.isValid(p.getFileName().toString())) {
+                                Files.move(p, trash.resolve(p.getFileName()));
+                            }
+                        }
+                    }
+                    AtomicFiles.deleteTree(trash);
+                } else {
+                    Path trash = root.resolve(".trash-" + UUID.randomUUID());
+                    Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+                    AtomicFiles.deleteTree(trash);
+                }
+                removed = true;
+            }
+            Path nameDir = root.resolve(name);
+            if (Files.isDirectory(nameDir)) {
+                try (var ds = Files.list(nameDir)) {
+                    if (ds.findAny().isEmpty()) {
+                        Files.delete(nameDir);
+                    }
+                }
+            }
+            return removed;
+        } catch (IOException e) {
+            throw io("remove " + name, e);
+        }
+    }
+
+}
