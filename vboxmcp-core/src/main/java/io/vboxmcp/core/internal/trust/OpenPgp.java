@@ -421,15 +421,6 @@ public final class OpenPgp implements SignatureVerifier {
         return out.toByteArray();
     }
 
-    static byte[] hex(String s) {
-        return HexFormat.of().parseHex(s);
-    }
 
-    static Instant toInstant(Date d) {
-        return d.toInstant();
-    }
 
-    static BcKeyFingerprintCalculator fingerprints() {
-        return new BcKeyFingerprintCalculator();
-    }
 }
