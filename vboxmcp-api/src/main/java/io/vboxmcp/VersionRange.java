@@ -113,9 +113,10 @@ public final class VersionRange {
         if (hyphen.length == 2) {
             Partial lo = Partial.parse(hyphen[0], whole);
             Partial hi = Partial.parse(hyphen[1], whole);
-            out.add(new Comparator(Op.GE, lo.floor()));
+            // a full bound keeps its pre-release: "1.0.0-rc.1 - 2.0.0-beta" is >=1.0.0-rc.1 <=2.0.0-beta
+            out.add(new Comparator(Op.GE, lo.isFull() ? lo.exact() : lo.floor()));
             if (!hi.isAny()) {
-                out.add(hi.isFull() ? new Comparator(Op.LE, hi.floor()) : new Comparator(Op.LT, hi.nextCeiling()));
+                out.add(hi.isFull() ? new Comparator(Op.LE, hi.exact()) : new Comparator(Op.LT, hi.nextCeiling()));
             }
             return out;
         } else if (hyphen.length > 2) {
