@@ -6,7 +6,6 @@ import io.vboxmcp.VboxmcpException;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.NullProgressMonitor;
-import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -40,7 +39,7 @@ import java.util.function.Supplier;
  * A local bare mirror of one remote's tags, in {@code <cache>/<sha256 of url>/mirror.git}. The first sync fetches
  * into a temporary repository that is renamed into place only when complete; later syncs fetch incrementally into
  * the mirror, where JGit writes a pack completely before any ref moves, so an interrupted fetch leaves every ref
- * pointing at objects that are all present. Every fetched object is checked ({@link ObjectChecker}, Windows and
+ * pointing at objects that are all present. Every fetched object is checked ({@link StrictObjectChecker}, Windows and
  * macOS path rules included) before it is accepted. Syncs are serialised across threads and processes.
  */
 final class GitMirror implements AutoCloseable {
@@ -179,7 +178,7 @@ final class GitMirror implements AutoCloseable {
     private void fetchInto(Repository r) throws VboxmcpException {
         try (Transport t = Transport.open(r, remote)) {
             t.setCheckFetchedObjects(true);
-            t.setObjectChecker(new ObjectChecker().setSafeForWindows(true).setSafeForMacOS(true));
+            t.setObjectChecker(new StrictObjectChecker());
             t.setTimeout(timeoutSeconds);
             t.setTagOpt(TagOpt.NO_TAGS);
             t.setRemoveDeletedRefs(true);

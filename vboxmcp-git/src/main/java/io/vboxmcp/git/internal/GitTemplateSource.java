@@ -127,11 +127,11 @@ final class GitTemplateSource implements TemplateSource {
         try {
             if (local) {
                 Path p = Path.of(uri.getScheme() == null ? uri.getPath() : Path.of(uri).toString()).toAbsolutePath().normalize();
-                remoteUri = new URIish(p.toUri().toURL());
+                remoteUri = new URIish(p.toString());
             } else {
                 remoteUri = new URIish(uri.toString());
             }
-        } catch (URISyntaxException | IOException | IllegalArgumentException e) {
+        } catch (URISyntaxException | RuntimeException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "git source '" + config.id() + "': not a usable Git URI: "
                     + e.getMessage(), e);
         }

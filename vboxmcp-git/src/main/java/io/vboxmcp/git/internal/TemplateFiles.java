@@ -110,8 +110,9 @@ final class TemplateFiles {
                 if (mode == FileMode.GITLINK) {
                     throw refuse(label, "'" + path + "' is a submodule; submodules are never fetched");
                 }
-                if (mode != FileMode.REGULAR_FILE && mode != FileMode.EXECUTABLE_FILE) {
-                    throw refuse(label, "'" + path + "' has unsupported mode " + mode);
+                int raw = tw.getRawMode(0);
+                if (raw != 0100644 && raw != 0100755) {
+                    throw refuse(label, "'" + path + "' has unsupported mode " + Integer.toOctalString(raw));
                 }
                 // two names that one file system may fold together (case, Unicode normalisation) must not both exist
                 String key = java.text.Normalizer.normalize(path, java.text.Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
@@ -130,7 +131,7 @@ final class TemplateFiles {
                 if (size < 1024 && isLfsPointer(reader.open(id).getCachedBytes())) {
                     throw refuse(label, "'" + path + "' is a Git LFS pointer; LFS content is not supported");
                 }
-                out.add(new Entry(path, id, mode == FileMode.EXECUTABLE_FILE, size));
+                out.add(new Entry(path, id, raw == 0100755, size));
             }
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, label + ": could not read the template's tree: " + e.getMessage(), e);
