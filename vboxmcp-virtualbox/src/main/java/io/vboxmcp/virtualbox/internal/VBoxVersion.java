@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * @param warnings each WARNING paragraph as one line, never null
  */
 public record VBoxVersion(int major, int minor, int patch, String flavour, long revision, List<String> warnings) {
-    private static final Pattern LINE = Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)([_A-Za-z][^\\s]*?)?(?:r(\\d+))?\\s*$");
+    private static final Pattern LINE = Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)(_[^\\s]*?|[A-Za-z]+?)?(?:r(\\d+))?\\s*$");
 
     public VBoxVersion {
         flavour = Objects.requireNonNullElse(flavour, "");

@@ -101,6 +101,11 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
                     + "' already exists; choose another name or remove it", null);
         }
+        for (PortForward p : plan.ports()) {
+            if (p.hostPort() != 0) {
+                requireFree(p.hostAddress(), p.hostPort());
+            }
+        }
         List<Integer> allocated = new ArrayList<>();
         String uuid = null;
         try {
@@ -172,6 +177,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                     vbox.delete(target);
                 }
                 Files.deleteIfExists(spec.vmDir().resolve(SEED_ISO));
+                Files.deleteIfExists(spec.vmDir().resolve(CONSOLE_LOG));
                 MachineRecord.delete(spec.vmDir());
             } catch (VboxmcpException | IOException cleanup) {
                 e.addSuppressed(cleanup);
@@ -214,7 +220,32 @@ public final class VirtualBoxDriver implements HypervisorDriver {
 
     @Override
     public void start(Machine machine) throws VboxmcpException {
-        vbox.start(ref(machine));
+        String vm = ref(machine);
+        VirtualBoxPort.VmStatus s = vbox.status(vm).orElseThrow(() -> new VmStateException(ErrorCode.VM_NOT_FOUND,
+                "VirtualBox machine '" + machine.name() + "' does not exist", null));
+        if (s.active()) {
+            return;
+        }
+        // VirtualBox starts a VM even when a NAT rule's host port is taken (it only logs the failed redirection),
+        // so the forwards are checked here, where the caller can still act on it.
+        List<Integer> hostPorts = new ArrayList<>(machine.ports().values());
+        if (!hostPorts.contains(machine.sshPort())) {
+            hostPorts.add(machine.sshPort());
+        }
+        for (int port : hostPorts) {
+            requireFree(machine.sshHost(), port);
+        }
+        vbox.start(vm);
+    }
+
+    private static void requireFree(String address, int port) throws HypervisorException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(false);
+            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(address), port));
+        } catch (IOException e) {
+            throw new HypervisorException("host port " + port + " on " + address + " is already in use, so VirtualBox "
+                    + "could not forward it to the guest; free the port or let vboxmcp choose one (host port 0)", e);
+        }
     }
 
     @Override
@@ -272,6 +303,15 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         ports.release(machine.ports().values());
         try {
             Files.deleteIfExists(machine.vmDir().resolve(SEED_ISO));
+            Files.deleteIfExists(machine.vmDir().resolve(CONSOLE_LOG));
+            Path vmFolder = (baseFolder != null ? baseFolder : machine.vmDir()).resolve(machine.name());
+            if (Files.isDirectory(vmFolder)) {
+                try (Stream<Path> left = Files.list(vmFolder)) {
+                    if (left.findAny().isEmpty()) {
+                        Files.delete(vmFolder);
+                    }
+                }
+            }
             MachineRecord.delete(machine.vmDir());
         } catch (IOException e) {
             throw new HypervisorException(ErrorCode.IO, "could not remove the driver files of " + machine.name(), e);

@@ -64,6 +64,9 @@ public record VmInfo(List<Map.Entry<String, String>> entries, List<String> unpar
             pos = eq;
         }
         String rest = line.substring(pos + 1);
+        if (rest.startsWith("=")) {
+            rest = rest.substring(1); // VRDEClients==0: the key itself was printed with its '='
+        }
         String value;
         if (rest.startsWith("\"")) {
             int[] end = new int[1];

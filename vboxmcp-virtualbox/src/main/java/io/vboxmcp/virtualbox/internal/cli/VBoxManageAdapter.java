@@ -128,15 +128,10 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
 
     @Override
     public List<String> snapshots(String vm) throws VboxmcpException {
-        try {
-            CommandResult r = vbox(vm, timeout, null, "snapshot", vm, "list", "--machinereadable");
-            return r.stdout().contains("does not have any snapshots") ? List.of() : VmInfo.parse(r.stdout()).snapshotNames();
-        } catch (VBoxManageException e) {
-            if (!e.isNotFound() && (e.getMessage().contains("does not have") || e.block().message().contains("does not have"))) {
-                return List.of();
-            }
-            throw e;
-        }
+        // With no snapshots VBoxManage prints "This machine does not have any snapshots" and (believed) exits 1.
+        Predicate<CommandResult> none = r -> (r.stdout() + r.stderr()).contains("does not have any snapshots");
+        CommandResult r = vbox(vm, timeout, none, "snapshot", vm, "list", "--machinereadable");
+        return none.test(r) ? List.of() : VmInfo.parse(r.stdout()).snapshotNames();
     }
 
     @Override
