@@ -15,6 +15,7 @@ import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportHttp;
 import org.eclipse.jgit.transport.URIish;
 
 import java.io.IOException;
@@ -183,6 +184,9 @@ final class GitMirror implements AutoCloseable {
             t.setTagOpt(TagOpt.NO_TAGS);
             t.setRemoveDeletedRefs(true);
             t.setCredentialsProvider(credentials.get());
+            if (t instanceof TransportHttp h) {
+                h.setHttpConnectionFactory(OriginGuard.wrap(h.getHttpConnectionFactory(), remote));
+            }
             if (t instanceof SshTransport s) {
                 s.setSshSessionFactory(ssh.get());
             }

@@ -53,11 +53,6 @@ final class GitHttpServer implements AutoCloseable {
             String path = ex.getRequestURI().getPath();
             String query = ex.getRequestURI().getRawQuery();
             requests.add(ex.getRequestMethod() + " " + path + (query == null ? "" : "?" + query));
-            if (redirectTo != null) {
-                ex.getResponseHeaders().add("Location", redirectTo + path + (query == null ? "" : "?" + query));
-                ex.sendResponseHeaders(301, -1);
-                return;
-            }
             String remoteUser = null;
             if (user != null) {
                 String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
@@ -67,6 +62,11 @@ final class GitHttpServer implements AutoCloseable {
                     return;
                 }
                 remoteUser = user;
+            }
+            if (redirectTo != null) {
+                ex.getResponseHeaders().add("Location", redirectTo + path + (query == null ? "" : "?" + query));
+                ex.sendResponseHeaders(301, -1);
+                return;
             }
             cgi(ex, path, query, remoteUser);
         }
