@@ -68,10 +68,6 @@ final class StubProviderContext implements ProviderContext {
                 }
             }
         }
-        // until core registers its verifiers as services, use its OpenPGP verifier directly
-        if (format.equals("openpgp")) {
-            return Optional.of(new io.vboxmcp.core.internal.trust.OpenPgp());
-        }
         return Optional.empty();
     }
 
