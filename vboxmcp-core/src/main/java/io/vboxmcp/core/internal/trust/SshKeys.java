@@ -68,6 +68,9 @@ final class SshKeys {
         if (type.equals("ssh-ed25519")) {
             byte[] k = r.string();
             if (k.length != 32 || !r.atEnd()) throw new IllegalArgumentException("Ed25519 public key must be 32 bytes (SIG-12)");
+            if (!org.bouncycastle.math.ec.rfc8032.Ed25519.validatePublicKeyFull(k, 0)) {
+                throw new IllegalArgumentException("Ed25519 public key is non-canonical or of small order (SIG-11)");
+            }
         }
         AsymmetricKeyParameter p;
         try {
