@@ -1,0 +1,186 @@
+package io.vboxmcp.cli.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.TemplateNotFoundException;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.VersionFormatException;
+import io.vboxmcp.template.InstalledTemplate;
+import io.vboxmcp.template.TemplateInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The local repository: install, list, versions, search, remove. */
+final class RepoCommands {
+    private RepoCommands() {
+    }
+
+    static void table(Session s, List<TemplateInfo> infos, boolean withSource) {
+        String fmt = withSource ? "%-24s %-12s %-12s %s" : "%-24s %-12s %s";
+        s.result(withSource ? String.format(fmt, "NAME", "VERSION", "SOURCE", "DESCRIPTION")
+                : String.format(fmt, "NAME", "VERSION", "DESCRIPTION"));
+        for (TemplateInfo t : infos) {
+            String d = t.description() == null ? "" : t.description();
+            s.result(withSource ? String.format(fmt, t.name(), t.version(), t.sourceId(), d)
+                    : String.format(fmt, t.name(), t.version(), d));
+        }
+    }
+
+    static ArrayNode infos(List<TemplateInfo> infos) {
+        ArrayNode a = Json.arr();
+        infos.forEach(t -> a.add(Json.info(t)));
+        return a;
+    }
+
+    @Command(name = "install", header = "Install a template from a folder, package or URL",
+        description = "Installs a template into the local repository from a folder, a .tar.gz "
+            + "package or an http(s) URL of a package. Validated (and, for packages, verified) first; a failed install "
+            + "changes nothing.")
+    static final class Install extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "PKG|URL|DIR")
+        String what;
+
+        @Override
+        int run(Session s) throws Exception {
+            Path tmp = null;
+            try {
+                Path source;
+                if (Downloader.isUrl(what)) {
+                    URI uri;
+                    try {
+                        uri = URI.create(what);
+                    } catch (IllegalArgumentException e) {
+                        throw usage("'" + what + "' is not a valid URL");
+                    }
+                    tmp = Files.createTempDirectory("vboxmcp-install-");
+                    Path dir = tmp;
+                    source = s.step("download", uri.toString(), () -> Downloader.download(uri, dir, "download",
+                            s.progress()));
+                } else {
+                    source = Path.of(what);
+                    if (!Files.exists(source)) {
+                        throw usage(what + " does not exist (give a template folder, a .tar.gz package or a URL)");
+                    }
+                }
+                Path src = source;
+                InstalledTemplate t = s.step("install", src.getFileName() == null ? what : src.getFileName().toString(),
+                        () -> s.manager().templates().install(src));
+                s.result("installed " + t.definition().coordinates() + " (" + t.manifestDigest() + ") in "
+                        + t.directory());
+                s.emitJson(true, Json.obj().put("template", t.definition().name())
+                        .put("version", t.definition().version().toString()).put("manifestDigest", t.manifestDigest())
+                        .put("directory", t.directory().toString()));
+                return Main.OK;
+            } finally {
+                if (tmp != null) {
+                    TemplateCommands.deleteTree(tmp);
+                }
+            }
+        }
+    }
+
+    @Command(name = "list", header = "List installed templates",
+        description = "Lists the templates installed in the local repository.")
+    static final class ListTemplates extends VboxmcpCommand.Sub {
+        @Override
+        int run(Session s) throws VboxmcpException {
+            List<TemplateInfo> all = s.manager().templates().list();
+            if (all.isEmpty()) {
+                s.say("no templates installed (see 'vboxmcp install')");
+            } else {
+                table(s, all, false);
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("templates", infos(all));
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "versions", header = "List installed versions of a template",
+        description = "Lists the installed versions of a template, oldest first.")
+    static final class Versions extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            if (!TemplateRef.isValidName(name)) {
+                throw usage("'" + name + "' is not a template name");
+            }
+            List<SemanticVersion> vs = s.manager().templates().versions(name);
+            if (vs.isEmpty()) {
+                throw new TemplateNotFoundException("no version of '" + name + "' is installed (see 'vboxmcp search "
+                        + name + "' for the configured sources)");
+            }
+            vs.forEach(v -> s.result(v.toString()));
+            ArrayNode a = Json.arr();
+            vs.forEach(v -> a.add(v.toString()));
+            ObjectNode doc = Json.obj().put("name", name);
+            doc.set("versions", a);
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "search", header = "Search templates in every source",
+        description = "Searches every configured source (names, descriptions, tags).")
+    static final class Search extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "QUERY", defaultValue = "",
+                description = "Words to match; none lists everything.")
+        String query;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            List<TemplateInfo> found = s.manager().search(query);
+            if (found.isEmpty()) {
+                s.say("no templates match '" + query + "'");
+            } else {
+                table(s, found, true);
+            }
+            ObjectNode doc = Json.obj().put("query", query);
+            doc.set("templates", infos(found));
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "remove", header = "Remove an installed template (NAME or NAME@VERSION)",
+        description = "Removes one version (NAME@VERSION) or every version (NAME) of an "
+            + "installed template.")
+    static final class Remove extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "NAME[@VERSION]")
+        String what;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            int at = what.indexOf('@');
+            String name = at < 0 ? what : what.substring(0, at);
+            SemanticVersion version = null;
+            if (!TemplateRef.isValidName(name)) {
+                throw usage("'" + name + "' is not a template name");
+            }
+            if (at >= 0) {
+                try {
+                    version = SemanticVersion.parse(what.substring(at + 1));
+                } catch (VersionFormatException e) {
+                    throw usage(e.getMessage());
+                }
+            }
+            if (!s.manager().templates().remove(name, version)) {
+                throw new VboxmcpException(ErrorCode.TEMPLATE_NOT_FOUND, what + " is not installed");
+            }
+            s.result("removed " + what);
+            s.emitJson(true, Json.obj().put("name", name).put("version", version == null ? null : version.toString()));
+            return Main.OK;
+        }
+    }
+}

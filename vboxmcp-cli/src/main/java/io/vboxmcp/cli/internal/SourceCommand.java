@@ -1,0 +1,162 @@
+package io.vboxmcp.cli.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.SourceConfig;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.manager.SourcesFile;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code source add|list|remove}: template sources persisted in {@code <home>/sources.json}. */
+@Command(name = "source", header = "Manage template sources (folders, Git) and their order",
+        description = "Manages template sources (local folders, Git repositories) and their order.",
+        subcommands = {SourceCommand.Add.class, SourceCommand.ListSources.class, SourceCommand.Remove.class})
+final class SourceCommand extends VboxmcpCommand.Sub {
+    static final String LOCAL = "local";
+
+    @Override
+    int run(Session s) {
+        throw usage("missing subcommand: add, list or remove");
+    }
+
+    static boolean isRemote(URI uri) {
+        return !"file".equals(uri.getScheme());
+    }
+
+    @Command(name = "add", description = "Adds or replaces a template source. Remote sources must be signed by a key "
+            + "pinned for them ('vboxmcp trust add --source NAME KEYFILE') unless --allow-unsigned is given.")
+    static final class Add extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Short name of the source.")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "URL", description = "A folder, or a Git URL (https://, ssh://, git://, file://, *.git).")
+        String url;
+
+        @Option(names = "--priority", paramLabel = "N", defaultValue = "100",
+                description = "Lower is consulted first (default ${DEFAULT-VALUE}); the local repository always comes first.")
+        int priority;
+
+        @Option(names = "--allow-unsigned", description = "Accept unsigned templates from this source.")
+        boolean allowUnsigned;
+
+        @Option(names = "--credentials-env", paramLabel = "VAR",
+                description = "Environment variable holding HTTPS credentials (a token or user:password); only its name is stored.")
+        String credentialsEnv;
+
+        @Option(names = {"-o", "--option"}, paramLabel = "KEY=VALUE", description = "Source option (see docs/git.md), repeatable.")
+        Map<String, String> options = new LinkedHashMap<>();
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            if (!TemplateRef.isValidName(name) || name.equals(LOCAL)) {
+                throw usage("'" + name + "' is not a source name: use lower-case letters, digits and '-' ('local' is "
+                        + "the local repository)");
+            }
+            if (priority < 0) {
+                throw usage("--priority must be 0 or more");
+            }
+            URI uri = toUri(url);
+            Map<String, String> opts = new LinkedHashMap<>(options);
+            if (credentialsEnv != null) {
+                if (!credentialsEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw usage("--credentials-env takes an environment variable name, not a value");
+                }
+                opts.put("credentials-env", credentialsEnv);
+            }
+            if (allowUnsigned) {
+                opts.put(SourcesFile.ALLOW_UNSIGNED, "true");
+            }
+            SourceConfig source = new SourceConfig(name, uri, priority, opts);
+            new SourcesFile(s.home()).put(source);
+            s.result("added source " + name + " " + uri + " (priority " + priority + ")");
+            if (isRemote(uri) && !allowUnsigned) {
+                s.say("templates from " + name + " must be signed by a key pinned for it: "
+                        + "vboxmcp trust add --source " + name + " KEYFILE");
+            } else if (allowUnsigned) {
+                s.warn("unsigned templates from " + name + " will be accepted");
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("source", Json.source(source));
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+
+        private URI toUri(String text) {
+            if (text.matches("[A-Za-z][A-Za-z0-9+.-]*://.*") || text.matches("[A-Za-z0-9._-]+@[^/:]+:.*")) {
+                try {
+                    URI u = new URI(text);
+                    if (u.getScheme() == null) {
+                        // scp-like user@host:path, as git writes it
+                        return new URI("ssh://" + text.replaceFirst(":", "/"));
+                    }
+                    return u;
+                } catch (URISyntaxException e) {
+                    throw usage("'" + text + "' is not a valid URL: " + e.getReason());
+                }
+            }
+            Path p = Path.of(text).toAbsolutePath().normalize();
+            if (!Files.exists(p)) {
+                throw usage(p + " does not exist");
+            }
+            return p.toUri();
+        }
+    }
+
+    @Command(name = "list", description = "Lists template sources in the order they are consulted.")
+    static final class ListSources extends VboxmcpCommand.Sub {
+        @Override
+        int run(Session s) throws VboxmcpException {
+            List<SourceConfig> all = new ArrayList<>();
+            all.add(new SourceConfig(LOCAL, s.home().resolve("templates").toUri(), -1, Map.of()));
+            all.addAll(new SourcesFile(s.home()).read());
+            s.result(String.format("%-16s %-9s %-10s %s", "NAME", "PRIORITY", "SIGNATURES", "URL"));
+            ArrayNode a = Json.arr();
+            for (SourceConfig c : all) {
+                boolean unsigned = Boolean.parseBoolean(c.options().getOrDefault(SourcesFile.ALLOW_UNSIGNED, "false"));
+                String sig = c.id().equals(LOCAL) || !isRemote(c.uri()) ? "optional" : unsigned ? "optional" : "required";
+                s.result(String.format("%-16s %-9s %-10s %s", c.id(), c.priority() < 0 ? "first" : c.priority(), sig,
+                        c.uri()));
+                a.add(Json.source(c).put("signatures", sig));
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("sources", a);
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "remove", description = "Removes a template source (its pinned keys stay until 'trust remove').")
+    static final class Remove extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            if (name.equals(LOCAL)) {
+                throw usage("the local repository cannot be removed");
+            }
+            SourcesFile file = new SourcesFile(s.home());
+            // checked first so that a wrong name writes nothing
+            if (file.read().stream().noneMatch(c -> c.id().equals(name)) || !file.remove(name)) {
+                throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "no source named '" + name
+                        + "' (see 'vboxmcp source list')");
+            }
+            s.result("removed source " + name);
+            s.emitJson(true, Json.obj().put("name", name));
+            return Main.OK;
+        }
+    }
+}

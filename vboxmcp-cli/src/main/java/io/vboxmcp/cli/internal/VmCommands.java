@@ -1,0 +1,418 @@
+package io.vboxmcp.cli.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vboxmcp.CreateVmRequest;
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.ExecResult;
+import io.vboxmcp.GuestCommand;
+import io.vboxmcp.SshEndpoint;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.VersionFormatException;
+import io.vboxmcp.Vm;
+import io.vboxmcp.VmManager;
+import io.vboxmcp.VmPlan;
+import io.vboxmcp.VmState;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** VM lifecycle: plan, create, status, ssh, stop, destroy. */
+final class VmCommands {
+    private VmCommands() {
+    }
+
+    static String checkVmName(VboxmcpCommand.Sub cmd, String name) {
+        if (!TemplateRef.isValidName(name)) {
+            throw cmd.usage("'" + name + "' is not a VM name: use lower-case letters, digits and '-', starting with a "
+                    + "letter or digit, at most 63 characters");
+        }
+        return name;
+    }
+
+    static Vm find(Session s, String name) throws VboxmcpException {
+        return s.manager().vm(name).orElseThrow(() -> new VboxmcpException(ErrorCode.VM_NOT_FOUND,
+                "no VM named '" + name + "' (see 'vboxmcp status')"));
+    }
+
+    static String state(Vm vm) {
+        try {
+            return vm.state().name();
+        } catch (VboxmcpException | RuntimeException e) {
+            return VmState.UNKNOWN.name();
+        }
+    }
+
+    /** The options plan and create share. */
+    static final class VmOptions {
+        @Option(names = {"-t", "--template"}, required = true, paramLabel = "T",
+                description = "Template name, or NAME@RANGE (python-dev@^1.0).")
+        String template;
+
+        @Option(names = "--version", paramLabel = "V", description = "Version or range (default: the highest release).")
+        String version;
+
+        @Option(names = "--memory", paramLabel = "MB", description = "Guest memory (default: the template minimum).")
+        Integer memory;
+
+        @Option(names = "--cpus", paramLabel = "N", description = "Guest vCPUs (default: the template minimum).")
+        Integer cpus;
+
+        @Option(names = "--disk-size", paramLabel = "MB", description = "Guest disk (default: the template minimum).")
+        Integer diskSize;
+
+        @Option(names = "--driver", paramLabel = "ID", description = "Hypervisor driver: qemu or virtualbox (default: "
+                + "the best available).")
+        String driver;
+
+        @Option(names = "--share", paramLabel = "NAME=PATH", description = "Host folder for the template's shared "
+                + "folder NAME (repeatable); it must lie under an --allow-share-root.")
+        Map<String, String> shares = new LinkedHashMap<>();
+
+        @Option(names = "--allow-share-root", paramLabel = "DIR", description = "Allow shared folders under DIR "
+                + "(repeatable); without it no folder is shared.")
+        List<Path> shareRoots = new ArrayList<>();
+
+        @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the guest's SSH.")
+        Integer readyTimeout;
+
+        CreateVmRequest request(VboxmcpCommand.Sub cmd, String vmName, boolean keepOnFailure, Session s) {
+            checkVmName(cmd, vmName);
+            TemplateRef ref;
+            try {
+                if (template.contains("@")) {
+                    if (version != null) {
+                        throw cmd.usage("give the version either in --template NAME@RANGE or in --version, not both");
+                    }
+                    ref = TemplateRef.parse(template);
+                } else {
+                    ref = TemplateRef.of(template, version);
+                }
+            } catch (VersionFormatException e) {
+                throw cmd.usage(e.getMessage());
+            }
+            for (Object[] p : new Object[][] {{"--memory", memory}, {"--cpus", cpus}, {"--disk-size", diskSize},
+                    {"--ready-timeout", readyTimeout}}) {
+                if (p[1] != null && (Integer) p[1] < 1) {
+                    throw cmd.usage(p[0] + " must be a positive number");
+                }
+            }
+            if (driver != null && !driver.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+                throw cmd.usage("'" + driver + "' is not a driver id");
+            }
+            CreateVmRequest.Builder b = CreateVmRequest.builder(vmName, ref).keepOnFailure(keepOnFailure)
+                    .progress(s.progress());
+            if (memory != null) {
+                b.memoryMb(memory);
+            }
+            if (cpus != null) {
+                b.cpus(cpus);
+            }
+            if (diskSize != null) {
+                b.diskSizeMb(diskSize);
+            }
+            if (driver != null) {
+                b.driver(driver);
+            }
+            if (readyTimeout != null) {
+                b.readyTimeout(Duration.ofSeconds(readyTimeout));
+            }
+            shares.forEach((name, path) -> b.hostPath(name, Path.of(path).toAbsolutePath().normalize().toString()));
+            return b.build();
+        }
+
+        VmManager manager(Session s) throws VboxmcpException {
+            return s.manager(b -> {
+                shareRoots.forEach(r -> b.allowSharedFolderRoot(r.toAbsolutePath().normalize()));
+                if (driver != null) {
+                    b.defaultDriver(driver);
+                }
+            });
+        }
+    }
+
+    @Command(name = "plan", header = "Print what create would do (dry run)",
+        description = "Prints what 'create' would do (template, signer, image, driver, resources, "
+            + "ports, shares, packages, scripts) without creating anything.")
+    static final class Plan extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+
+        @Mixin
+        VmOptions options;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            CreateVmRequest req = options.request(this, vm, false, s);
+            VmPlan plan = options.manager(s).plan(req);
+            if (!s.json()) {
+                s.out().print(plan.describe());
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("plan", Json.plan(plan));
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "create", header = "Create and provision a VM from a template",
+        description = "Creates and provisions a VM from a template, showing each step live. On "
+            + "failure everything done so far is undone (unless --keep-on-failure).")
+    static final class Create extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+
+        @Mixin
+        VmOptions options;
+
+        @Option(names = "--keep-on-failure", description = "Keep a VM whose provisioning failed (state FAILED) to inspect it.")
+        boolean keepOnFailure;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            CreateVmRequest req = options.request(this, vm, keepOnFailure, s);
+            long start = System.nanoTime();
+            Vm created = options.manager(s).createFromTemplate(req);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            VmPlan p = created.plan();
+            s.progress().interrupt();
+            s.result("created " + created.name() + " from " + p.template().coordinates() + " on " + p.driverId()
+                    + " in " + ProgressDisplay.format(took));
+            SshEndpoint e = created.sshEndpoint();
+            s.say("  ssh:  vboxmcp ssh " + created.name() + "   (" + e.user() + "@" + e.host() + ":" + e.port() + ")");
+            new TreeMap<>(created.forwardedPorts()).forEach((g, h) -> s.say("  port: guest " + g + " -> 127.0.0.1:" + h));
+            ObjectNode doc = vmJson(created).put("seconds", took.toMillis() / 1000.0);
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    static ObjectNode vmJson(Vm vm) {
+        VmPlan p = vm.plan();
+        ObjectNode n = Json.obj().put("name", vm.name()).put("state", state(vm)).put("template", p.template().name())
+                .put("version", p.template().version().toString()).put("driver", p.driverId())
+                .put("memoryMb", p.memoryMb()).put("cpus", p.cpus()).put("diskMb", p.diskMb());
+        n.set("ssh", Json.ssh(vm.sshEndpoint()));
+        n.set("ports", Json.ports(vm.forwardedPorts()));
+        return n;
+    }
+
+    @Command(name = "status", header = "Show VMs and their state",
+        description = "Shows every VM, or one VM in detail.")
+    static final class Status extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "VM")
+        String vm;
+
+        @Override
+        int run(Session s) throws VboxmcpException {
+            if (vm != null) {
+                Vm v = find(s, checkVmName(this, vm));
+                ObjectNode n = vmJson(v);
+                s.result("name:      " + v.name());
+                s.result("state:     " + n.path("state").asText());
+                s.result("template:  " + v.plan().template().coordinates() + " (" + v.plan().manifestDigest() + ")");
+                s.result("driver:    " + v.plan().driverId());
+                s.result("resources: " + v.plan().memoryMb() + " MB memory, " + v.plan().cpus() + " cpus, "
+                        + v.plan().diskMb() + " MB disk");
+                SshEndpoint e = v.sshEndpoint();
+                s.result("ssh:       " + e.user() + "@" + e.host() + ":" + e.port());
+                new TreeMap<>(v.forwardedPorts()).forEach((g, h) -> s.result("port:      guest " + g + " -> 127.0.0.1:"
+                        + h));
+                ObjectNode doc = Json.obj();
+                doc.set("vm", n);
+                s.emitJson(true, doc);
+                return Main.OK;
+            }
+            List<Vm> all = s.manager().vms();
+            ArrayNode a = Json.arr();
+            if (all.isEmpty()) {
+                s.say("no VMs (create one with 'vboxmcp create')");
+            } else {
+                String fmt = "%-20s %-10s %-24s %-10s %-16s %s";
+                s.result(String.format(fmt, "NAME", "STATE", "TEMPLATE", "DRIVER", "SSH", "PORTS"));
+                for (Vm v : all) {
+                    ObjectNode n = vmJson(v);
+                    a.add(n);
+                    StringBuilder ports = new StringBuilder();
+                    new TreeMap<>(v.forwardedPorts()).forEach((g, h) -> ports.append(ports.length() == 0 ? "" : ",")
+                            .append(h).append("->").append(g));
+                    s.result(String.format(fmt, v.name(), n.path("state").asText(), v.plan().template().coordinates(),
+                            v.plan().driverId(), v.sshEndpoint().host() + ":" + v.sshEndpoint().port(), ports));
+                }
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("vms", a);
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "ssh", header = "Run a command in a VM, or open a shell",
+        description = "Runs a command in the VM (everything after VM), or opens an interactive "
+            + "shell with the system ssh, the VM's key and its pinned host key. With a command, the exit status is "
+            + "the command's.")
+    static final class Ssh extends VboxmcpCommand.Sub {
+        @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Guest user (default: the login user).")
+        String user;
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
+                description = "Kill the command after this long (default ${DEFAULT-VALUE}).")
+        int timeout;
+
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+
+        @Parameters(index = "1..*", paramLabel = "CMD", description = "Command run with /bin/sh -c in the guest.")
+        List<String> command = new ArrayList<>();
+
+        @Override
+        int run(Session s) throws Exception {
+            checkVmName(this, vm);
+            List<String> cmd = new ArrayList<>(command);
+            if (!cmd.isEmpty() && cmd.get(0).equals("--")) {
+                cmd.remove(0);
+            }
+            if (timeout < 1) {
+                throw usage("--timeout must be a positive number of seconds");
+            }
+            Vm v = find(s, vm);
+            if (cmd.isEmpty()) {
+                if (s.json()) {
+                    throw usage("an interactive shell has no JSON output; give a command");
+                }
+                return interactive(s, v);
+            }
+            GuestCommand gc = GuestCommand.of(String.join(" ", cmd)).withTimeout(Duration.ofSeconds(timeout));
+            if (user != null) {
+                gc = gc.withUser(user);
+            }
+            ExecResult r = v.exec(gc);
+            if (s.json()) {
+                s.emitJson(r.succeeded(), Json.obj().put("vm", vm).put("exitCode", r.exitCode())
+                        .put("stdout", r.stdout()).put("stderr", r.stderr()).put("timedOut", r.timedOut())
+                        .put("truncated", r.truncated()));
+            } else {
+                s.out().print(r.stdout());
+                s.out().flush();
+                s.err().print(r.stderr());
+                if (r.timedOut()) {
+                    s.err().println("error: the command ran longer than " + timeout + " s and was killed");
+                }
+            }
+            return r.timedOut() ? Main.FAILED : r.exitCode();
+        }
+
+        private int interactive(Session s, Vm v) throws Exception {
+            SshEndpoint e = v.sshEndpoint();
+            if (e.privateKey() == null) {
+                throw new VboxmcpException(ErrorCode.VM_NOT_FOUND, "VM '" + v.name() + "' has no SSH key yet");
+            }
+            Path known = Files.createTempFile("vboxmcp-known-hosts-", "");
+            try {
+                List<String> args = new ArrayList<>(List.of("ssh", "-i", e.privateKey().toString(), "-p",
+                        String.valueOf(e.port()), "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known,
+                        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"));
+                if (e.hostKeyPin() != null) {
+                    pinnedHostKey(e, known);
+                    args.addAll(List.of("-o", "StrictHostKeyChecking=yes"));
+                } else {
+                    args.addAll(List.of("-o", "StrictHostKeyChecking=accept-new"));
+                }
+                args.add((user != null ? user : e.user()) + "@" + e.host());
+                Process p = new ProcessBuilder(args).inheritIO().start();
+                return p.waitFor();
+            } finally {
+                Files.deleteIfExists(known);
+            }
+        }
+
+        /** Writes the guest host key whose fingerprint matches the pin into {@code known}, or fails. */
+        private static void pinnedHostKey(SshEndpoint e, Path known) throws Exception {
+            Process scan = new ProcessBuilder("ssh-keyscan", "-p", String.valueOf(e.port()), e.host())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String lines = new String(scan.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            scan.waitFor();
+            StringBuilder keep = new StringBuilder();
+            for (String line : lines.split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                Path one = Files.createTempFile("vboxmcp-hostkey-", "");
+                try {
+                    Files.writeString(one, line + "\n");
+                    Process fp = new ProcessBuilder("ssh-keygen", "-l", "-f", one.toString())
+                            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    String out = new String(fp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    fp.waitFor();
+                    if (out.contains(e.hostKeyPin())) {
+                        keep.append(line).append('\n');
+                    }
+                } finally {
+                    Files.deleteIfExists(one);
+                }
+            }
+            if (keep.length() == 0) {
+                throw new VboxmcpException(ErrorCode.SIGNATURE_INVALID, "the guest at " + e.host() + ":" + e.port()
+                        + " does not present the pinned host key " + e.hostKeyPin() + "; refusing to connect");
+            }
+            try {
+                Files.writeString(known, keep.toString());
+            } catch (IOException ex) {
+                throw new VboxmcpException(ErrorCode.IO, "cannot write " + known, ex);
+            }
+        }
+    }
+
+    @Command(name = "stop", header = "Shut a VM down",
+        description = "Shuts a VM down (forced off after a grace period); its disk stays.")
+    static final class Stop extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+
+        @Override
+        int run(Session s) throws Exception {
+            Vm v = find(s, checkVmName(this, vm));
+            s.step("stop", vm, () -> {
+                v.stop();
+                return null;
+            });
+            s.result("stopped " + vm);
+            s.emitJson(true, Json.obj().put("vm", vm).put("state", state(v)));
+            return Main.OK;
+        }
+    }
+
+    @Command(name = "destroy", header = "Remove a VM and everything it had",
+        description = "Stops a VM and removes every process, disk, port and file it had.")
+    static final class Destroy extends VboxmcpCommand.Sub {
+        @Parameters(index = "0", paramLabel = "VM")
+        String vm;
+
+        @Override
+        int run(Session s) throws Exception {
+            Vm v = find(s, checkVmName(this, vm));
+            long start = System.nanoTime();
+            s.step("destroy", vm, () -> {
+                v.destroy();
+                return null;
+            });
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            s.result("destroyed " + vm + " in " + ProgressDisplay.format(took));
+            s.emitJson(true, Json.obj().put("vm", vm).put("seconds", took.toMillis() / 1000.0));
+            return Main.OK;
+        }
+    }
+}
