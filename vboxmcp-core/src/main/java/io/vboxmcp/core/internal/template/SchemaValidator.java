@@ -9,7 +9,8 @@ import org.everit.json.schema.Schema;
 import org.everit.json.schema.StringSchema;
 import org.everit.json.schema.ValidationException;
 import org.everit.json.schema.loader.SchemaLoader;
-import org.everit.json.schema.regexp.RE2JRegexpFactory;
+import org.everit.json.schema.regexp.JavaUtilRegexpFactory;
+import org.everit.json.schema.regexp.Regexp;
 import org.json.JSONArray;
 import org.json.JSONObject;
 import org.json.JSONTokener;
@@ -29,8 +30,7 @@ import java.util.regex.Pattern;
 /**
  * Validates a {@link LocatedTree} against the shipped draft-07 schema with everit-json-schema and turns every failure
  * into a {@link Violation} that points at the offending value (or key) in the YAML source, with a message written for
- * template authors. Patterns run on RE2J: linear time, and {@code $} means end of text (as in editors), so a value
- * cannot sneak a trailing newline past {@code ^...$}.
+ * template authors.
  */
 final class SchemaValidator {
     static final String RESOURCE = "/io/vboxmcp/core/template-definition.schema.json";
@@ -81,7 +81,7 @@ final class SchemaValidator {
             Schema s = SchemaLoader.builder()
                     .draftV7Support()
                     .useDefaults(false)
-                    .regexpFactory(new RE2JRegexpFactory())
+                    .regexpFactory(SchemaValidator::endAnchoredJavaRegexp)
                     .schemaJson(json)
                     .build()
                     .load()
@@ -90,6 +90,20 @@ final class SchemaValidator {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read schema resource " + RESOURCE, e);
         }
+    }
+
+    private static final JavaUtilRegexpFactory JAVA_REGEXP = new JavaUtilRegexpFactory();
+
+    /**
+     * JSON Schema patterns are ECMA 262, where {@code $} (without the m flag) matches only at the end of the text;
+     * in java.util.regex it also matches before a final line break, which would let {@code "root\n"} pass
+     * {@code ^[a-z_]+$}. Every pattern in our schema is anchored, none uses {@code $} elsewhere, and none nests
+     * quantifiers (values are at most 64 KiB), so java.util.regex with {@code \z} is exact and fast.
+     */
+    private static Regexp endAnchoredJavaRegexp(String pattern) {
+        String p = pattern.endsWith("$") && !pattern.endsWith("\\$") ? pattern.substring(0, pattern.length() - 1) + "\\z"
+                : pattern;
+        return JAVA_REGEXP.createHandler(p);
     }
 
     /** Adds one violation per schema failure to {@code out}. */
