@@ -1,0 +1,76 @@
+package io.vboxmcp.qemu.internal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class KvmProbeTest {
+    @TempDir
+    Path dir;
+
+    /** A stand-in emulator: a script that behaves like QEMU would with a broken or working KVM. */
+    private String stubQemu(String body) throws Exception {
+        Path f = dir.resolve("stub-qemu");
+        Files.writeString(f, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return f.toString();
+    }
+
+    private Path fakeKvmDevice() throws Exception {
+        return Files.createFile(dir.resolve("kvm"));
+    }
+
+    @Test
+    void probe_fallsBackWhenTheKvmGuestHangs() throws Exception {
+        String hanging = stubQemu("echo $$ > " + dir.resolve("pid") + "; exec sleep 60");
+        long t0 = System.nanoTime();
+
+        KvmProbe.Result r = KvmProbe.probe(hanging, fakeKvmDevice(), Duration.ofMillis(800));
+
+        assertThat(r.kvmUsable()).isFalse();
+        assertThat(r.reason()).contains("did not boot within 800 ms");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("probe time").isLessThan(Duration.ofSeconds(8));
+        long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("hung probe killed").isFalse();
+    }
+
+    @Test
+    void probe_acceptsKvmWhenTheProbeGuestReportsBack() throws Exception {
+        // isa-debug-exit with value 1 makes QEMU exit with status 3
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), fakeKvmDevice(), Duration.ofSeconds(5));
+
+        assertThat(r.kvmUsable()).as(r.reason()).isTrue();
+    }
+
+    @Test
+    void probe_fallsBackWhenQemuRefusesKvm() throws Exception {
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("echo 'Could not access KVM kernel module' >&2; exit 1"),
+                fakeKvmDevice(), Duration.ofSeconds(5));
+
+        assertThat(r.kvmUsable()).isFalse();
+        assertThat(r.reason()).contains("Could not access KVM");
+    }
+
+    @Test
+    void probe_fallsBackWithoutKvmDevice() throws Exception {
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), dir.resolve("no-such-kvm"), Duration.ofSeconds(5));
+
+        assertThat(r.kvmUsable()).isFalse();
+        assertThat(r.reason()).contains("not accessible");
+    }
+
+    @Test
+    void probe_onThisHostDecidesWithinTheTimeout() throws Exception {
+        // the real emulator and the real /dev/kvm: whatever the answer, it comes within the timeout plus cleanup
+        long t0 = System.nanoTime();
+        KvmProbe.Result r = KvmProbe.probe("qemu-system-x86_64", Path.of("/dev/kvm"), Duration.ofSeconds(3));
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("probe time (" + r.reason() + ")")
+                .isLessThan(Duration.ofSeconds(10));
+    }
+}
