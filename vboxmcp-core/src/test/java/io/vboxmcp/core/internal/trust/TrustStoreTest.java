@@ -1,0 +1,85 @@
+package io.vboxmcp.core.internal.trust;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.trust.PinnedKey;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrustStoreTest {
+    @TempDir
+    static Path keys;
+    static Tools.Gpg gpg;
+    static String alice;
+    static Path sshPub;
+
+    @TempDir
+    Path home;
+
+    @BeforeAll
+    static void generate() throws Exception {
+        gpg = new Tools.Gpg(keys.resolve("g"));
+        alice = gpg.generate("Alice <alice@example.org>", "ed25519", "sign", "0");
+        sshPub = Path.of(Tools.sshKeygen(keys, "ed25519", 0, "") + ".pub");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gpg.close();
+    }
+
+    @Test
+    void addListRemove_perSourceAndGlobal() throws Exception {
+        TrustStore store = new TrustStore(home);
+        PinnedKey pgp = store.add("acme", gpg.exportPublic(alice, keys.resolve("alice.asc")));
+        PinnedKey ssh = store.add(TrustStore.GLOBAL, sshPub);
+        assertThat(pgp).isEqualTo(new PinnedKey("acme", "openpgp", alice, "EdDSA", "Alice <alice@example.org>"));
+        assertThat(ssh.fingerprint()).startsWith("SHA256:");
+        assertThat(ssh.label()).isEqualTo("author@example.org");
+        assertThat(Files.exists(home.resolve("trust/acme/" + alice + ".asc"))).isTrue();
+        assertThat(store.list("acme")).containsExactly(pgp);
+        assertThat(store.keysFor("acme")).extracting(k -> k.fingerprint()).containsExactlyInAnyOrder(alice, ssh.fingerprint());
+        assertThat(store.keysFor("other")).extracting(k -> k.fingerprint()).containsExactly(ssh.fingerprint());
+        assertThat(store.listAll()).hasSize(2);
+        assertThat(store.add("acme", keys.resolve("alice.asc"))).as("re-adding replaces").isEqualTo(pgp);
+        assertThat(store.list("acme")).hasSize(1);
+        assertThat(store.remove("acme", alice.toLowerCase())).isTrue();
+        assertThat(store.remove("acme", alice)).isFalse();
+        assertThat(store.keysFor("acme")).hasSize(1);
+    }
+
+    @Test
+    void add_refusesSecretKeysMalformedFilesAndBadIds_writingNothing() throws Exception {
+        TrustStore store = new TrustStore(home);
+        Path secret = gpg.exportSecret(alice, keys.resolve("secret.asc"));
+        Path garbage = Files.writeString(keys.resolve("garbage.pub"), "ssh-ed25519 AAAA!!notbase64 x\n");
+        Path two = Files.writeString(keys.resolve("two.pub"), Files.readString(sshPub) + Files.readString(sshPub));
+        Path dsa = Files.writeString(keys.resolve("dsa.pub"), "ssh-dss AAAAB3NzaC1kc3M= x\n");
+        var before = TreeSnapshot.of(home);
+        for (Path bad : new Path[]{secret, garbage, two, dsa, keys.resolve("missing.asc")}) {
+            assertThatThrownBy(() -> store.add("acme", bad)).as(bad.toString())
+                    .isInstanceOfSatisfying(VboxmcpException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        }
+        for (String id : new String[]{"../x", "Acme", "", "a/b"}) {
+            assertThatThrownBy(() -> store.add(id, sshPub)).isInstanceOfSatisfying(VboxmcpException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        }
+        assertThat(TreeSnapshot.of(home)).isEqualTo(before);
+    }
+
+    @Test
+    void keysFor_ignoresFilesWhoseContentIsNotAKey() throws Exception {
+        TrustStore store = new TrustStore(home);
+        Files.createDirectories(home.resolve("trust/acme"));
+        Files.writeString(home.resolve("trust/acme/ABCDEF.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbroken\n");
+        assertThat(store.keysFor("acme")).isEmpty();
+    }
+}
