@@ -344,6 +344,14 @@ class TemplateLoaderTest {
     }
 
     @Test
+    void parse_editorSchemaModelineIsJustAComment() throws Exception {
+        TemplateDefinition d = parse("# yaml-language-server: $schema=../../schema/template-definition.schema.json\n"
+                + MINIMAL);
+        assertThat(d.name()).isEqualTo("minimal");
+        assertThat(d.extensions()).isEmpty();
+    }
+
+    @Test
     void parse_isThreadSafe() throws Exception {
         byte[] seed = Files.readAllBytes(seedFolder().resolve(TemplateLoader.FILE_NAME));
         TemplateDefinition expected = loader.parse("seed", seed);
