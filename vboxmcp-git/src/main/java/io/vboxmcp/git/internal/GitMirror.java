@@ -3,6 +3,8 @@ package io.vboxmcp.git.internal;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
+import org.eclipse.jgit.api.PackRefsCommand;
+import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.TransportException;
 import org.eclipse.jgit.lib.NullProgressMonitor;
@@ -10,6 +12,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.transport.CredentialsProvider;
+import org.eclipse.jgit.transport.FetchResult;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.SshSessionFactory;
 import org.eclipse.jgit.transport.SshTransport;
@@ -169,7 +172,10 @@ final class GitMirror implements AutoCloseable {
         c.setBoolean("fetch", null, "fsckObjects", true);
         c.setBoolean("fsck", null, "safeForWindows", true);
         c.setBoolean("fsck", null, "safeForMacOS", true);
+        // no background gc: it would race the rename of a fresh mirror and the reads of a live one
         c.setInt("gc", null, "auto", 0);
+        c.setInt("gc", null, "autoPackLimit", 0);
+        c.setBoolean("gc", null, "autoDetach", false);
         c.setBoolean("http", null, "sslVerify", true);
         c.setString("http", null, "followRedirects", "initial");
         c.setString("submodule", null, "recurse", "false");
@@ -190,7 +196,13 @@ final class GitMirror implements AutoCloseable {
             if (t instanceof SshTransport s) {
                 s.setSshSessionFactory(ssh.get());
             }
-            t.fetch(NullProgressMonitor.INSTANCE, List.of(new RefSpec(TAG_REFSPEC)));
+            FetchResult result = t.fetch(NullProgressMonitor.INSTANCE, List.of(new RefSpec(TAG_REFSPEC)));
+            if (!result.getTrackingRefUpdates().isEmpty()) {
+                // one packed-refs file instead of a loose file per tag keeps listing (and no-op syncs) fast
+                new PackRefsCommand(r).setAll(true).call();
+            }
+        } catch (GitAPIException e) {
+            throw new VboxmcpException(ErrorCode.IO, "could not pack the refs of the mirror of " + display + ": " + e.getMessage(), e);
         } catch (TransportException e) {
             if (hasCause(e, CorruptObjectException.class)) {
                 throw new ArchiveException("objects fetched from " + display + " failed the safety check (fsck): "
