@@ -7,9 +7,7 @@ import io.vboxmcp.TemplateNotFoundException;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.Manifest;
 import io.vboxmcp.core.internal.util.AtomicFiles;
-import io.vboxmcp.spi.DetachedSignature;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.TemplateSource;
 import io.vboxmcp.template.TemplateDefinition;
@@ -32,10 +30,6 @@ import java.util.TreeMap;
  * repository and for {@code file:} sources. Folders whose name starts with {@code .} are ignored (staging).
  */
 public class DirectoryTemplateSource implements TemplateSource {
-    /** Signature files beside a template's manifest, by format (see docs/trust.md). */
-    static final Map<String, String> SIGNATURE_FILES = Map.of(Manifest.OPENPGP_SIGNATURE, "openpgp",
-            Manifest.SSH_SIGNATURE, "ssh");
-
     protected final Path root;
     protected final TemplateLoader loader;
     private final SourceConfig config;
@@ -136,17 +130,6 @@ public class DirectoryTemplateSource implements TemplateSource {
             throw new TemplateNotFoundException(ErrorCode.VERSION_NOT_FOUND, "template " + name + "@" + version
                     + " is not in source '" + config.id() + "'", null);
         }
-        List<DetachedSignature> sigs = new ArrayList<>();
-        for (Map.Entry<String, String> e : SIGNATURE_FILES.entrySet()) {
-            Path f = dir.resolve(e.getKey());
-            if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                try {
-                    sigs.add(new DetachedSignature(e.getValue(), Files.readAllBytes(f), f.toString()));
-                } catch (IOException ex) {
-                    throw io("read " + f, ex);
-                }
-            }
-        }
         // verify and load a private copy, so the files cannot change between verification and use
         Path copy = workDir.resolve("fetched");
         try {
@@ -158,7 +141,8 @@ public class DirectoryTemplateSource implements TemplateSource {
         if (dir.equals(root.resolve(name))) {
             removeNestedVersions(copy);
         }
-        return new FetchedTemplate(name, version, copy, sigs, config.id(), remote(), "folder " + dir, null);
+        // signature files travel inside the folder; trust reads them from there
+        return new FetchedTemplate(name, version, copy, List.of(), config.id(), remote(), "folder " + dir, null);
     }
 
     /** In the seed's one-version layout the template folder may also hold other versions' folders: not ours. */
