@@ -11,13 +11,11 @@ import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
-import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.params.RSAKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
 import org.bouncycastle.crypto.signers.RSADigestSigner;
-import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -119,8 +117,7 @@ public final class SshSignatures implements SignatureVerifier {
             case "ssh-ed25519" -> {
                 if (!sigType.equals("ssh-ed25519")) return "signature type " + PathRules.printable(sigType) + " does not match an Ed25519 key";
                 if (blob.length != 64) return "Ed25519 signature is " + blob.length + " bytes, must be 64 (SIG-12)";
-                byte[] a = ((Ed25519PublicKeyParameters) p).getEncoded();
-                if (!Ed25519.validatePublicKeyFull(a, 0)) return "Ed25519 public key is non-canonical or of small order (SIG-11)";
+                // the key was validated (canonical, full order: SIG-11) when its blob was parsed
                 byte[] sLe = java.util.Arrays.copyOfRange(blob, 32, 64);
                 byte[] sBe = new byte[32];
                 for (int i = 0; i < 32; i++) sBe[i] = sLe[31 - i];
