@@ -266,6 +266,27 @@ class GitTemplateSourceTest {
         assertEmpty(work);
     }
 
+    @Test
+    void sshSignatureMadeForAnotherNamespace_isNotAcceptedAsTagSignature() throws Exception {
+        GitCli.template(repo, "ns", "ns", "1.0.0", "d");
+        String commit = git.commitAll(repo, "c");
+        String payload = "object " + commit + "\ntype commit\ntag ns/v1.0.0\ntagger Template Author <author@example.org> "
+                + "1700000000 +0000\n\nrelease ns/v1.0.0\n";
+        Path data = Files.writeString(tmp.resolve("payload"), payload);
+        // a valid signature by the pinned key, but made for template manifests, not for Git
+        git.run(tmp, "ssh-keygen", "-Y", "sign", "-f", trustedSsh.toString(), "-n", "vboxmcp-template", data.toString());
+        String signed = payload + Files.readString(Path.of(data + ".sig"));
+        String id = git.run(repo, signed.getBytes(StandardCharsets.UTF_8), "git", "mktag").trim();
+        git.run(repo, "git", "update-ref", "refs/tags/ns/v1.0.0", id);
+        Path work = tmp.resolve("w");
+        try (TemplateSource s = daemonSource()) {
+            assertThatThrownBy(() -> s.fetch("ns", SemanticVersion.parse("1.0.0"), work))
+                    .isInstanceOf(SignatureVerificationException.class)
+                    .hasMessageContaining("namespace");
+        }
+        assertEmpty(work);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {".GIT", ".git", "git~1", ".git\u200c"})
     void git05_treeEntriesThatAliasDotGit_areRefusedAtFetch(String evil) throws Exception {
