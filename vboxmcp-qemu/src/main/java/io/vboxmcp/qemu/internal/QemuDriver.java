@@ -222,7 +222,7 @@ final class QemuDriver implements HypervisorDriver {
         // a stale socket or pid file from a crashed QEMU would confuse what follows
         Files2.deleteQuietly(vmDir.resolve(PID));
         Files2.deleteQuietly(Path.of((String) json.get("qmpSocket")));
-        String accel = accel();
+        String accel = accel(json.get("kernel") == null ? null : Path.of((String) json.get("kernel")));
         step.info("acceleration: " + accel);
         List<String> args = commandLine(json, vmDir, accel);
         Path log = vmDir.resolve(LOG);
@@ -271,12 +271,12 @@ final class QemuDriver implements HypervisorDriver {
         return l[l.length - 1];
     }
 
-    private String accel() {
+    private String accel(Path kernel) {
         return switch (settings.accel()) {
             case "kvm" -> "kvm";
             case "tcg" -> "tcg";
-            default -> KvmProbe.probeOnce(settings.qemu(), settings.kvmDevice(), settings.kvmProbeTimeout()).kvmUsable()
-                    ? "kvm" : "tcg";
+            default -> KvmProbe.probeOnce(settings.qemu(), settings.kvmDevice(), settings.kvmProbeTimeout(), kernel)
+                    .kvmUsable() ? "kvm" : "tcg";
         };
     }
 

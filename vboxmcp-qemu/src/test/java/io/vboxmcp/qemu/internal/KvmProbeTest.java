@@ -31,7 +31,7 @@ class KvmProbeTest {
         String hanging = stubQemu("echo $$ > " + dir.resolve("pid") + "; exec sleep 60");
         long t0 = System.nanoTime();
 
-        KvmProbe.Result r = KvmProbe.probe(hanging, fakeKvmDevice(), Duration.ofMillis(800));
+        KvmProbe.Result r = KvmProbe.probe(hanging, fakeKvmDevice(), Duration.ofMillis(800), null);
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("did not boot within 800 ms");
@@ -43,7 +43,7 @@ class KvmProbeTest {
     @Test
     void probe_acceptsKvmWhenTheProbeGuestReportsBack() throws Exception {
         // isa-debug-exit with value 1 makes QEMU exit with status 3
-        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), fakeKvmDevice(), Duration.ofSeconds(5));
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), fakeKvmDevice(), Duration.ofSeconds(5), null);
 
         assertThat(r.kvmUsable()).as(r.reason()).isTrue();
     }
@@ -51,7 +51,7 @@ class KvmProbeTest {
     @Test
     void probe_fallsBackWhenQemuRefusesKvm() throws Exception {
         KvmProbe.Result r = KvmProbe.probe(stubQemu("echo 'Could not access KVM kernel module' >&2; exit 1"),
-                fakeKvmDevice(), Duration.ofSeconds(5));
+                fakeKvmDevice(), Duration.ofSeconds(5), null);
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("Could not access KVM");
@@ -59,17 +59,32 @@ class KvmProbeTest {
 
     @Test
     void probe_fallsBackWithoutKvmDevice() throws Exception {
-        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), dir.resolve("no-such-kvm"), Duration.ofSeconds(5));
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), dir.resolve("no-such-kvm"), Duration.ofSeconds(5), null);
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("not accessible");
     }
 
     @Test
+    void probe_withKernelCountsOnlyTheKernelsOwnExit() throws Exception {
+        Path kernel = Files.writeString(dir.resolve("vmlinuz"), "stand-in");
+        // a kernel without root panics and, with panic=-1 -no-reboot, QEMU exits 0
+        assertThat(KvmProbe.probe(stubQemu("exit 0"), fakeKvmDevice(), Duration.ofSeconds(5), kernel).kvmUsable()).isTrue();
+        // the boot-sector probe's exit code means nothing for a kernel boot
+        assertThat(KvmProbe.probe(stubQemu("exit 3"), dir.resolve("kvm"), Duration.ofSeconds(5), kernel).kvmUsable()).isFalse();
+        // the hang seen on our build machines: the kernel prints its first line and stops
+        KvmProbe.Result hung = KvmProbe.probe(stubQemu("echo 'Probing EDD (edd=off to disable)... ok'; exec sleep 60"),
+                dir.resolve("kvm"), Duration.ofMillis(800), kernel);
+        assertThat(hung.kvmUsable()).isFalse();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Tag("vm")
     void probe_onThisHostDecidesWithinTheTimeout() throws Exception {
-        // the real emulator and the real /dev/kvm: whatever the answer, it comes within the timeout plus cleanup
+        // the real emulator, the test image's kernel and the real /dev/kvm: whatever the answer, it comes in time
+        Path kernel = io.vboxmcp.qemu.TestImage.baseImage().kernel();
         long t0 = System.nanoTime();
-        KvmProbe.Result r = KvmProbe.probe("qemu-system-x86_64", Path.of("/dev/kvm"), Duration.ofSeconds(3));
+        KvmProbe.Result r = KvmProbe.probe("qemu-system-x86_64", Path.of("/dev/kvm"), Duration.ofSeconds(3), kernel);
         assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("probe time (" + r.reason() + ")")
                 .isLessThan(Duration.ofSeconds(10));
     }
