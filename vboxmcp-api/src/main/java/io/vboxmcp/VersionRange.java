@@ -72,9 +72,28 @@ public final class VersionRange {
     /** @return whether {@code version} lies in this range, never throws */
     public boolean contains(SemanticVersion version) {
         Objects.requireNonNull(version, "version");
+        // plain loops: a resolver calls this once per published version (see VersionResolveBenchmark)
         for (List<Comparator> alt : alternatives) {
-            if (alt.stream().allMatch(c -> c.test(version)) && (!version.isPreRelease() || alt.stream()
-                    .anyMatch(c -> c.version().isPreRelease() && c.version().sameTuple(version)))) {
+            if (matchesAll(alt, version) && (!version.isPreRelease() || namesPreReleaseOf(alt, version))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matchesAll(List<Comparator> alt, SemanticVersion version) {
+        for (int i = 0, n = alt.size(); i < n; i++) {
+            if (!alt.get(i).test(version)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean namesPreReleaseOf(List<Comparator> alt, SemanticVersion version) {
+        for (int i = 0, n = alt.size(); i < n; i++) {
+            SemanticVersion c = alt.get(i).version();
+            if (c.isPreRelease() && c.sameTuple(version)) {
                 return true;
             }
         }
