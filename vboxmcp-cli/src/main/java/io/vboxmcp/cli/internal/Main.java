@@ -20,6 +20,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        // libraries log through slf4j-simple: warnings only, unless --verbose
+        boolean verbose = java.util.List.of(args).contains("--verbose") || java.util.List.of(args).contains("-v");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn"));
         PrintStream out = System.out;
         PrintStream err = System.err;
         if (ProgressDisplay.utf8Locale()) {

@@ -109,10 +109,10 @@ final class ProgressDisplay implements ProgressListener, AutoCloseable {
         switch (e.kind()) {
             case STEP_STARTED -> {
                 running.put(step, System.nanoTime());
-                err.println(step + ": " + (e.message().isBlank() ? "started" : e.message()));
+                err.println(step + ": " + (meaningful(step, e.message()) ? e.message() : "started"));
             }
-            case STEP_FINISHED -> err.println(step + ": done in " + format(elapsed(e)) + suffix(e.message()));
-            case STEP_FAILED -> err.println(step + ": FAILED after " + format(elapsed(e)) + suffix(e.message()));
+            case STEP_FINISHED -> err.println(step + ": done in " + format(elapsed(e)) + suffix(step, e.message()));
+            case STEP_FAILED -> err.println(step + ": FAILED after " + format(elapsed(e)) + suffix(step, e.message()));
             case BYTES -> {
                 int pct = e.percent();
                 if (pct < 0) {
@@ -151,7 +151,7 @@ final class ProgressDisplay implements ProgressListener, AutoCloseable {
                 clearLive();
                 String mark = ok ? paint("32", unicode ? "✓" : "ok") : paint("31", unicode ? "✗" : "!!");
                 err.println(" " + mark + " " + pad(step) + " " + paint("2", format(elapsed(e)))
-                        + (ok ? suffix(e.message()) : " " + paint("31", e.message())));
+                        + (ok ? suffix(step, e.message()) : " " + paint("31", e.message())));
                 running.remove(step);
                 if (step.equals(liveStep)) {
                     List<String> still = new ArrayList<>(running.keySet());
@@ -303,8 +303,17 @@ final class ProgressDisplay implements ProgressListener, AutoCloseable {
         return step.length() >= 12 ? step : step + " ".repeat(12 - step.length());
     }
 
-    private static String suffix(String message) {
-        return message == null || message.isBlank() ? "" : "  " + message;
+    private static String suffix(String step, String message) {
+        return !meaningful(step, message) ? "" : "  " + message;
+    }
+
+    /** Whether a step message says more than the step's name ("resolve", "resolve done"). */
+    private static boolean meaningful(String step, String message) {
+        if (message == null || message.isBlank()) {
+            return false;
+        }
+        String m = message.trim();
+        return !m.equals(step) && !m.equals(step + " done") && !m.equals(step + " started") && !m.equals("done");
     }
 
     static String format(Duration d) {

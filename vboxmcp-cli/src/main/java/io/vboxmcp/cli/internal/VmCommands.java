@@ -14,6 +14,7 @@ import io.vboxmcp.Vm;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
+import io.vboxmcp.core.CoreKeys;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -89,6 +90,10 @@ final class VmCommands {
         @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the guest's SSH.")
         Integer readyTimeout;
 
+        @Option(names = "--image-catalog", paramLabel = "FILE|URL", description = "Image catalog that resolves the "
+                + "template's base_image (repeatable; default $VBOXMCP_IMAGE_CATALOG, else <home>/images/catalog.json).")
+        List<String> catalogs = new ArrayList<>();
+
         CreateVmRequest request(VboxmcpCommand.Sub cmd, String vmName, boolean keepOnFailure, Session s) {
             checkVmName(cmd, vmName);
             TemplateRef ref;
@@ -135,7 +140,15 @@ final class VmCommands {
         }
 
         VmManager manager(Session s) throws VboxmcpException {
+            List<String> uris = new ArrayList<>();
+            for (String c : catalogs) {
+                uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri()
+                        .toString());
+            }
             return s.manager(b -> {
+                if (!uris.isEmpty()) {
+                    b.property(CoreKeys.IMAGE_CATALOG, String.join(",", uris));
+                }
                 shareRoots.forEach(r -> b.allowSharedFolderRoot(r.toAbsolutePath().normalize()));
                 if (driver != null) {
                     b.defaultDriver(driver);
