@@ -352,6 +352,22 @@ class TemplateLoaderTest {
     }
 
     @Test
+    void parse_acceptsUtf8ByteOrderMarkAndCrLfLineEnds() throws Exception {
+        byte[] body = (MINIMAL.replace("\n", "\r\n") + "min_cores: x\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[body.length + 3];
+        withBom[0] = (byte) 0xEF;
+        withBom[1] = (byte) 0xBB;
+        withBom[2] = (byte) 0xBF;
+        System.arraycopy(body, 0, withBom, 3, body.length);
+        assertThatThrownBy(() -> loader.parse("w.yaml", withBom)).isInstanceOfSatisfying(
+                TemplateValidationException.class, e -> assertThat(e.violations())
+                        .extracting(Violation::line, Violation::column, Violation::pointer)
+                        .containsExactly(tuple(4, 12, "/min_cores")));
+        assertThat(loader.parse("w.yaml", MINIMAL.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8)).name())
+                .isEqualTo("minimal");
+    }
+
+    @Test
     void parse_isThreadSafe() throws Exception {
         byte[] seed = Files.readAllBytes(seedFolder().resolve(TemplateLoader.FILE_NAME));
         TemplateDefinition expected = loader.parse("seed", seed);
