@@ -15,7 +15,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 
 /** The {@code vboxmcp} command: global options and the list of subcommands. */
-@Command(name = "vboxmcp", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+@Command(name = "vboxmcp", mixinStandardHelpOptions = true,
         versionProvider = VboxmcpCommand.Version.class, usageHelpAutoWidth = true, sortOptions = false,
         description = "Turns versioned, signed VM templates into running, provisioned VMs.",
         footer = {"", "Exit status: 0 success, 1 the operation failed, 2 usage error.",
@@ -94,6 +94,10 @@ final class VboxmcpCommand implements Callable<Integer> {
     abstract static class Sub implements Callable<Integer> {
         @Spec
         CommandSpec spec;
+
+        // not inherited from the root's standard options: 'plan' and 'create' use --version for the template version
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
 
         @Override
         public final Integer call() throws Exception {

@@ -16,7 +16,6 @@ import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
 import io.vboxmcp.core.CoreKeys;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -57,8 +56,8 @@ final class VmCommands {
         }
     }
 
-    /** The options plan and create share. */
-    static final class VmOptions {
+    /** The options plan and create share (fields of a superclass, not a mixin, so that --help keeps working). */
+    abstract static class VmOptions extends VboxmcpCommand.Sub {
         @Option(names = {"-t", "--template"}, required = true, paramLabel = "T",
                 description = "Template name, or NAME@RANGE (python-dev@^1.0).")
         String template;
@@ -94,7 +93,8 @@ final class VmCommands {
                 + "template's base_image (repeatable; default $VBOXMCP_IMAGE_CATALOG, else <home>/images/catalog.json).")
         List<String> catalogs = new ArrayList<>();
 
-        CreateVmRequest request(VboxmcpCommand.Sub cmd, String vmName, boolean keepOnFailure, Session s) {
+        CreateVmRequest request(String vmName, boolean keepOnFailure, Session s) {
+            VboxmcpCommand.Sub cmd = this;
             checkVmName(cmd, vmName);
             TemplateRef ref;
             try {
@@ -160,17 +160,14 @@ final class VmCommands {
     @Command(name = "plan", header = "Print what create would do (dry run)",
         description = "Prints what 'create' would do (template, signer, image, driver, resources, "
             + "ports, shares, packages, scripts) without creating anything.")
-    static final class Plan extends VboxmcpCommand.Sub {
+    static final class Plan extends VmOptions {
         @Parameters(index = "0", paramLabel = "VM")
         String vm;
 
-        @Mixin
-        VmOptions options;
-
         @Override
         int run(Session s) throws VboxmcpException {
-            CreateVmRequest req = options.request(this, vm, false, s);
-            VmPlan plan = options.manager(s).plan(req);
+            CreateVmRequest req = request(vm, false, s);
+            VmPlan plan = manager(s).plan(req);
             if (!s.json()) {
                 s.out().print(plan.describe());
             }
@@ -184,21 +181,18 @@ final class VmCommands {
     @Command(name = "create", header = "Create and provision a VM from a template",
         description = "Creates and provisions a VM from a template, showing each step live. On "
             + "failure everything done so far is undone (unless --keep-on-failure).")
-    static final class Create extends VboxmcpCommand.Sub {
+    static final class Create extends VmOptions {
         @Parameters(index = "0", paramLabel = "VM")
         String vm;
-
-        @Mixin
-        VmOptions options;
 
         @Option(names = "--keep-on-failure", description = "Keep a VM whose provisioning failed (state FAILED) to inspect it.")
         boolean keepOnFailure;
 
         @Override
         int run(Session s) throws VboxmcpException {
-            CreateVmRequest req = options.request(this, vm, keepOnFailure, s);
+            CreateVmRequest req = request(vm, keepOnFailure, s);
             long start = System.nanoTime();
-            Vm created = options.manager(s).createFromTemplate(req);
+            Vm created = manager(s).createFromTemplate(req);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             VmPlan p = created.plan();
             s.progress().interrupt();
