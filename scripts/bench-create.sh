@@ -18,10 +18,12 @@ offline=-o
 [ -n "${BENCH_ONLINE:-}" ] && offline=
 mvn -q $offline -pl vboxmcp-qemu -am test-compile -DskipTests >&2
 cpfile=$(mktemp)
-trap 'rm -f "$cpfile"' EXIT
+resfile=$(mktemp)
+trap 'rm -f "$cpfile" "$resfile"' EXIT
 mvn -q $offline -pl vboxmcp-qemu dependency:build-classpath -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/vboxmcp-qemu/target/test-classes:$root/vboxmcp-qemu/target/classes:$(cat "$cpfile")"
-out=$(java -cp "$cp" io.vboxmcp.qemu.BenchCreate "$runs" | tee /dev/stderr)
+java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.vboxmcp.qemu.BenchCreate "$runs" | tee "$resfile"
+out=$(cat "$resfile")
 if $record; then
   doc="$root/docs/benchmarks.md"
   mkdir -p "$root/docs"
