@@ -33,7 +33,14 @@ done
 candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1; }
 
 # The meta-package names the current kernel; resolve it to the real package so the key changes with it.
-kernel_pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: *\(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)
+kernel_pkg() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: *\(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1; }
+kernel_pkg=$(kernel_pkg)
+if [ -z "$kernel_pkg" ] && [ "$(id -u)" = 0 ]; then
+  # a fresh machine has no package lists yet
+  log "apt has no package lists; running apt-get update"
+  apt-get update -qq >&2 || true
+  kernel_pkg=$(kernel_pkg)
+fi
 if [ -z "$kernel_pkg" ]; then
   die "apt cannot resolve linux-image-amd64; run 'apt-get update' first"
 fi
