@@ -30,7 +30,6 @@ for tool in apt-get apt-cache dpkg-deb mke2fs qemu-img cpio gzip sha256sum flock
   command -v "$tool" >/dev/null || die "missing host tool: $tool"
 done
 
-candidate() { apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1; }
 
 # The meta-package names the current kernel; resolve it to the real package so the key changes with it.
 kernel_pkg() { apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: *\(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1; }
@@ -45,12 +44,13 @@ if [ -z "$kernel_pkg" ]; then
   die "apt cannot resolve linux-image-amd64; run 'apt-get update' first"
 fi
 packages="$kernel_pkg busybox-static dropbear-bin libc6 libcrypt1 libtomcrypt1 libtommath1 libgmp10 zlib1g"
-resolved=""
+# one apt-cache call for all versions (each call loads the whole package cache)
+resolved=$(apt-cache policy $packages 2>/dev/null | awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) }
+  /^  Candidate:/ { if ($2 != "(none)") print p "=" $2 }')
 for p in $packages; do
-  v=$(candidate "$p")
-  [ -n "$v" ] && [ "$v" != "(none)" ] || die "no candidate version for $p; run 'apt-get update' first"
-  resolved="$resolved$p=$v"$'\n'
+  printf '%s\n' "$resolved" | grep -q "^$p=" || die "no candidate version for $p; run 'apt-get update' first"
 done
+resolved="$resolved"$'\n'
 
 key=$( { cat "$0"; for f in "$guest"/*; do echo "== $(basename "$f")"; cat "$f"; done;
          echo "$resolved"; echo "ref=$reference disk=$disk_mb"; } | sha256sum | cut -c1-16)
