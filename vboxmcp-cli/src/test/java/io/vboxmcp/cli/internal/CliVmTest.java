@@ -1,0 +1,204 @@
+package io.vboxmcp.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vboxmcp.core.internal.audit.HashChainAuditLog;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** plan, create, status, ssh, stop, destroy and audit through the real launcher. */
+class CliVmTest {
+    @TempDir
+    Path tmp;
+
+    Path home() {
+        return tmp.resolve("home");
+    }
+
+    Launcher cli() {
+        return new Launcher(home());
+    }
+
+    @BeforeEach
+    void installExample() {
+        Launcher.Result r = cli().run("install", Fixtures.EXAMPLE_TEMPLATE.toString());
+        assertThat(r.exit()).as(r.show()).isZero();
+    }
+
+    @Test
+    void plan_printsThePlan_textAndJson() {
+        Launcher.Result r = cli().run("plan", "vm1", "--template", "python-dev", "--version", "1.0.0", "--memory", "512",
+                "--cpus", "1", "--disk-size", "1024");
+        assertThat(r.exit()).as(r.show()).isZero();
+        assertThat(r.out()).contains("vm:        vm1", "template:  python-dev@1.0.0 (sha256:",
+                "resources: 512 MB memory, 1 cpus, 1024 MB disk", "port:      guest 8000 -> 127.0.0.1:(auto)",
+                "script:    Start the web server (as developer)");
+
+        Launcher.Result j = cli().run("plan", "vm1", "-t", "python-dev@^1.0", "--memory", "512", "--json");
+        assertThat(j.exit()).as(j.show()).isZero();
+        JsonNode plan = j.json().path("plan");
+        assertThat(plan.path("memoryMb").asInt()).isEqualTo(512);
+        assertThat(plan.path("version").asText()).isEqualTo("1.0.0");
+        assertThat(plan.path("ports")).anyMatch(p -> p.path("guest").asInt() == 8000);
+        assertThat(plan.path("describe").asText()).contains("resources: 512 MB memory");
+        assertThat(cli().run("status", "--json").json().path("vms")).as("a plan creates nothing").isEmpty();
+    }
+
+    @Test
+    void plan_failures_sayWhy() {
+        Launcher.Result missing = cli().run("plan", "vm1", "-t", "no-such-template", "--json");
+        assertThat(missing.exit()).as(missing.show()).isEqualTo(1);
+        assertThat(missing.json().path("error").path("code").asText()).isIn("TEMPLATE_NOT_FOUND", "VERSION_NOT_FOUND");
+
+        Launcher.Result small = cli().run("plan", "vm1", "-t", "python-dev", "--memory", "16");
+        assertThat(small.exit()).as(small.show()).isEqualTo(1);
+        assertThat(small.err()).contains("error: ").contains("256").doesNotContain("\tat ");
+
+        Launcher.Result version = cli().run("plan", "vm1", "-t", "python-dev", "--version", "9.9.9");
+        assertThat(version.exit()).as(version.show()).isEqualTo(1);
+        assertThat(version.err()).contains("1.0.0");
+
+        assertThat(cli().run("plan", "Bad_VM", "-t", "python-dev").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1", "-t", "python-dev@1.0.0", "--version", "1.0.0").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--cpus", "0").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1").exit()).as("--template is required").isEqualTo(2);
+    }
+
+    @Test
+    void lifecycleCommands_onAnUnknownVm_fail() {
+        for (List<String> c : List.of(List.of("status", "ghost"), List.of("stop", "ghost"), List.of("destroy", "ghost"),
+                List.of("ssh", "ghost", "--", "true"))) {
+            Launcher.Result r = cli().run(c.toArray(String[]::new));
+            assertThat(r.exit()).as(r.show()).isEqualTo(1);
+            assertThat(r.err()).contains("no VM named 'ghost'");
+        }
+        Launcher.Result j = cli().run("destroy", "ghost", "--json");
+        assertThat(j.json().path("error").path("code").asText()).isEqualTo("VM_NOT_FOUND");
+        Launcher.Result empty = cli().run("status");
+        assertThat(empty.exit()).isZero();
+        assertThat(empty.out()).contains("no VMs");
+    }
+
+    @Test
+    void auditVerify_intact_thenTampered() throws Exception {
+        // three records written by core's own audit log, as a VM's life would write them
+        HashChainAuditLog writer = new HashChainAuditLog(home().resolve("audit.log"), Clock.systemUTC());
+        for (String action : List.of("create", "stop", "destroy")) {
+            writer.append(new HashChainAuditLog.Event(action, "ok", HashChainAuditLog.fields("vm", "python-dev-vm")));
+        }
+        Launcher.Result ok = cli().run("audit", "verify", "--json");
+        assertThat(ok.exit()).as(ok.show()).isZero();
+        long records = ok.json().path("records").asLong();
+        assertThat(records).isEqualTo(3);
+        assertThat(cli().run("audit", "verify").out()).contains("audit log intact: " + records + " records");
+
+        Path log = home().resolve("audit.log");
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        lines.set(1, lines.get(1).replaceFirst("python-dev-vm", "python-dev-vn"));
+        Files.write(log, lines, StandardCharsets.UTF_8);
+
+        Launcher.Result bad = cli().run("audit", "verify");
+        assertThat(bad.exit()).as(bad.show()).isEqualTo(1);
+        assertThat(bad.err()).contains("record 2");
+        Launcher.Result badJson = cli().run("audit", "verify", "--json");
+        assertThat(badJson.exit()).isEqualTo(1);
+        assertThat(badJson.json().path("firstBadRecord").path("line").asInt()).isEqualTo(2);
+        assertThat(badJson.json().path("ok").asBoolean(true)).isFalse();
+    }
+
+    @Test
+    @Tag("vm")
+    void create_status_ssh_stop_destroy_aRealVm() throws Exception {
+        String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())
+                .lines().reduce((a, b) -> b).orElseThrow().trim();
+        Launcher.Result c = cli().run("create", "cli-vm", "--template", "python-dev", "--version", "1.0.0",
+                "--memory", "512", "--cpus", "1", "--disk-size", "1024", "--image-catalog", catalog, "--json");
+        assertThat(c.exit()).as(c.show()).isZero();
+        JsonNode vm = c.json();
+        assertThat(vm.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(vm.path("memoryMb").asInt()).isEqualTo(512);
+        int web = vm.path("ports").path("8000").asInt();
+        assertThat(web).isPositive();
+        try {
+            // the daemon may still be binding its socket when provisioning returns: poll with a deadline
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpResponse<String> page = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try {
+                    page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (page.statusCode() == 200 && !page.body().isEmpty()) {
+                        break;
+                    }
+                } catch (java.io.IOException notYet) {
+                    page = null;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(page).as("web server on guest port 8000 answered").isNotNull();
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("hello from python-dev");
+
+            Launcher.Result status = cli().run("status");
+            assertThat(status.out()).containsPattern("cli-vm\\s+RUNNING\\s+python-dev@1.0.0\\s+qemu");
+
+            Launcher.Result who = cli().run("ssh", "cli-vm", "--", "id", "-un");
+            assertThat(who.exit()).as(who.show()).isZero();
+            assertThat(who.out().trim()).isEqualTo("root");
+            Launcher.Result dev = cli().run("ssh", "--user", "developer", "cli-vm", "id -un; cat /home/developer/www/index.html");
+            assertThat(dev.out()).as(dev.show()).contains("developer", "hello from python-dev");
+            assertThat(cli().run("ssh", "cli-vm", "exit 3").exit()).as("the guest command's status").isEqualTo(3);
+            Launcher.Result j = cli().run("ssh", "--json", "cli-vm", "echo out; echo err >&2");
+            assertThat(j.json().path("stdout").asText()).isEqualTo("out\n");
+            assertThat(j.json().path("stderr").asText()).isEqualTo("err\n");
+
+            Launcher.Result stop = cli().run("stop", "cli-vm");
+            assertThat(stop.exit()).as(stop.show()).isZero();
+            assertThat(cli().run("status", "cli-vm", "--json").json().path("vm").path("state").asText())
+                    .isEqualTo("STOPPED");
+        } finally {
+            Launcher.Result d = cli().run("destroy", "cli-vm");
+            assertThat(d.exit()).as(d.show()).isZero();
+        }
+        assertThat(cli().run("status", "--json").json().path("vms")).isEmpty();
+        assertThat(home().resolve("vms/cli-vm")).doesNotExist();
+        assertThat(cli().run("audit", "verify").exit()).isZero();
+    }
+
+    @Test
+    @Tag("vm")
+    void create_failingScript_isUndone_andSaysWhichStepFailed() throws Exception {
+        String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())
+                .lines().reduce((a, b) -> b).orElseThrow().trim();
+        Path t = tmp.resolve("broken");
+        Files.createDirectories(t);
+        Files.writeString(t.resolve("template-definition.yaml"), """
+                name: "broken"
+                version: "1.0.0"
+                base_image: "vboxmcp-test:1"
+                scripts:
+                  - name: Fail on purpose
+                    command: echo about to fail; exit 7
+                """);
+        assertThat(cli().run("install", t.toString()).exit()).isZero();
+        Launcher.Result c = cli().run("create", "broken-vm", "-t", "broken", "--image-catalog", catalog);
+        assertThat(c.exit()).as(c.show()).isEqualTo(1);
+        assertThat(c.err()).contains("provision").contains("Fail on purpose").contains("7").doesNotContain("\tat ");
+        assertThat(cli().run("status", "--json").json().path("vms")).isEmpty();
+        assertThat(home().resolve("vms/broken-vm")).doesNotExist();
+    }
+}
