@@ -107,9 +107,13 @@ final class GitMirror implements AutoCloseable {
         lock.lock();
         try {
             Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = ch.lock()) {
-                return action.run();
+            try (FileChannel ch = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                FileLock fileLock = ch.lock();
+                try {
+                    return action.run();
+                } finally {
+                    fileLock.release();
+                }
             }
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.LOCKED, "could not lock the local mirror of " + display + ": " + e.getMessage(), e);

@@ -4,7 +4,6 @@ import org.eclipse.jgit.transport.CredentialItem;
 import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.URIish;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -104,9 +103,5 @@ final class OriginBoundCredentials extends CredentialsProvider {
         // never print the secret
         return scheme == null ? "no credentials" : "credentials for " + scheme + "://" + host + ":" + port + " (user "
                 + user + ", secret of " + (password == null ? 0 : password.length) + " characters)";
-    }
-
-    void wipe() {
-        if (password != null) Arrays.fill(password, '\0');
     }
 }

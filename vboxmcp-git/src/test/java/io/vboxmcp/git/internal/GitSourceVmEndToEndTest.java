@@ -64,6 +64,8 @@ class GitSourceVmEndToEndTest {
                 .home(tmp.resolve("vboxmcp-home"))
                 .addSource(new SourceConfig("team", URI.create(daemon.url("templates")), 0, Map.of()))
                 .property("image.catalog", catalog().toString())
+                // TCG boots on a 2-core machine shared with other VM tests can take minutes
+                .property("ready.timeout", "600")
                 .build()) {
             manager.trust().add("team", publicKey);
             assertThat(manager.search("git-e2e")).singleElement()

@@ -37,7 +37,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -447,7 +446,6 @@ class GitTemplateSourceTest {
             assertThat(s.names()).containsExactly("python-dev");
         }
         // the same URL, now offline: no network, served from the mirror
-        CuttingProxy none = null;
         try (TemplateSource s = source(daemon.url(repoName), offline)) {
             GitCli.template(repo, "python-dev", "python-dev", "1.1.0", "newer, not fetched");
             git.commitAll(repo, "newer");
@@ -456,7 +454,6 @@ class GitTemplateSourceTest {
             s.fetch("python-dev", SemanticVersion.parse("1.0.0"), tmp.resolve("w"));
             assertThat(context.infoMessages()).anySatisfy(m -> assertThat(m).contains("offline").contains("local mirror"));
         }
-        assertThat(none).isNull();
     }
 
     @Test
@@ -556,7 +553,6 @@ class GitTemplateSourceTest {
         void fill(TreeFormatter tree) throws IOException;
     }
 
-    private ObjectId pendingBlob;
     private ObjectInserter pendingInserter;
 
     private ObjectId blob(String content) throws IOException {
@@ -568,8 +564,8 @@ class GitTemplateSourceTest {
             pendingInserter = ins;
             TreeFormatter tree = new TreeFormatter();
             body.fill(tree);
-            pendingBlob = ins.insert(Constants.OBJ_BLOB, yaml("python-dev", "1.0.0"));
-            tree.append("template-definition.yaml", FileMode.REGULAR_FILE, pendingBlob);
+            tree.append("template-definition.yaml", FileMode.REGULAR_FILE,
+                    ins.insert(Constants.OBJ_BLOB, yaml("python-dev", "1.0.0")));
             ObjectId treeId = ins.insert(tree);
             commitAndTag(r, ins, treeId, "v1.0.0");
         }
@@ -604,12 +600,5 @@ class GitTemplateSourceTest {
         head.setNewObjectId(commit);
         head.setForceUpdate(true);
         head.update();
-    }
-
-    @SuppressWarnings("unused")
-    private static Map<String, String> opts(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
-        return m;
     }
 }
