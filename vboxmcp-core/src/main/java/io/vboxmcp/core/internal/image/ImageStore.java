@@ -66,13 +66,18 @@ public final class ImageStore {
     /**
      * @param home     the manager's home; files go to {@code <home>/cache/images}, never null
      * @param catalogs {@code file:} or {@code http(s):} catalog URIs, searched in order, never null
-     * @param http     client for HTTP(S) catalogs and images; its redirect policy is ignored (this class follows
-     *                 same-origin redirects itself), never null
+     * @param http     client for HTTP(S) catalogs and images; it must not follow redirects itself
+     *                 ({@link HttpClient.Redirect#NEVER}, the JDK default): this class follows same-origin
+     *                 redirects only (ART-07), never null
+     * @throws IllegalArgumentException if {@code http} follows redirects
      */
     public ImageStore(Path home, List<URI> catalogs, HttpClient http) {
         this.cacheDir = Objects.requireNonNull(home, "home").resolve("cache").resolve("images");
         this.catalogs = List.copyOf(catalogs);
         this.http = Objects.requireNonNull(http, "http");
+        if (http.followRedirects() != HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
+        }
     }
 
     /** @return where verified files are kept */

@@ -212,6 +212,13 @@ class ImageStoreTest {
     }
 
     @Test
+    void constructor_refusesClientThatFollowsRedirects() {
+        HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> new ImageStore(home, List.of(), following)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void resolve_followsRedirectWithinTheOrigin() throws Exception {
         server.files.put("/blobs/d", disk);
         server.redirects.put("/img/disk.qcow2", "/blobs/d");
