@@ -144,7 +144,7 @@ final class ProgressDisplay implements ProgressListener, AutoCloseable {
         switch (e.kind()) {
             case STEP_STARTED -> {
                 running.put(step, System.nanoTime());
-                live(step, e.message());
+                live(step, meaningful(step, e.message()) ? e.message() : "");
             }
             case STEP_FINISHED, STEP_FAILED -> {
                 boolean ok = e.kind() == ProgressEvent.Kind.STEP_FINISHED;
