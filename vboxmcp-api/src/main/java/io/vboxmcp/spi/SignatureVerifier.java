@@ -21,6 +21,26 @@ public interface SignatureVerifier {
      */
     Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now);
 
+    /** The namespace of template manifest signatures. */
+    String TEMPLATE_NAMESPACE = "vboxmcp-template";
+    /** The namespace Git uses for SSH-signed commits and tags. */
+    String GIT_NAMESPACE = "git";
+
+    /**
+     * Verifies a signature made for one purpose. Formats that bind a purpose into the signature (SSH signatures'
+     * namespace) must refuse any other; formats without one check as {@link #verify(byte[], byte[], List, Instant)}.
+     * The default refuses every namespace but {@link #TEMPLATE_NAMESPACE}, so a verifier that does not know
+     * namespaces fails closed.
+     *
+     * @param namespace the purpose the signer declared, for example {@link #GIT_NAMESPACE}; never null
+     */
+    default Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now, String namespace) {
+        if (!TEMPLATE_NAMESPACE.equals(namespace)) {
+            return Check.invalid(format() + " verifier does not support namespace '" + namespace + "'");
+        }
+        return verify(signedData, signature, keys, now);
+    }
+
     /**
      * @param valid       whether the signature verified under a pinned, usable key
      * @param fingerprint the fingerprint of the pinned key that verified, null if none

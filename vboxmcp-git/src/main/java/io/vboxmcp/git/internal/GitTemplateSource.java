@@ -432,10 +432,6 @@ final class GitTemplateSource implements TemplateSource {
             return SignatureVerifier.Check.invalid("X.509 (gpgsm) tag signatures are not supported");
         }
         List<TrustedKey> keys = context.trustedKeys(config.id());
-        if (split.format().equals(TagSignatures.SSH)) {
-            // Git signs tags in SSH namespace "git"; core's SSH verifier accepts only the manifest namespace
-            return GitSshSignatures.verify(split.payload(), split.signature(), keys);
-        }
         SignatureVerifier verifier = context.verifier(split.format()).orElse(null);
         if (verifier == null) {
             if (options.requireSignedTags()) {
@@ -445,7 +441,8 @@ final class GitTemplateSource implements TemplateSource {
             return SignatureVerifier.Check.invalid("no " + split.format() + " verifier");
         }
         try {
-            return verifier.verify(split.payload(), split.signature(), keys, Instant.now());
+            // Git signs tags for namespace "git" (SSH); a signature made for another purpose must not pass here
+            return verifier.verify(split.payload(), split.signature(), keys, Instant.now(), SignatureVerifier.GIT_NAMESPACE);
         } catch (RuntimeException e) {
             // a verifier must fail closed; treat a crash the same way
             return SignatureVerifier.Check.invalid("the verifier failed: " + e.getMessage());

@@ -66,6 +66,12 @@ public final class OpenPgp implements SignatureVerifier {
         return FORMAT;
     }
 
+    /** OpenPGP signatures carry no namespace; the purpose is the caller's (the signature type is still checked). */
+    @Override
+    public Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now, String namespace) {
+        return verify(signedData, signature, keys, now);
+    }
+
     @Override
     public Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now) {
         List<PGPSignature> sigs;

@@ -47,8 +47,13 @@ public final class SshSignatures implements SignatureVerifier {
 
     @Override
     public Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now) {
+        return verify(signedData, signature, keys, now, NAMESPACE);
+    }
+
+    @Override
+    public Check verify(byte[] signedData, byte[] signature, List<TrustedKey> keys, Instant now, String expectedNamespace) {
         try {
-            return verifyOrThrow(signedData, signature, keys);
+            return verifyOrThrow(signedData, signature, keys, expectedNamespace);
         } catch (IllegalArgumentException e) {
             return Check.invalid("malformed SSH signature: " + e.getMessage());
         } catch (RuntimeException e) {
@@ -57,7 +62,7 @@ public final class SshSignatures implements SignatureVerifier {
         }
     }
 
-    private Check verifyOrThrow(byte[] data, byte[] signature, List<TrustedKey> keys) {
+    private Check verifyOrThrow(byte[] data, byte[] signature, List<TrustedKey> keys, String expectedNamespace) {
         if (signature.length > MAX_SIGNATURE_BYTES) return Check.invalid("SSH signature larger than " + MAX_SIGNATURE_BYTES + " bytes");
         SshWire.Reader r = new SshWire.Reader(dearmor(signature));
         if (!java.util.Arrays.equals(r.raw(6), MAGIC)) return Check.invalid("not an SSHSIG signature (bad magic)");
@@ -69,8 +74,9 @@ public final class SshSignatures implements SignatureVerifier {
         String hashAlg = r.utf8();
         byte[] sigField = r.string();
         if (!r.atEnd()) return Check.invalid("trailing bytes after the SSH signature");
-        if (!NAMESPACE.equals(namespace)) {
-            return Check.invalid("SSH signature namespace is '" + PathRules.printable(namespace) + "', expected '" + NAMESPACE + "'");
+        if (!expectedNamespace.equals(namespace)) {
+            return Check.invalid("SSH signature namespace is '" + PathRules.printable(namespace) + "', expected '"
+                    + PathRules.printable(expectedNamespace) + "'");
         }
         if (reserved.length != 0) return Check.invalid("SSH signature reserved field is not empty");
         if (!hashAlg.equals("sha256") && !hashAlg.equals("sha512")) {
