@@ -190,6 +190,9 @@ class EndToEndTest {
         // the script ran as the given user, in the given directory, with the given environment (seen in the guest)
         assertThat(out(vm, "cat /home/developer/record.txt")).isEqualTo("developer\n/home/developer\nacceptance test");
         assertThat(out(vm, "stat -c %U /home/developer/record.txt")).isEqualTo("developer");
+        // Vm.exec as another user with no working directory starts in that user's home, as GuestCommand says
+        ExecResult asDeveloper = vm.exec(io.vboxmcp.GuestCommand.of("id -un; pwd; cat record.txt").withUser("developer"));
+        assertThat(asDeveloper.stdout()).startsWith("developer\n/home/developer\ndeveloper\n");
 
         // the shared folder's file is readable and a write fails (read-only)
         assertThat(out(vm, "cat /mnt/data/hello.txt")).isEqualTo("shared from the host");

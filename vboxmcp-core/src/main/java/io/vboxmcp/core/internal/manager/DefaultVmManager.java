@@ -153,7 +153,10 @@ final class DefaultVmManager implements VmManager {
             if (!ids.add(sc.id())) {
                 throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "two template sources are named '" + sc.id() + "'");
             }
-            sources.add(registry.createSource(sc, ctx));
+            // allow-unsigned is the trust policy's business, not the provider's
+            Map<String, String> opts = new java.util.LinkedHashMap<>(sc.options());
+            opts.remove(SourcesFile.ALLOW_UNSIGNED);
+            sources.add(registry.createSource(new SourceConfig(sc.id(), sc.uri(), sc.priority(), opts), ctx));
         }
         List<URI> catalogs = new ArrayList<>();
         ctx.config(CoreKeys.IMAGE_CATALOG).ifPresent(s -> {

@@ -160,6 +160,9 @@ public final class SshGuestChannel implements GuestChannel {
         }
         if (c.workingDir() != null) {
             inner.append("cd ").append(quote(c.workingDir())).append(" && ");
+        } else if (c.user() != null && !c.user().equals(loginUser)) {
+            // su keeps the caller's directory; the contract says the user's home
+            inner.append("cd ~ 2>/dev/null; ");
         }
         inner.append(c.command());
         String shell = "/bin/sh -c " + quote(inner.toString());

@@ -363,6 +363,27 @@ class CreatePipelineTest {
     }
 
     @Test
+    void sourcesFile_folderSourceAllowedUnsignedServesTemplatesWithoutLeakingTheOption() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("team-templates/team-tpl/2.0.0"));
+        Files.writeString(folder.resolve("template-definition.yaml"), "name: team-tpl\nversion: \"2.0.0\"\n"
+                + "description: from the team folder\nbase_image: \"test-image:1\"\n");
+        new SourcesFile(home).put(new io.vboxmcp.SourceConfig("team", tmp.resolve("team-templates").toUri(), 10,
+                Map.of(SourcesFile.ALLOW_UNSIGNED, "true")));
+        VmManager m = VmManager.builder().home(home).addDriver(driver.factory())
+                .property(CoreKeys.IMAGE_CATALOG, tmp.resolve("images/catalog.json").toUri().toString()).build();
+        try (m) {
+            assertThat(m.sources()).extracting(io.vboxmcp.SourceConfig::id).containsExactly("local", "team");
+            assertThat(m.sources().get(1).options()).doesNotContainKey(SourcesFile.ALLOW_UNSIGNED);
+            assertThat(m.resolve(TemplateRef.parse("team-tpl@^2"))).extracting(VmManager.ResolvedTemplate::sourceId)
+                    .isEqualTo("team");
+            assertThat(m.search("team folder")).extracting(i -> i.name()).containsExactly("team-tpl");
+            Vm vm = m.createFromTemplate(request("vm-team", "team-tpl"));
+            assertThat(vm.plan().template().version().toString()).isEqualTo("2.0.0");
+            vm.destroy();
+        }
+    }
+
+    @Test
     void closedManagerRefusesUse() throws Exception {
         VmManager m = manager();
         m.close();
