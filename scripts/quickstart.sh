@@ -18,8 +18,9 @@ cleanup() { ./vboxmcp -q destroy "$vm" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 step build   mvn -B -ntp -q -DskipTests install
-catalog=$(scripts/build-test-image.sh)
-step image   test -f "$catalog"
+t0=$(date +%s%N)
+catalog=$(scripts/build-test-image.sh)   # built from Debian packages the first time, then cached by content
+ms=$(( ($(date +%s%N) - t0) / 1000000 )); printf '== %-8s %4d.%01d s\n' image $((ms / 1000)) $((ms % 1000 / 100)) >&2
 step install ./vboxmcp install examples/templates/python-dev
 step create  ./vboxmcp create "$vm" --template python-dev --version 1.0.0 \
                  --memory 512 --cpus 1 --disk-size 1024 --image-catalog "$catalog"

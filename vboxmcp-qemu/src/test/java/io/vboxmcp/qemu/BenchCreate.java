@@ -1,5 +1,6 @@
 package io.vboxmcp.qemu;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.PortForward;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.SemanticVersion;

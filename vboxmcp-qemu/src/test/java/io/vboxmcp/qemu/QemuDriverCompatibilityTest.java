@@ -1,5 +1,6 @@
 package io.vboxmcp.qemu;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;

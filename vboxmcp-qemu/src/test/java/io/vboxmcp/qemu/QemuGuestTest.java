@@ -1,5 +1,6 @@
 package io.vboxmcp.qemu;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import com.sun.net.httpserver.HttpServer;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ExecResult;

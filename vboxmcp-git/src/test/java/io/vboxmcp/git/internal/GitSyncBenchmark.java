@@ -1,5 +1,6 @@
 package io.vboxmcp.git.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.git.GitKeys;
 import io.vboxmcp.spi.TemplateSource;

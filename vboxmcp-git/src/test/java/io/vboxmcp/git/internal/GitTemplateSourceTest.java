@@ -1,5 +1,6 @@
 package io.vboxmcp.git.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressEvent;

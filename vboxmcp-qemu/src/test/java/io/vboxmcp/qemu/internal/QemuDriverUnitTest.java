@@ -1,8 +1,8 @@
 package io.vboxmcp.qemu.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.spi.Machine;
-import io.vboxmcp.qemu.StubProviderContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,6 @@
 package io.vboxmcp.virtualbox.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.HypervisorException;
 import io.vboxmcp.VboxmcpException;

@@ -1,5 +1,6 @@
 package io.vboxmcp.virtualbox.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;

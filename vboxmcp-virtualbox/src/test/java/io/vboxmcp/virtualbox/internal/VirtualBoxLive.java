@@ -1,5 +1,6 @@
 package io.vboxmcp.virtualbox.internal;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.virtualbox.internal.cli.ProcessCommandRunner;
 
 import java.nio.file.Files;

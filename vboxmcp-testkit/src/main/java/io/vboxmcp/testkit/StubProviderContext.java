@@ -1,4 +1,4 @@
-package io.vboxmcp.git.internal;
+package io.vboxmcp.testkit;
 
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
@@ -12,25 +12,39 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A provider context for tests: a home folder, pinned keys set by the test, core's real signature verifiers
- * (found through {@link ServiceLoader}, as the manager finds them) and a recording progress listener.
+ * A {@link ProviderContext} for provider tests that run without a manager: a home folder, configuration and pinned
+ * keys the test sets, the signature verifiers on the class path (found through {@link ServiceLoader}, as the
+ * manager finds them), and a recording progress listener. Thread-safe.
  */
-final class StubProviderContext implements ProviderContext {
-    final Path home;
-    final Map<String, String> config = new HashMap<>();
-    final List<TrustedKey> keys = new CopyOnWriteArrayList<>();
-    final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+public final class StubProviderContext implements ProviderContext {
+    private final Path home;
+    /** Configuration values; tests may add to it. */
+    public final Map<String, String> config = new ConcurrentHashMap<>();
+    /** Keys returned for every source; tests may add to it. */
+    public final List<TrustedKey> keys = new CopyOnWriteArrayList<>();
+    /** Every progress event reported so far. */
+    public final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
 
-    StubProviderContext(Path home) {
+    /** @param home never null */
+    public StubProviderContext(Path home) {
+        this(home, Map.of());
+    }
+
+    /**
+     * @param home   never null
+     * @param config initial configuration, never null
+     */
+    public StubProviderContext(Path home, Map<String, String> config) {
         this.home = home;
+        this.config.putAll(config);
     }
 
     @Override
@@ -76,7 +90,8 @@ final class StubProviderContext implements ProviderContext {
         return events::add;
     }
 
-    List<String> infoMessages() {
+    /** @return the messages of the INFO events so far */
+    public List<String> infoMessages() {
         return events.stream().filter(e -> e.kind() == ProgressEvent.Kind.INFO).map(ProgressEvent::message).toList();
     }
 }
