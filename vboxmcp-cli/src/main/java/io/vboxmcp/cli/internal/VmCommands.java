@@ -192,7 +192,7 @@ final class VmCommands {
         int run(Session s) throws VboxmcpException {
             CreateVmRequest req = request(vm, keepOnFailure, s);
             long start = System.nanoTime();
-            Vm created = manager(s).createFromTemplate(req);
+            Vm created = undoneOnCtrlC(() -> manager(s).createFromTemplate(req));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             VmPlan p = created.plan();
             s.progress().interrupt();
@@ -204,6 +204,41 @@ final class VmCommands {
             ObjectNode doc = vmJson(created).put("seconds", took.toMillis() / 1000.0);
             s.emitJson(true, doc);
             return Main.OK;
+        }
+    }
+
+    /** The create call, as something that may be interrupted. */
+    @FunctionalInterface
+    interface Creation {
+        Vm run() throws VboxmcpException;
+    }
+
+    /**
+     * Runs a create so that Ctrl-C (SIGINT, SIGTERM) interrupts it instead of killing the JVM mid-way: the shutdown
+     * hook interrupts the creating thread and waits for the manager to undo what it did, so no QEMU process, disk or
+     * port outlives the command.
+     */
+    static Vm undoneOnCtrlC(Creation creation) throws VboxmcpException {
+        Thread creator = Thread.currentThread();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            creator.interrupt();
+            try {
+                finished.await(2, java.util.concurrent.TimeUnit.MINUTES);
+            } catch (InterruptedException ignored) {
+                // the JVM is going down anyway
+            }
+        }, "vboxmcp-undo-on-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return creation.run();
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the undo is done
+            }
         }
     }
 

@@ -201,4 +201,40 @@ class CliVmTest {
         assertThat(cli().run("status", "--json").json().path("vms")).isEmpty();
         assertThat(home().resolve("vms/broken-vm")).doesNotExist();
     }
+
+    @Test
+    @Tag("vm")
+    void create_interruptedWithCtrlC_undoesEverything() throws Exception {
+        String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())
+                .lines().reduce((a, b) -> b).orElseThrow().trim();
+        ProcessBuilder pb = new ProcessBuilder(Launcher.SCRIPT.toString(), "--home", home().toString(), "create",
+                "ctrl-c-vm", "-t", "python-dev", "--image-catalog", catalog).directory(Launcher.ROOT.toFile());
+        pb.environment().put("VBOXMCP_CLI_CLASSES", "1");
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        StringBuilder seen = new StringBuilder();
+        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            String line;
+            // interrupt once QEMU runs and the manager waits for the guest: the most to undo
+            while ((line = err.readLine()) != null) {
+                seen.append(line).append('\n');
+                if (line.startsWith("guest-ready: started")) {
+                    break;
+                }
+            }
+            assertThat(seen.toString()).as("create reached guest-ready").contains("guest-ready: started");
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+            assertThat(kill.waitFor()).isZero();
+            while ((line = err.readLine()) != null) {
+                seen.append(line).append('\n');
+            }
+        }
+        assertThat(p.waitFor(3, java.util.concurrent.TimeUnit.MINUTES)).as(seen.toString()).isTrue();
+        assertThat(p.exitValue()).as(seen.toString()).isNotZero();
+        assertThat(home().resolve("vms/ctrl-c-vm")).as(seen.toString()).doesNotExist();
+        Process qemu = new ProcessBuilder("pgrep", "-f", home().resolve("vms/ctrl-c-vm").toString()).start();
+        assertThat(qemu.waitFor()).as("no QEMU process of the VM is left").isEqualTo(1);
+        assertThat(cli().run("status", "--json").json().path("vms")).isEmpty();
+    }
 }

@@ -338,6 +338,9 @@ final class DefaultVmManager implements VmManager {
         long deadline = System.nanoTime() + timeout.toNanos();
         VboxmcpException last = null;
         while (System.nanoTime() < deadline) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the guest");
+            }
             VmState s = driver.state(m);
             if (s != VmState.RUNNING && s != VmState.CREATING && s != VmState.UNKNOWN) {
                 throw new VboxmcpException(ErrorCode.HYPERVISOR, "the VM stopped while booting (state " + s + ")"

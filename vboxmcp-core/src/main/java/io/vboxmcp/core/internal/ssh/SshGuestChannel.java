@@ -82,6 +82,7 @@ public final class SshGuestChannel implements GuestChannel {
         } catch (IOException | RuntimeException e) {
             closeQuietly(session);
             client.stop();
+            throwIfInterrupted(e);
             if (pinned != null && seen.get() != null && !pinned.equals(seen.get())) {
                 throw new VboxmcpException(ErrorCode.SIGNATURE_INVALID, "guest SSH host key changed: pinned " + pinned
                         + ", offered " + seen.get(), e);
@@ -119,7 +120,24 @@ public final class SshGuestChannel implements GuestChannel {
             return new ExecResult(timedOut || status == null ? -1 : status, out.text(), err.text(),
                     out.truncated() || err.truncated(), timedOut);
         } catch (IOException ex) {
+            throwIfInterrupted(ex);
             throw new VboxmcpException(ErrorCode.TIMEOUT, "lost the SSH connection to the guest: " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * MINA reports an interrupt as an {@link java.io.InterruptedIOException} and clears the flag; report it as a
+     * cancellation and set the flag again, so callers stop instead of retrying.
+     */
+    private static void throwIfInterrupted(Throwable e) throws VboxmcpException {
+        boolean interrupted = Thread.currentThread().isInterrupted();
+        for (Throwable t = e; t != null && !interrupted; t = t.getCause()) {
+            interrupted = t instanceof InterruptedException
+                    || (t instanceof java.io.InterruptedIOException && !(t instanceof java.net.SocketTimeoutException));
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while talking to the guest", e);
         }
     }
 
@@ -145,6 +163,7 @@ public final class SshGuestChannel implements GuestChannel {
                         + err.toString(java.nio.charset.StandardCharsets.UTF_8).trim());
             }
         } catch (IOException ex) {
+            throwIfInterrupted(ex);
             throw new VboxmcpException(ErrorCode.TIMEOUT, "lost the SSH connection to the guest: " + ex.getMessage(), ex);
         }
     }
