@@ -384,6 +384,17 @@ class CreatePipelineTest {
     }
 
     @Test
+    void create_failsClosedWhenTheAuditLogCannotBeWritten_AUD07() throws Exception {
+        Files.createDirectories(home.resolve("audit.log"));  // a folder where the log should be: every append fails
+        try (VmManager m = manager()) {
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm1", "demo")))
+                    .isInstanceOfSatisfying(VboxmcpException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.AUDIT));
+            assertThat(driver.calls).contains("create vm1", "destroy vm1");
+            assertNothingLeft("vm1");
+        }
+    }
+
+    @Test
     void closedManagerRefusesUse() throws Exception {
         VmManager m = manager();
         m.close();
