@@ -9,4 +9,4 @@ apt-get install -y -q --no-install-recommends \
   qemu-system-x86 qemu-utils \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
-  tmux
+  tmux procps
