@@ -17,6 +17,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -157,39 +158,63 @@ public final class TemplateTrust {
         }
     }
 
+    /**
+     * Counts valid signatures by distinct pinned keys (by fingerprint) against the source's threshold. A signature
+     * that is present and invalid is tolerated only once the threshold is met; otherwise the refusal lists every
+     * signature's outcome.
+     */
     private Decision decide(FetchedTemplate f, byte[] manifestBytes, String digest, List<DetachedSignature> sigs) throws VboxmcpException {
         String what = f.name() + "@" + f.version() + " from source '" + f.sourceId() + "'";
         List<TrustedKey> pinned = keys.keysFor(f.sourceId());
         boolean sourcePinned = keys.hasSourceKeys(f.sourceId());
+        int threshold = policy.threshold(f.sourceId());
         boolean required = policy.requiresSignature(f.sourceId(), f.remote()) || sourcePinned;
-        if (f.preVerifiedSigner() != null) {
-            String pre = OpenPgp.normalizeFingerprint(f.preVerifiedSigner());
-            for (TrustedKey k : pinned) {
-                if (OpenPgp.normalizeFingerprint(k.fingerprint()).equals(pre) || k.fingerprint().equals(f.preVerifiedSigner())) {
-                    return new Decision(k.fingerprint(), k.format(), "source verified a signature by pinned key " + k.fingerprint() + " (" + f.provenance() + ")");
-                }
-            }
-            throw refuse(ErrorCode.UNTRUSTED, digest, what + ": the source reports signer " + f.preVerifiedSigner() + ", which is not pinned for it");
-        }
-        if (sigs.isEmpty()) {
+        if (sigs.isEmpty() && f.preVerifiedSigner() == null) {
             if (required) {
                 throw refuse(ErrorCode.UNTRUSTED, digest, what + " is not signed, and " + (sourcePinned
                         ? "keys are pinned for that source, so it must be"
+                        : threshold > 1 ? "the trust policy requires " + threshold + " signers for that source"
                         : "the trust policy requires signed templates from " + (f.remote() ? "remote" : "local") + " sources"));
             }
             return new Decision(null, null, "unsigned; the trust policy allows unsigned templates from source '" + f.sourceId() + "'");
         }
-        if (manifestBytes == null) {
+        Map<String, TrustedKey> distinctPinned = new LinkedHashMap<>();
+        for (TrustedKey k : pinned) distinctPinned.putIfAbsent(normalize(k.fingerprint()), k);
+        Map<String, Signer> accepted = new LinkedHashMap<>();
+        List<String> outcomes = new ArrayList<>();
+        if (f.preVerifiedSigner() != null) {
+            TrustedKey k = distinctPinned.get(normalize(f.preVerifiedSigner()));
+            if (k == null) {
+                throw refuse(ErrorCode.UNTRUSTED, digest, what + ": the source reports signer " + f.preVerifiedSigner() + ", which is not pinned for it");
+            }
+            String label = "source verified a signature by pinned key " + k.fingerprint() + " (" + f.provenance() + ")";
+            accepted.put(normalize(k.fingerprint()), new Signer(k.fingerprint(), k.format(), label));
+            outcomes.add(label);
+            if (threshold <= 1) return new Decision(k.fingerprint(), k.format(), label);
+        }
+        if (!sigs.isEmpty() && manifestBytes == null) {
             throw refuse(ErrorCode.SIGNATURE_INVALID, digest, what + " has signatures but no " + Manifest.FILE_NAME + " for them to sign");
         }
         if (pinned.isEmpty()) {
             throw refuse(ErrorCode.UNTRUSTED, digest, what + " is signed, but no key is pinned for that source (vboxmcp trust add)");
         }
-        List<String> reasons = new ArrayList<>();
-        for (DetachedSignature s : sigs) {
+        if (threshold > distinctPinned.size()) {
+            throw refuse(ErrorCode.UNTRUSTED, digest, what + ": the trust policy requires signatures by " + threshold
+                    + " distinct pinned keys, but only " + distinctPinned.size() + " distinct key" + (distinctPinned.size() == 1 ? " is" : "s are")
+                    + " pinned for that source, so no template can meet it (KEY-02)");
+        }
+        List<DetachedSignature> single = new ArrayList<>();
+        for (DetachedSignature s : sigs) single.addAll(SignatureFiles.split(s));
+        if (single.size() > SignatureFiles.MAX_SIGNATURES) {
+            throw refuse(ErrorCode.SIGNATURE_INVALID, digest, what + " carries " + single.size() + " signatures, more than the "
+                    + SignatureFiles.MAX_SIGNATURES + " allowed; none was checked");
+        }
+        boolean anyInvalid = false;
+        for (DetachedSignature s : single) {
             SignatureVerifier v = verifiers.get(s.format());
             if (v == null) {
-                reasons.add(s.fileName() + ": no verifier for format '" + s.format() + "'");
+                anyInvalid = true;
+                outcomes.add(s.fileName() + ": no verifier for format '" + s.format() + "'");
                 continue;
             }
             SignatureVerifier.Check c;
@@ -199,12 +224,49 @@ public final class TemplateTrust {
                 c = SignatureVerifier.Check.invalid("verifier failed: " + e);
             }
             if (c == null) c = SignatureVerifier.Check.invalid("verifier returned no result");
-            if (c.valid() && c.fingerprint() != null) {
-                return new Decision(c.fingerprint(), s.format(), "signed by pinned key " + c.fingerprint() + " (" + s.fileName() + ")");
+            if (c.valid() && c.fingerprint() != null && !distinctPinned.containsKey(normalize(c.fingerprint()))) {
+                c = SignatureVerifier.Check.invalid("the verifier accepted key " + c.fingerprint() + ", which is not pinned for this source");
             }
-            reasons.add(s.fileName() + ": " + c.reason());
+            if (!c.valid() || c.fingerprint() == null) {
+                anyInvalid = true;
+                outcomes.add(s.fileName() + ": " + c.reason());
+                continue;
+            }
+            String key = normalize(c.fingerprint());
+            if (accepted.containsKey(key)) {
+                outcomes.add(s.fileName() + ": signed by pinned key " + c.fingerprint() + " again (counted once)");
+            } else {
+                accepted.put(key, new Signer(c.fingerprint(), s.format(), s.fileName()));
+                outcomes.add(s.fileName() + ": signed by pinned key " + c.fingerprint());
+            }
         }
-        throw refuse(ErrorCode.SIGNATURE_INVALID, digest, what + ": no signature verifies: " + String.join("; ", reasons));
+        if (accepted.size() >= threshold) {
+            Signer first = accepted.values().iterator().next();
+            String reason;
+            if (threshold == 1 && outcomes.size() == 1) {
+                reason = "signed by pinned key " + first.fingerprint() + " (" + first.where() + ")";
+            } else {
+                List<String> signers = new ArrayList<>();
+                for (Signer x : accepted.values()) signers.add(x.fingerprint());
+                reason = "signed by " + accepted.size() + " distinct pinned keys (threshold " + threshold + "): "
+                        + String.join(", ", signers) + "; " + String.join("; ", outcomes);
+            }
+            return new Decision(first.fingerprint(), first.format(), reason);
+        }
+        String head = threshold == 1 && accepted.isEmpty() ? "no signature verifies"
+                : "signatures by " + accepted.size() + " distinct pinned key" + (accepted.size() == 1 ? "" : "s")
+                + " verify, the trust policy requires " + threshold + " (KEY-01)";
+        throw refuse(anyInvalid ? ErrorCode.SIGNATURE_INVALID : ErrorCode.UNTRUSTED, digest, what + ": " + head + ": " + String.join("; ", outcomes));
+    }
+
+    /** One distinct accepted signer: its fingerprint as the verifier or store spells it, format, where it came from. */
+    private record Signer(String fingerprint, String format, String where) {
+    }
+
+    /** Fingerprint for comparison: OpenPGP hex without spaces, upper-case; SSH {@code SHA256:} base64 kept as is. */
+    static String normalize(String fingerprint) {
+        String fp = fingerprint.strip();
+        return fp.startsWith("SHA256:") ? fp : OpenPgp.normalizeFingerprint(fp);
     }
 
     private static void checkBinding(FetchedTemplate f, Manifest m) throws SignatureVerificationException {

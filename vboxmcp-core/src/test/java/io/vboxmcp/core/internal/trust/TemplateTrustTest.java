@@ -274,8 +274,12 @@ class TemplateTrustTest {
         String good = Files.readString(sig);
         Files.writeString(sig, good + "\nextra unsigned text\n");
         refused(trust(), remote(dir), ErrorCode.SIGNATURE_INVALID);
+        // two whole blocks are two signatures (thresholds); the same one twice counts once (KEY-03)
         Files.writeString(sig, good + good);
-        refused(trust(), remote(dir), ErrorCode.SIGNATURE_INVALID);
+        assertThat(trust().verify(remote(dir), work).result().reason()).contains("counted once");
+        pin(bob);
+        assertThat(refused(trust(TrustPolicy.defaults().withThreshold("acme", 2), Clock.systemUTC()), remote(dir), ErrorCode.UNTRUSTED)
+                .getMessage()).contains("counted once");
     }
 
     @Test
