@@ -133,7 +133,13 @@ final class DefaultVmManager implements VmManager {
         configured.stream().filter(sc -> Boolean.parseBoolean(sc.options().getOrDefault(SourcesFile.ALLOW_UNSIGNED, "false")))
                 .forEach(sc -> unsigned.add(sc.id()));
         TrustPolicy policy = new TrustPolicy(config.trustPolicy().requireSignedLocal(),
-                config.trustPolicy().requireSignedRemote(), unsigned);
+                config.trustPolicy().requireSignedRemote(), unsigned, config.trustPolicy().thresholds());
+        for (SourceConfig sc : configured) {
+            Integer threshold = SourcesFile.threshold(sc);
+            if (threshold != null) {
+                policy = policy.withThreshold(sc.id(), threshold);
+            }
+        }
         TemplateTrust trust = new TemplateTrust(home, policy, Map.copyOf(verifiers), Clock.systemUTC());
         LocalRepository repository = new LocalRepository(home, loader, lockTimeout, (pkg, staging) -> {
             // a package names itself in its manifest; verification happens before anything is extracted
@@ -153,9 +159,10 @@ final class DefaultVmManager implements VmManager {
             if (!ids.add(sc.id())) {
                 throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "two template sources are named '" + sc.id() + "'");
             }
-            // allow-unsigned is the trust policy's business, not the provider's
+            // allow-unsigned and threshold are the trust policy's business, not the provider's
             Map<String, String> opts = new java.util.LinkedHashMap<>(sc.options());
             opts.remove(SourcesFile.ALLOW_UNSIGNED);
+            opts.remove(SourcesFile.THRESHOLD);
             sources.add(registry.createSource(new SourceConfig(sc.id(), sc.uri(), sc.priority(), opts), ctx));
         }
         List<URI> catalogs = new ArrayList<>();

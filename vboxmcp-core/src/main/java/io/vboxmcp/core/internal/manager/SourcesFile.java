@@ -23,12 +23,15 @@ import java.util.Map;
 
 /**
  * Template sources persisted in {@code <home>/sources.json} (what {@code vboxmcp source add} writes), read by every
- * manager with that home. An entry: {@code {"id", "uri", "priority", "allowUnsigned", "options": {...}}}.
+ * manager with that home. An entry: {@code {"id", "uri", "priority", "allowUnsigned", "threshold", "options": {...}}}
+ * ({@code threshold} only when set).
  * Credentials are never stored here, only references (environment variable names or file paths) in options.
  */
 public final class SourcesFile {
     /** Option key marking a source allowed to serve unsigned templates. */
     public static final String ALLOW_UNSIGNED = "allow-unsigned";
+    /** Option key: how many distinct pinned keys must sign this source's templates (an integer, at least 1). */
+    public static final String THRESHOLD = "threshold";
     private final Path file;
 
     public SourcesFile(Path home) {
@@ -48,6 +51,9 @@ public final class SourcesFile {
                 if (n.path("allowUnsigned").asBoolean(false)) {
                     opts.put(ALLOW_UNSIGNED, "true");
                 }
+                if (n.has("threshold")) {
+                    opts.put(THRESHOLD, n.path("threshold").asText());
+                }
                 out.add(new SourceConfig(n.path("id").asText(), URI.create(n.path("uri").asText()),
                         n.path("priority").asInt(100), opts));
             }
@@ -63,11 +69,32 @@ public final class SourcesFile {
         if (!TemplateRef.isValidName(source.id()) || source.id().equals("local")) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + source.id() + "' is not a valid source name");
         }
+        threshold(source);
         update(list -> {
             list.removeIf(s -> s.id().equals(source.id()));
             list.add(source);
             return true;
         });
+    }
+
+    /**
+     * @return the source's signature threshold, null if not set
+     * @throws VboxmcpException {@code INVALID_ARGUMENT} if it is set but not an integer of at least 1
+     */
+    public static Integer threshold(SourceConfig source) throws VboxmcpException {
+        String v = source.options().get(THRESHOLD);
+        if (v == null) {
+            return null;
+        }
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "source '" + source.id() + "': threshold must be a whole number of at least 1, not '" + v + "'");
     }
 
     /** @return whether a source of that id existed */
@@ -92,9 +119,13 @@ public final class SourcesFile {
                 n.put("uri", s.uri().toString());
                 n.put("priority", s.priority());
                 n.put("allowUnsigned", Boolean.parseBoolean(s.options().getOrDefault(ALLOW_UNSIGNED, "false")));
+                Integer threshold = threshold(s);
+                if (threshold != null) {
+                    n.put("threshold", threshold.intValue());
+                }
                 ObjectNode o = n.putObject("options");
                 s.options().forEach((k, v) -> {
-                    if (!k.equals(ALLOW_UNSIGNED)) {
+                    if (!k.equals(ALLOW_UNSIGNED) && !k.equals(THRESHOLD)) {
                         o.put(k, v);
                     }
                 });

@@ -384,6 +384,35 @@ class CreatePipelineTest {
     }
 
     @Test
+    void sourcesFile_thresholdReachesTheTrustPolicy_unsignedTemplateRefusedBeforeAnyVmWork() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("team-templates/team-tpl/2.0.0"));
+        Files.writeString(folder.resolve("template-definition.yaml"), "name: team-tpl\nversion: \"2.0.0\"\n"
+                + "description: from the team folder\nbase_image: \"test-image:1\"\n");
+        SourcesFile file = new SourcesFile(home);
+        assertThatThrownBy(() -> file.put(new io.vboxmcp.SourceConfig("team", tmp.resolve("team-templates").toUri(), 10,
+                Map.of(SourcesFile.THRESHOLD, "0"))))
+                .isInstanceOfSatisfying(VboxmcpException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+        assertThat(home.resolve("sources.json")).as("a bad threshold writes nothing").doesNotExist();
+        // allowed unsigned, but a threshold of 2 means two signers are required
+        file.put(new io.vboxmcp.SourceConfig("team", tmp.resolve("team-templates").toUri(), 10,
+                Map.of(SourcesFile.ALLOW_UNSIGNED, "true", SourcesFile.THRESHOLD, "2")));
+        assertThat(Files.readString(home.resolve("sources.json"))).containsPattern("\"threshold\"\\s*:\\s*2");
+        assertThat(file.read().get(0).options()).containsEntry(SourcesFile.THRESHOLD, "2");
+        VmManager m = VmManager.builder().home(home).addDriver(driver.factory())
+                .property(CoreKeys.IMAGE_CATALOG, tmp.resolve("images/catalog.json").toUri().toString()).build();
+        try (m) {
+            assertThat(m.sources().get(1).options()).doesNotContainKeys(SourcesFile.ALLOW_UNSIGNED, SourcesFile.THRESHOLD);
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm-team", "team-tpl")))
+                    .isInstanceOfSatisfying(io.vboxmcp.SignatureVerificationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.UNTRUSTED);
+                        assertThat(e.getMessage()).contains("requires 2 signers");
+                    });
+            assertThat(driver.calls).isEmpty();
+            assertNothingLeft("vm-team");
+        }
+    }
+
+    @Test
     void create_failsClosedWhenTheAuditLogCannotBeWritten_AUD07() throws Exception {
         Files.createDirectories(home.resolve("audit.log"));  // a folder where the log should be: every append fails
         try (VmManager m = manager()) {
