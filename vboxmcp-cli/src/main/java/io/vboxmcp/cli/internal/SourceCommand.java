@@ -52,6 +52,11 @@ final class SourceCommand extends VboxmcpCommand.Sub {
         @Option(names = "--allow-unsigned", description = "Accept unsigned templates from this source.")
         boolean allowUnsigned;
 
+        @Option(names = "--threshold", paramLabel = "N",
+                description = "Templates must be signed by at least N distinct keys pinned for this source (default 1; "
+                        + "above 1, unsigned templates are refused even with --allow-unsigned).")
+        Integer threshold;
+
         @Option(names = "--credentials-env", paramLabel = "VAR",
                 description = "Environment variable holding HTTPS credentials (a token or user:password); only its name is stored.")
         String credentialsEnv;
@@ -68,6 +73,9 @@ final class SourceCommand extends VboxmcpCommand.Sub {
             if (priority < 0) {
                 throw usage("--priority must be 0 or more");
             }
+            if (threshold != null && threshold < 1) {
+                throw usage("--threshold must be 1 or more");
+            }
             URI uri = toUri(url);
             Map<String, String> opts = new LinkedHashMap<>(options);
             if (credentialsEnv != null) {
@@ -79,9 +87,13 @@ final class SourceCommand extends VboxmcpCommand.Sub {
             if (allowUnsigned) {
                 opts.put(SourcesFile.ALLOW_UNSIGNED, "true");
             }
+            if (threshold != null) {
+                opts.put(SourcesFile.THRESHOLD, Integer.toString(threshold));
+            }
             SourceConfig source = new SourceConfig(name, uri, priority, opts);
             new SourcesFile(s.home()).put(source);
-            s.result("added source " + name + " " + uri + " (priority " + priority + ")");
+            s.result("added source " + name + " " + uri + " (priority " + priority
+                    + (threshold != null ? ", " + threshold + " signer" + (threshold == 1 ? "" : "s") + " required" : "") + ")");
             if (isRemote(uri) && !allowUnsigned) {
                 s.say("templates from " + name + " must be signed by a key pinned for it: "
                         + "vboxmcp trust add --source " + name + " KEYFILE");

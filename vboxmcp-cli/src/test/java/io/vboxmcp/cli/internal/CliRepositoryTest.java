@@ -175,7 +175,8 @@ class CliRepositoryTest {
     void source_addListRemove_remoteSourcesRequireSignatures() throws Exception {
         Path folder = tmp.resolve("folder");
         Files.createDirectories(folder);
-        Launcher.Result a = cli().run("source", "add", "team", "https://git.example.org/templates.git", "--priority", "5");
+        Launcher.Result a = cli().run("source", "add", "team", "https://git.example.org/templates.git", "--priority", "5",
+                "--threshold", "2");
         assertThat(a.exit()).as(a.show()).isZero();
         assertThat(a.out()).contains("vboxmcp trust add --source team");
         assertThat(cli().run("source", "add", "lab", "https://lab.example.org/t.git", "--allow-unsigned").exit()).isZero();
@@ -188,6 +189,7 @@ class CliRepositoryTest {
         assertThat(names).containsExactly("local", "team", "disk", "lab");
         JsonNode team = list.json().path("sources").get(1);
         assertThat(team.path("signatures").asText()).isEqualTo("required");
+        assertThat(team.path("options").path("threshold").asText()).isEqualTo("2");
         assertThat(list.json().path("sources").get(3).path("signatures").asText()).isEqualTo("optional");
         assertThat(list.json().path("sources").get(2).path("uri").asText()).isEqualTo(folder.toUri().toString());
 
@@ -195,6 +197,7 @@ class CliRepositoryTest {
         assertThat(cli().run("source", "add", "Bad Name", folder.toString()).exit()).isEqualTo(2);
         assertThat(cli().run("source", "add", "x", tmp.resolve("missing").toString()).exit()).isEqualTo(2);
         assertThat(cli().run("source", "remove", "nobody").exit()).isEqualTo(1);
+        assertThat(cli().run("source", "add", "y", folder.toString(), "--threshold", "0").exit()).isEqualTo(2);
         assertThat(Fixtures.snapshot(home())).as("bad input writes nothing").isEqualTo(before);
 
         assertThat(cli().run("source", "remove", "team").exit()).isZero();
