@@ -1,6 +1,8 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressListener;
+import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.TrustedKey;
@@ -49,14 +51,22 @@ final class CoreContext implements ProviderContext {
         return Optional.ofNullable(v).filter(s -> !s.isBlank());
     }
 
-    int intConfig(String key, int def) {
-        return config(key).map(s -> {
-            try {
-                return Integer.parseInt(s.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("configuration key '" + key + "' must be a whole number, got '" + s + "'");
+    /** @throws VboxmcpException {@link ErrorCode#INVALID_ARGUMENT} if the key is set to something not a whole number >= 1 */
+    int intConfig(String key, int def) throws VboxmcpException {
+        Optional<String> v = config(key);
+        if (v.isEmpty()) {
+            return def;
+        }
+        try {
+            int n = Integer.parseInt(v.get().trim());
+            if (n >= 1) {
+                return n;
             }
-        }).orElse(def);
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "configuration key '" + key
+                + "' must be a whole number of at least 1, got '" + v.get() + "'");
     }
 
     @Override

@@ -413,11 +413,11 @@ final class DefaultVmManager implements VmManager {
         return context.config(CoreKeys.SSH_USER).orElse("root");
     }
 
-    Duration readyTimeout(Duration requested) {
+    Duration readyTimeout(Duration requested) throws VboxmcpException {
         return requested != null ? requested : Duration.ofSeconds(context.intConfig(CoreKeys.READY_TIMEOUT, 180));
     }
 
-    Duration stopGrace() {
+    Duration stopGrace() throws VboxmcpException {
         return Duration.ofSeconds(context.intConfig(CoreKeys.STOP_GRACE, 30));
     }
 

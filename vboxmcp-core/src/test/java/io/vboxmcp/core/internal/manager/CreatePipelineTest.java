@@ -424,6 +424,16 @@ class CreatePipelineTest {
     }
 
     @Test
+    void build_refusesMalformedConfigurationWithATypedError() {
+        assertThatThrownBy(() -> VmManager.builder().home(home).discoverProviders(false)
+                .property(CoreKeys.LOCK_TIMEOUT, "ten").build())
+                .isInstanceOfSatisfying(VboxmcpException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("lock.timeout", "'ten'");
+                });
+    }
+
+    @Test
     void closedManagerRefusesUse() throws Exception {
         VmManager m = manager();
         m.close();
