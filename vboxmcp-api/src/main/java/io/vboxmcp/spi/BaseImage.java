@@ -15,13 +15,21 @@ import java.util.Objects;
  * @param kernel     a kernel for direct boot, null to boot from the disk's boot loader
  * @param initrd     an initial ramdisk for direct boot, may be null
  * @param kernelArgs kernel command line for direct boot, may be null
+ * @param firmware   the firmware the disk's own boot loader needs (ignored for direct kernel boot), never null
  */
 public record BaseImage(String reference, Path disk, String diskFormat, String digest, Path kernel, Path initrd,
-                        String kernelArgs) {
+                        String kernelArgs, Firmware firmware) {
     public BaseImage {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(disk, "disk");
         Objects.requireNonNull(diskFormat, "diskFormat");
         Objects.requireNonNull(digest, "digest");
+        Objects.requireNonNull(firmware, "firmware");
+    }
+
+    /** An image that boots with either firmware ({@link Firmware#ANY}). */
+    public BaseImage(String reference, Path disk, String diskFormat, String digest, Path kernel, Path initrd,
+                     String kernelArgs) {
+        this(reference, disk, diskFormat, digest, kernel, initrd, kernelArgs, Firmware.ANY);
     }
 }
