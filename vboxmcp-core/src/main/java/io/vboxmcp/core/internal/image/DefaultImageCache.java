@@ -145,10 +145,29 @@ public final class DefaultImageCache implements ImageCache {
                 removed.add(p);
                 freed += size;
             }
+            forgetOrphanStamps(dir);
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not prune " + dir + ": " + e.getMessage(), e);
         }
         return new PruneResult(removed, freed, kept);
+    }
+
+    /** Deletes stamps whose cached file is gone (deleted by hand, say); they are a few bytes each. */
+    private void forgetOrphanStamps(Path dir) throws IOException {
+        Path stamps = store.stamps().sidecar(dir.resolve("x")).getParent();
+        if (!Files.isDirectory(stamps, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(stamps)) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                if (CACHED.matcher(name).matches() && !name.endsWith(".part")
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
     }
 
     /** @return the cache file names of every artifact of every entry of every catalog, shadowed ones included */

@@ -162,6 +162,7 @@ class DefaultImageCacheTest {
         Path victim = Files.write(outside.resolve("victim"), gone);
         Path link = Files.createSymbolicLink(cacheDir.resolve("sha256-" + "3".repeat(64)), victim);
         Path foreign = Files.writeString(cacheDir.resolve("notes.txt"), "mine");
+        Path orphanStamp = Files.writeString(cacheDir.resolve(".verified/sha256-" + "4".repeat(64)), "stat=1");
 
         PruneResult r = cache().prune(false);
 
@@ -175,6 +176,8 @@ class DefaultImageCacheTest {
         assertThat(victim).hasBinaryContent(gone);
         assertThat(foreign).exists();
         assertThat(store().stamps().sidecar(unreferenced)).doesNotExist();
+        assertThat(orphanStamp).as("a stamp whose file is gone").doesNotExist();
+        assertThat(store().stamps().sidecar(kept)).exists();
 
         PruneResult all = cache().prune(true);
 
