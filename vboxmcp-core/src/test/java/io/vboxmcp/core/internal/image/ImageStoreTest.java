@@ -254,6 +254,20 @@ class ImageStoreTest {
     }
 
     @Test
+    void resolve_remoteCatalogMayNotClimbOutOfItsFolder_ART08() throws Exception {
+        server.files.put("/private/disk.qcow2", disk);
+        server.files.put("/img/catalog.json", catalog("../private/disk.qcow2", sha(disk), disk.length)
+                .getBytes(StandardCharsets.UTF_8));
+
+        VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> store().resolve("test:1", events::add));
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+        assertThat(server.requestsFor("/private/disk.qcow2")).as("requests for the path outside the folder").isZero();
+        assertThat(cacheFiles()).isEmpty();
+    }
+
+    @Test
     void resolve_fileCatalogCopiesIntoCache() throws Exception {
         Files.write(files.resolve("disk.qcow2"), disk);
         Files.write(files.resolve("vmlinuz"), kernel);
