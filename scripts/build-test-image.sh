@@ -12,7 +12,8 @@
 #
 # Cached by content: the output folder is named by a hash of this script, scripts/guest/* and the resolved
 # package versions, under ${VBOXMCP_IMAGE_CACHE:-$HOME/.cache/vboxmcp/images}. A second run prints the
-# cached catalog at once. Concurrent runs are serialised by a lock (flock).
+# cached catalog at once. Concurrent runs are serialised by a lock (flock). After a build, older builds of the
+# same reference unused for ${VBOXMCP_IMAGE_KEEP_MINUTES:-60} minutes are deleted (the newest is always kept).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,7 +58,30 @@ key=$( { cat "$0"; for f in "$guest"/*; do echo "== $(basename "$f")"; cat "$f";
 out=$cache/$key
 
 finish() {
+  # mark the build as used: prune_old_builds keeps builds used recently (another checkout may be using it)
+  touch "$out/catalog.json" 2>/dev/null || true
   if $print_dir; then echo "$out"; else echo "$out/catalog.json"; fi
+}
+
+# Deletes older builds of this reference (folders under $cache whose catalog.json names it) not used for
+# ${VBOXMCP_IMAGE_KEEP_MINUTES:-60} minutes, and work folders of runs killed more than a day ago. The grace period
+# protects a build that another checkout (another version of this script) is using right now. Builds of other
+# references (scripts/build-debian-image.sh writes into the same cache) are never touched.
+prune_old_builds() {
+  local keep_minutes=${VBOXMCP_IMAGE_KEEP_MINUTES:-60} d
+  for d in "$cache"/.build-*; do
+    if [ -d "$d" ] && [ ! -L "$d" ] && [ "$d" != "${work:-}" ] && [ -n "$(find "$d" -maxdepth 0 -mmin +1440)" ]; then
+      rm -rf -- "$d"
+    fi
+  done
+  for d in "$cache"/*; do
+    [ -d "$d" ] && [ ! -L "$d" ] && [ -f "$d/catalog.json" ] || continue
+    [[ "$(basename "$d")" =~ ^[0-9a-f]{16}$ ]] && [ "$(basename "$d")" != "$key" ] || continue
+    grep -q "\"reference\": \"$reference\"" "$d/catalog.json" || continue
+    [ -n "$(find "$d/catalog.json" -mmin +"$keep_minutes")" ] || continue
+    log "deleting older build $d ($(du -sh "$d" | cut -f1))"
+    rm -rf -- "$d"
+  done
 }
 
 mkdir -p "$cache"
@@ -209,4 +233,5 @@ mv "$work/catalog.json" "$out.tmp/catalog.json"
 rm -rf "$out"
 mv "$out.tmp" "$out"
 log "done: $(du -sh "$out" | cut -f1) in $out"
+prune_old_builds
 finish

@@ -20,6 +20,11 @@ public enum ErrorCode {
     UNTRUSTED,
     /** A digest did not match the expected value. */
     DIGEST_MISMATCH,
+    /**
+     * A base image file is not of the format its catalog declares, or is unsafe to give a hypervisor (a qcow2 that
+     * names a backing file or an external data file, a VMDK descriptor naming extent files).
+     */
+    IMAGE_INVALID,
     /** A request exceeds a template minimum, a resource policy maximum or the host's capacity. */
     RESOURCE_LIMIT,
     /** The host configuration refuses the request (for example a shared folder outside the allow-list). */

@@ -115,6 +115,9 @@ public interface VmManager extends AutoCloseable {
     /** @return manifest, pack, sign and verify for template authors, never null */
     io.vboxmcp.trust.TemplatePublisher publisher();
 
+    /** @return the base images the image catalogs list and their verified cached files, never null */
+    io.vboxmcp.image.ImageCache images();
+
     /**
      * @return the template sources in the order they are consulted: the local repository first, then those given to
      *         the builder, then those persisted in {@code <home>/sources.json}; never null

@@ -10,8 +10,9 @@ import java.util.Objects;
  *
  * @param reference  the template's {@code base_image}, for example {@code ubuntu:22.04}, never null
  * @param disk       the disk image, never null
- * @param diskFormat {@code qcow2}, {@code raw}, {@code vmdk}, {@code vdi} or {@code ova}, never null
- * @param digest     {@code sha256:<hex>} of the disk image, never null
+ * @param diskFormat {@code qcow2}, {@code raw}, {@code vmdk}, {@code vdi}, {@code vhdx} or {@code ova}, never null;
+ *                   the core image cache determines it from the file's magic bytes, not from its name
+ * @param digest     {@code sha256:<hex>} or {@code sha512:<hex>} of the disk image (lower-case hex), never null
  * @param kernel     a kernel for direct boot, null to boot from the disk's boot loader
  * @param initrd     an initial ramdisk for direct boot, may be null
  * @param kernelArgs kernel command line for direct boot, may be null

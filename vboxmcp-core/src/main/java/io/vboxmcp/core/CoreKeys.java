@@ -6,8 +6,23 @@ package io.vboxmcp.core;
  * dots and dashes as underscores).
  */
 public final class CoreKeys {
-    /** Comma-separated {@code file:} or {@code http(s):} URIs of image catalogs (JSON). Default: {@code <home>/images/catalog.json}. */
+    /**
+     * Comma-separated {@code file:} or {@code http(s):} URIs (or local paths) of image catalogs (JSON), consulted
+     * first, in order. After them come {@code <home>/images/catalog.json} if it exists, then the catalog built into
+     * vboxmcp; the first catalog listing a reference wins. See docs/image-catalog.md.
+     */
     public static final String IMAGE_CATALOG = "image.catalog";
+    /**
+     * Whether the built-in catalog (ubuntu, debian, fedora, alpine, rocky, almalinux, archlinux cloud images from
+     * their upstream hosts) is consulted after the user's catalogs. Boolean, default true; {@code false} for machines
+     * that must never reach the Internet.
+     */
+    public static final String IMAGE_CATALOG_DEFAULTS = "image.catalog.defaults";
+    /**
+     * How a cached base image is checked at every use: {@code changed} (default) hashes it only if its size, mtime,
+     * inode or ctime changed since it was last hashed; {@code always} hashes it in full every time.
+     */
+    public static final String IMAGE_VERIFY = "image.verify";
     /** Seconds to wait for the guest's SSH after start. Integer, default 180. */
     public static final String READY_TIMEOUT = "ready.timeout";
     /** Default seconds a provisioning script may run when it names no timeout. Integer, default 1800. */

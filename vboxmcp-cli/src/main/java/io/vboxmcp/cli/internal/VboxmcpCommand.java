@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
                 RepoCommands.Search.class, RepoCommands.Remove.class,
                 VmCommands.Plan.class, VmCommands.Create.class, VmCommands.Status.class, VmCommands.Ssh.class,
                 VmCommands.Stop.class, VmCommands.Destroy.class,
+                ImagesCommand.class,
                 AuditCommand.class,
                 CommandLine.HelpCommand.class})
 final class VboxmcpCommand implements Callable<Integer> {

@@ -90,7 +90,8 @@ final class VmCommands {
         Integer readyTimeout;
 
         @Option(names = "--image-catalog", paramLabel = "FILE|URL", description = "Image catalog that resolves the "
-                + "template's base_image (repeatable; default $VBOXMCP_IMAGE_CATALOG, else <home>/images/catalog.json).")
+                + "template's base_image, consulted first (repeatable; default $VBOXMCP_IMAGE_CATALOG), then "
+                + "<home>/images/catalog.json, then the built-in catalog.")
         List<String> catalogs = new ArrayList<>();
 
         CreateVmRequest request(String vmName, boolean keepOnFailure, Session s) {

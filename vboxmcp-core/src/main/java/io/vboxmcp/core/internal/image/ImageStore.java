@@ -2,50 +2,53 @@ package io.vboxmcp.core.internal.image;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vboxmcp.ErrorCode;
-import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.util.FileLocks;
+import io.vboxmcp.image.ImageCache;
 import io.vboxmcp.spi.BaseImage;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Resolves a template's {@code base_image} through image catalogs to verified files in the content-addressed cache
- * {@code <home>/cache/images/sha256-<hex>}. Thread-safe, and safe across processes: each entry is downloaded by
- * one holder of its lock while the others wait and then reuse it.
+ * {@code <home>/cache/images/<algorithm>-<hex>} (the strongest digest the catalog lists names the file). Thread-safe,
+ * and safe across processes: each entry is downloaded by one holder of its lock while the others wait and then
+ * reuse it.
  *
  * <ul>
- *   <li>Every use re-hashes the cached file (ART-05); a file that no longer matches is discarded and fetched again.</li>
+ *   <li>Catalogs are searched in order; the first listing the reference wins. A catalog that cannot be reached is
+ *       skipped (an {@code INFO} event says so); a malformed one fails the resolution, since skipping it could
+ *       silently fall through to another catalog's entry.</li>
+ *   <li>Every digest listed is verified (ART-04); only SHA-256 and SHA-512 are known (ART-03).</li>
+ *   <li>Every use checks the cached file again (ART-05): a full hash unless {@link VerifiedStamp} proves the file
+ *       unchanged since it was last hashed; a file that no longer matches is discarded and fetched again.</li>
  *   <li>Downloads resume from a {@code .part} file with an HTTP {@code Range} request; the whole file is hashed at the
  *       end, and a resumed download that does not match is discarded and fetched once more from scratch (ART-06).</li>
  *   <li>No more bytes than the catalog's declared size are read (ART-02); without a size, {@link #MAX_IMAGE_BYTES}.</li>
- *   <li>Redirects are followed only within the same origin (ART-07); a remote catalog may not name host files.</li>
+ *   <li>Redirects are followed only within the same origin (ART-07); a remote catalog may not name host files nor
+ *       climb with {@code ..} (ART-08).</li>
+ *   <li>The disk's format comes from its magic bytes; a mismatch with the catalog or an unsafe qcow2 (backing or
+ *       data file) is {@link ErrorCode#IMAGE_INVALID} ({@link DiskFormat}).</li>
  *   <li>A digest mismatch is {@link ErrorCode#DIGEST_MISMATCH} and leaves nothing in the cache.</li>
  * </ul>
  */
@@ -54,35 +57,62 @@ public final class ImageStore {
     public static final long MAX_IMAGE_BYTES = 64L << 30;
     /** The cap on a catalog document: 4 MiB. */
     public static final int MAX_CATALOG_BYTES = 4 << 20;
-    private static final int MAX_REDIRECTS = 5;
     private static final Duration LOCK_WAIT = Duration.ofHours(2);
-    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final String BUILTIN_RESOURCE = "default-catalog.json";
 
     private final Path cacheDir;
     private final List<URI> catalogs;
-    private final HttpClient http;
+    private final ImageTransfer transfer;
+    private final VerifiedStamp stamps;
+    private final boolean rehashAlways;
     private final ObjectMapper mapper = new ObjectMapper();
 
     /**
      * @param home     the manager's home; files go to {@code <home>/cache/images}, never null
-     * @param catalogs {@code file:} or {@code http(s):} catalog URIs, searched in order, never null
+     * @param catalogs {@code file:} or {@code http(s):} catalog URIs, or {@link ImageCache#BUILTIN_CATALOG}, searched
+     *                 in order, never null
      * @param http     client for HTTP(S) catalogs and images; it must not follow redirects itself
      *                 ({@link HttpClient.Redirect#NEVER}, the JDK default): this class follows same-origin
      *                 redirects only (ART-07), never null
      * @throws IllegalArgumentException if {@code http} follows redirects
      */
     public ImageStore(Path home, List<URI> catalogs, HttpClient http) {
+        this(home, catalogs, http, false, Clock.systemUTC());
+    }
+
+    /**
+     * @param rehashAlways hash cached files in full at every use instead of trusting an unchanged {@link VerifiedStamp}
+     * @param clock        when stamps are recorded (tests move it to make a fresh stamp non-racy)
+     */
+    public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock) {
         this.cacheDir = Objects.requireNonNull(home, "home").resolve("cache").resolve("images");
         this.catalogs = List.copyOf(catalogs);
-        this.http = Objects.requireNonNull(http, "http");
+        Objects.requireNonNull(http, "http");
         if (http.followRedirects() != HttpClient.Redirect.NEVER) {
             throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
         }
+        this.transfer = new ImageTransfer(http);
+        this.stamps = new VerifiedStamp(cacheDir, clock);
+        this.rehashAlways = rehashAlways;
     }
 
     /** @return where verified files are kept */
     public Path cacheDir() {
         return cacheDir;
+    }
+
+    /** @return the catalogs in the order they are consulted */
+    List<URI> catalogs() {
+        return catalogs;
+    }
+
+    VerifiedStamp stamps() {
+        return stamps;
+    }
+
+    /** @return the lock file guarding cache file {@code name} (and its {@code .part}) */
+    Path lockFile(String name) {
+        return cacheDir.resolve(".locks").resolve(name + ".lock");
     }
 
     /**
@@ -92,9 +122,11 @@ public final class ImageStore {
      * @param progress  receives BYTES events while downloading, never null
      * @return the image, its files in the cache and verified just now, never null
      * @throws VboxmcpException {@link ErrorCode#INVALID_ARGUMENT} if no catalog lists the reference (the message
-     *                          lists the known ones), {@link ErrorCode#DIGEST_MISMATCH} if a download does not match
-     *                          its digest, {@link ErrorCode#POLICY_VIOLATION} for a cross-origin redirect,
-     *                          {@link ErrorCode#SOURCE_UNAVAILABLE} if a catalog or file cannot be fetched
+     *                          lists the known ones) or a catalog is malformed, {@link ErrorCode#DIGEST_MISMATCH} if
+     *                          a download does not match its digest, {@link ErrorCode#IMAGE_INVALID} for a disk of
+     *                          another format than declared or an unsafe one, {@link ErrorCode#POLICY_VIOLATION} for
+     *                          a cross-origin redirect or a remote catalog naming host files,
+     *                          {@link ErrorCode#SOURCE_UNAVAILABLE} if a file cannot be fetched
      */
     public BaseImage resolve(String reference, ProgressListener progress) throws VboxmcpException {
         Objects.requireNonNull(reference, "reference");
@@ -106,6 +138,10 @@ public final class ImageStore {
             try {
                 catalog = loadCatalog(uri);
             } catch (VboxmcpException e) {
+                if (e.code() != ErrorCode.SOURCE_UNAVAILABLE) {
+                    throw e;
+                }
+                ImageTransfer.info(progress, reference, e.getMessage() + "; trying the next catalog");
                 problems.add(e.getMessage());
                 continue;
             }
@@ -122,209 +158,98 @@ public final class ImageStore {
     }
 
     private BaseImage materialise(ImageCatalog.Entry e, ProgressListener progress) throws VboxmcpException {
-        Path disk = fetch(e.reference(), e.disk(), progress);
-        Path kernel = e.kernel() == null ? null : fetch(e.reference(), e.kernel(), progress);
-        Path initrd = e.initrd() == null ? null : fetch(e.reference(), e.initrd(), progress);
-        return new BaseImage(e.reference(), disk, e.diskFormat(), e.disk().digest(), kernel, initrd, e.kernelArgs());
+        String[] format = new String[1];
+        Path disk = fetch(e.reference(), e.disk(), progress,
+                file -> format[0] = DiskFormat.check(e.reference(), file, e.diskFormat()));
+        Path kernel = e.kernel() == null ? null : fetch(e.reference(), e.kernel(), progress, file -> { });
+        Path initrd = e.initrd() == null ? null : fetch(e.reference(), e.initrd(), progress, file -> { });
+        return new BaseImage(e.reference(), disk, format[0], e.disk().primary().toString(), kernel, initrd,
+                e.kernelArgs(), e.firmware());
+    }
+
+    /** Checks a verified file before it is used; throws to refuse it. */
+    interface Check {
+        void accept(Path file) throws VboxmcpException;
     }
 
     /** @return the cached, verified file of one artifact, downloading it if needed */
-    Path fetch(String reference, ImageCatalog.Artifact a, ProgressListener progress) throws VboxmcpException {
-        Path target = cacheDir.resolve("sha256-" + a.sha256());
-        Path lockFile = cacheDir.resolve(".locks").resolve("sha256-" + a.sha256() + ".lock");
-        try (FileLocks.Held lock = FileLocks.acquire(lockFile, LOCK_WAIT, "image " + reference + " " + a.role())) {
-            if (Files.exists(target)) {
-                if (a.sha256().equals(sha256(target))) {
+    Path fetch(String reference, ImageCatalog.Artifact a, ProgressListener progress, Check check) throws VboxmcpException {
+        String name = a.primary().fileName();
+        Path target = cacheDir.resolve(name);
+        try (FileLocks.Held lock = FileLocks.acquire(lockFile(name), LOCK_WAIT, "image " + reference + " " + a.role())) {
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) && stillVerifies(reference, a, target, progress)) {
+                    check.accept(target);
                     return target;
                 }
-                // ART-05: the cached copy changed on disk; never use it
-                info(progress, reference, "cached " + a.role() + " " + target.getFileName()
+                // ART-05: the cached copy changed on disk (or is not a plain file); never use it
+                ImageTransfer.info(progress, reference, "cached " + a.role() + " " + name
                         + " no longer matches its digest; discarding it and fetching again");
-                deleteQuietly(target);
+                stamps.forget(target);
+                ImageTransfer.deleteQuietly(target);
             }
-            Path part = cacheDir.resolve("sha256-" + a.sha256() + ".part");
-            boolean resumed = Files.exists(part) && size(part) > 0;
-            download(reference, a, part, progress);
-            String got = sha256(part);
-            if (!got.equals(a.sha256()) && resumed) {
+            Path part = cacheDir.resolve(name + ".part");
+            boolean resumed = Files.exists(part) && sizeOf(part) > 0;
+            transfer.download(reference, a, part, progress);
+            Digest.Mismatch bad = Digest.firstMismatch(part, a.digests());
+            if (bad != null && resumed) {
                 // ART-06: what was already on disk plus the rest does not match; start over once
-                info(progress, reference, "resumed download of " + a.role() + " did not verify; downloading it whole");
-                deleteQuietly(part);
-                download(reference, a, part, progress);
-                got = sha256(part);
+                ImageTransfer.info(progress, reference, "resumed download of " + a.role() + " did not verify; downloading it whole");
+                ImageTransfer.deleteQuietly(part);
+                transfer.download(reference, a, part, progress);
+                bad = Digest.firstMismatch(part, a.digests());
             }
-            if (!got.equals(a.sha256())) {
-                deleteQuietly(part);
+            if (bad != null) {
+                ImageTransfer.deleteQuietly(part);
                 throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "base image " + reference + " " + a.role()
-                        + " from " + a.url() + " has digest sha256:" + got + ", the catalog says " + a.digest());
+                        + " from " + a.url() + " has digest " + bad.actual() + ", the catalog says " + bad.expected());
+            }
+            try {
+                check.accept(part);
+            } catch (VboxmcpException e) {
+                ImageTransfer.deleteQuietly(part);
+                throw e;
             }
             move(part, target);
+            stamps.record(target, a.digests());
             return target;
         }
     }
 
-    // -------------------------------------------------------------------------------------------- transfer
-
-    private void download(String reference, ImageCatalog.Artifact a, Path part, ProgressListener progress)
+    private boolean stillVerifies(String reference, ImageCatalog.Artifact a, Path target, ProgressListener progress)
             throws VboxmcpException {
-        long cap = a.size() >= 0 ? a.size() : MAX_IMAGE_BYTES;
-        try {
-            Files.createDirectories(cacheDir);
-            if ("file".equalsIgnoreCase(a.url().getScheme())) {
-                copyFile(reference, a, part, cap, progress);
-            } else {
-                httpDownload(reference, a, part, cap, progress);
-            }
-        } catch (IOException e) {
-            throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "could not fetch base image " + reference + " "
-                    + a.role() + " from " + a.url() + ": " + e.getMessage(), e);
+        if (!rehashAlways && stamps.matches(target, a.digests())) {
+            return true;
         }
+        ImageTransfer.info(progress, reference, "verifying cached " + a.role() + " " + target.getFileName()
+                + " (" + sizeOf(target) + " bytes)");
+        if (Digest.firstMismatch(target, a.digests()) != null) {
+            return false;
+        }
+        stamps.record(target, a.digests());
+        return true;
     }
 
-    private void copyFile(String reference, ImageCatalog.Artifact a, Path part, long cap, ProgressListener progress)
-            throws IOException, VboxmcpException {
-        Path src = Path.of(a.url());
-        long total = Files.size(src);
-        if (total > cap) {
-            throw tooLarge(reference, a, cap);
-        }
-        deleteQuietly(part);
-        try (InputStream in = Files.newInputStream(src)) {
-            write(reference, a, in, part, 0, total, cap, progress);
-        }
-    }
-
-    private void httpDownload(String reference, ImageCatalog.Artifact a, Path part, long cap, ProgressListener progress)
-            throws IOException, VboxmcpException {
-        long have = Files.exists(part) ? size(part) : 0;
-        if (have > cap) {
-            deleteQuietly(part);
-            have = 0;
-        }
-        if (have == cap && cap > 0) {
-            return; // complete already; the digest check decides
-        }
-        HttpRequest.Builder req = HttpRequest.newBuilder(a.url()).timeout(Duration.ofMinutes(5)).GET();
-        if (have > 0) {
-            req.header("Range", "bytes=" + have + "-");
-        }
-        HttpResponse<InputStream> resp = send(req, a.url());
-        try (InputStream body = resp.body()) {
-            int status = resp.statusCode();
-            long start;
-            long total;
-            if (status == 206 && have > 0) {
-                Matcher m = CONTENT_RANGE.matcher(resp.headers().firstValue("Content-Range").orElse(""));
-                if (!m.matches() || Long.parseLong(m.group(1)) != have) {
-                    throw new IOException("server answered the range request with an unexpected Content-Range");
-                }
-                start = have;
-                total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
-            } else if (status == 200) {
-                start = 0;
-                total = resp.headers().firstValueAsLong("Content-Length").orElse(-1);
-            } else {
-                throw new IOException("HTTP " + status);
-            }
-            if (total > cap) {
-                throw tooLarge(reference, a, cap);
-            }
-            if (start == 0) {
-                deleteQuietly(part);
-            }
-            write(reference, a, body, part, start, total, cap, progress);
-        }
-    }
-
-    private void write(String reference, ImageCatalog.Artifact a, InputStream in, Path part, long start, long total,
-                       long cap, ProgressListener progress) throws IOException, VboxmcpException {
-        long t0 = System.nanoTime();
-        long done = start;
-        long lastEvent = 0;
-        try (OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                if (done + n > cap) {
-                    // ART-02: never read past the declared length
-                    out.write(buf, 0, (int) (cap - done));
-                    out.flush();
-                    throw tooLarge(reference, a, cap);
-                }
-                out.write(buf, 0, n);
-                done += n;
-                long now = System.nanoTime();
-                if (now - lastEvent > 200_000_000L) {
-                    lastEvent = now;
-                    bytes(progress, reference, a, done, total, now - t0);
-                }
-            }
-        } catch (VboxmcpException e) {
-            deleteQuietly(part);
-            throw e;
-        }
-        bytes(progress, reference, a, done, total < 0 ? done : total, System.nanoTime() - t0);
-    }
-
-    /** Sends a request, following redirects only within the first URL's origin. */
-    private HttpResponse<InputStream> send(HttpRequest.Builder builder, URI first) throws IOException, VboxmcpException {
-        URI uri = first;
-        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpResponse<InputStream> resp;
-            try {
-                resp = http.send(builder.uri(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while fetching " + uri);
-            }
-            int s = resp.statusCode();
-            if (s < 300 || s >= 400 || s == 304) {
-                return resp;
-            }
-            resp.body().close();
-            Optional<String> location = resp.headers().firstValue("Location");
-            if (location.isEmpty()) {
-                throw new IOException("HTTP " + s + " without Location from " + uri);
-            }
-            URI next = uri.resolve(location.get());
-            if (!sameOrigin(first, next)) {
-                // ART-07
-                throw new VboxmcpException(ErrorCode.POLICY_VIOLATION, "refused redirect from " + first + " to another origin: "
-                        + next);
-            }
-            uri = next;
-        }
-        throw new IOException("more than " + MAX_REDIRECTS + " redirects from " + first);
-    }
-
-    static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme() != null && b.getScheme() != null
-                && a.getScheme().equalsIgnoreCase(b.getScheme())
-                && a.getHost() != null && b.getHost() != null
-                && a.getHost().equalsIgnoreCase(b.getHost())
-                && port(a) == port(b);
-    }
-
-    private static int port(URI u) {
-        if (u.getPort() >= 0) {
-            return u.getPort();
-        }
-        return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
-    }
-
-    private ImageCatalog loadCatalog(URI uri) throws VboxmcpException {
+    /** @return the catalog at {@code uri}: a file, an HTTP(S) document or the built-in catalog */
+    ImageCatalog loadCatalog(URI uri) throws VboxmcpException {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         try {
             byte[] body;
-            if (scheme.equals("file")) {
+            if (uri.equals(ImageCache.BUILTIN_CATALOG)) {
+                try (InputStream in = ImageStore.class.getResourceAsStream(BUILTIN_RESOURCE)) {
+                    if (in == null) {
+                        throw new VboxmcpException(ErrorCode.INTERNAL, "the built-in image catalog is missing");
+                    }
+                    body = in.readAllBytes();
+                }
+            } else if (scheme.equals("file")) {
                 Path p = Path.of(uri);
                 if (Files.size(p) > MAX_CATALOG_BYTES) {
                     throw new IOException("larger than " + MAX_CATALOG_BYTES + " bytes");
                 }
                 body = Files.readAllBytes(p);
             } else if (scheme.equals("http") || scheme.equals("https")) {
-                HttpResponse<InputStream> resp = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET(), uri);
+                HttpResponse<InputStream> resp = transfer.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET(), uri);
                 try (InputStream in = resp.body()) {
                     if (resp.statusCode() != 200) {
                         throw new IOException("HTTP " + resp.statusCode());
@@ -348,23 +273,7 @@ public final class ImageStore {
 
     // ----------------------------------------------------------------------------------------------- utils
 
-    static String sha256(Path file) throws VboxmcpException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                md.update(buf, 0, n);
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (IOException e) {
-            throw new VboxmcpException(ErrorCode.IO, "could not read " + file + ": " + e.getMessage(), e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static long size(Path p) {
+    static long sizeOf(Path p) {
         try {
             return Files.size(p);
         } catch (IOException e) {
@@ -381,38 +290,8 @@ public final class ImageStore {
             }
             to.toFile().setReadOnly();
         } catch (IOException e) {
-            deleteQuietly(from);
+            ImageTransfer.deleteQuietly(from);
             throw new VboxmcpException(ErrorCode.IO, "could not store " + to + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a leftover .part is resumed or replaced next time
-        }
-    }
-
-    private static VboxmcpException tooLarge(String reference, ImageCatalog.Artifact a, long cap) {
-        return new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "base image " + reference + " " + a.role() + " from "
-                + a.url() + " is larger than " + (a.size() >= 0 ? "its declared size of " : "the limit of ") + cap + " bytes");
-    }
-
-    private static void bytes(ProgressListener l, String ref, ImageCatalog.Artifact a, long done, long total, long nanos) {
-        emit(l, new ProgressEvent(ProgressEvent.Kind.BYTES, null, "image", ref + " " + a.role(), done, total,
-                Duration.ofNanos(nanos)));
-    }
-
-    private static void info(ProgressListener l, String ref, String msg) {
-        emit(l, new ProgressEvent(ProgressEvent.Kind.INFO, null, "image", ref + ": " + msg, -1, -1, Duration.ZERO));
-    }
-
-    private static void emit(ProgressListener l, ProgressEvent e) {
-        try {
-            l.onEvent(e);
-        } catch (RuntimeException ignored) {
-            // listeners must not break downloads
         }
     }
 }

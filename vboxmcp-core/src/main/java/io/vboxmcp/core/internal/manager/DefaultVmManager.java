@@ -22,6 +22,8 @@ import io.vboxmcp.VmState;
 import io.vboxmcp.VmStateException;
 import io.vboxmcp.core.CoreKeys;
 import io.vboxmcp.core.internal.audit.HashChainAuditLog;
+import io.vboxmcp.core.internal.image.DefaultImageCache;
+import io.vboxmcp.core.internal.image.ImageCatalogs;
 import io.vboxmcp.core.internal.image.ImageStore;
 import io.vboxmcp.core.internal.provision.Provisioner;
 import io.vboxmcp.core.internal.repo.LocalRepository;
@@ -49,8 +51,6 @@ import io.vboxmcp.template.TemplateRepository;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -80,6 +80,7 @@ final class DefaultVmManager implements VmManager {
     private final TemplateTrust trust;
     private final TrustStore trustStore;
     private final ImageStore images;
+    private final DefaultImageCache imageCache;
     private final HashChainAuditLog audit;
     private final VmStore store;
     private final Planner planner;
@@ -98,6 +99,7 @@ final class DefaultVmManager implements VmManager {
         this.trust = trust;
         this.trustStore = trustStore;
         this.images = images;
+        this.imageCache = new DefaultImageCache(images, config.home());
         this.audit = audit;
         this.store = store;
         this.planner = new Planner(config.resourcePolicy(), Planner.HostCapacity.probe(config.home()),
@@ -165,20 +167,7 @@ final class DefaultVmManager implements VmManager {
             opts.remove(SourcesFile.THRESHOLD);
             sources.add(registry.createSource(new SourceConfig(sc.id(), sc.uri(), sc.priority(), opts), ctx));
         }
-        List<URI> catalogs = new ArrayList<>();
-        ctx.config(CoreKeys.IMAGE_CATALOG).ifPresent(s -> {
-            for (String part : s.split(",")) {
-                if (!part.isBlank()) {
-                    catalogs.add(part.contains(":") ? URI.create(part.trim()) : Path.of(part.trim()).toUri());
-                }
-            }
-        });
-        Path defaultCatalog = home.resolve("images").resolve("catalog.json");
-        if (Files.exists(defaultCatalog)) {
-            catalogs.add(defaultCatalog.toUri());
-        }
-        ImageStore images = new ImageStore(home, catalogs, HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(20)).build());
+        ImageStore images = ImageCatalogs.store(home, ctx::config);
         HashChainAuditLog audit = new HashChainAuditLog(home.resolve("audit.log"), Clock.systemUTC());
         VmStore store = new VmStore(home, lockTimeout);
         DefaultVmManager m = new DefaultVmManager(config, ctx, registry, loader, repository, List.copyOf(sources), trust,
@@ -527,6 +516,11 @@ final class DefaultVmManager implements VmManager {
     @Override
     public io.vboxmcp.trust.TemplatePublisher publisher() {
         return new DefaultTemplatePublisher();
+    }
+
+    @Override
+    public io.vboxmcp.image.ImageCache images() {
+        return imageCache;
     }
 
     @Override

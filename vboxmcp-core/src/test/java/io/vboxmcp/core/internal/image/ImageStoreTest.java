@@ -73,7 +73,7 @@ class ImageStoreTest {
 
     private String catalog(String diskUrl, String diskSha, long diskSize) {
         return "{\"catalogVersion\":1,\"images\":[{\"reference\":\"test:1\","
-                + "\"disk\":{\"url\":\"" + diskUrl + "\",\"format\":\"qcow2\",\"sha256\":\"" + diskSha + "\",\"size\":" + diskSize + "},"
+                + "\"disk\":{\"url\":\"" + diskUrl + "\",\"format\":\"raw\",\"sha256\":\"" + diskSha + "\",\"size\":" + diskSize + "},"
                 + "\"kernel\":{\"url\":\"vmlinuz\",\"sha256\":\"" + sha(kernel) + "\",\"size\":" + kernel.length + "},"
                 + "\"kernelArgs\":\"console=ttyS0\"}]}";
     }
@@ -102,7 +102,7 @@ class ImageStoreTest {
         assertThat(Files.readAllBytes(img.disk())).isEqualTo(disk);
         assertThat(Files.readAllBytes(img.kernel())).isEqualTo(kernel);
         assertThat(img.kernelArgs()).isEqualTo("console=ttyS0");
-        assertThat(img.diskFormat()).isEqualTo("qcow2");
+        assertThat(img.diskFormat()).isEqualTo("raw");
         assertThat(events).filteredOn(e -> e.kind() == ProgressEvent.Kind.BYTES)
                 .as("byte progress of the disk download")
                 .anySatisfy(e -> assertThat(e.done()).isEqualTo(disk.length));
@@ -242,7 +242,7 @@ class ImageStoreTest {
     }
 
     @Test
-    void resolve_remoteCatalogMayNotNameHostFiles() throws Exception {
+    void resolve_remoteCatalogMayNotNameHostFiles_ART08() throws Exception {
         server.files.put("/img/catalog.json", catalog("file:///etc/passwd", sha(disk), disk.length)
                 .getBytes(StandardCharsets.UTF_8));
 
@@ -250,6 +250,20 @@ class ImageStoreTest {
 
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("host file");
+        assertThat(cacheFiles()).isEmpty();
+    }
+
+    @Test
+    void resolve_remoteCatalogMayNotClimbOutOfItsFolder_ART08() throws Exception {
+        server.files.put("/private/disk.qcow2", disk);
+        server.files.put("/img/catalog.json", catalog("../private/disk.qcow2", sha(disk), disk.length)
+                .getBytes(StandardCharsets.UTF_8));
+
+        VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> store().resolve("test:1", events::add));
+
+        assertThat(e).isNotNull();
+        assertThat(e.code()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+        assertThat(server.requestsFor("/private/disk.qcow2")).as("requests for the path outside the folder").isZero();
         assertThat(cacheFiles()).isEmpty();
     }
 

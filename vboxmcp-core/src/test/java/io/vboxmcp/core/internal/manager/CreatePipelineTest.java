@@ -85,7 +85,7 @@ class CreatePipelineTest {
         Files.write(images.resolve("disk.qcow2"), disk);
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(disk));
         Files.writeString(images.resolve("catalog.json"), "{\"catalogVersion\":1,\"images\":[{\"reference\":\"test-image:1\","
-                + "\"disk\":{\"url\":\"disk.qcow2\",\"format\":\"qcow2\",\"sha256\":\"" + sha + "\",\"size\":" + disk.length
+                + "\"disk\":{\"url\":\"disk.qcow2\",\"format\":\"raw\",\"sha256\":\"" + sha + "\",\"size\":" + disk.length
                 + "}}]}");
     }
 
