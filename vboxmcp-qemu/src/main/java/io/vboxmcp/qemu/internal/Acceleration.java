@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +25,8 @@ final class Acceleration {
      * @param probed whether this call started a probe guest (false: the answer was given or remembered)
      */
     record Decision(String accel, String reason, boolean probed) { }
+
+    private static final Map<String, KvmProbe.Result> JVM_ONLY = new ConcurrentHashMap<>();
 
     private final String qemu;
     private final Path kvmDevice;
@@ -88,11 +92,20 @@ final class Acceleration {
         if (sameBoot.isPresent() && sameBoot.get().kernelSha256().equals(digest)) {
             return remembered(sameBoot.get());
         }
-        KvmProbe.Result r = KvmProbe.probe(qemu, kvmDevice, timeout, kernel);
-        if (host.isPresent()) {
-            KvmProbeCache.write(cacheFile, new KvmProbeCache.Entry(host.get(), kernel.toAbsolutePath().toString(),
-                    digest, r.kvmUsable(), r.reason()));
+        if (host.isEmpty()) {
+            // no boot id (or emulator not found): nothing to key a file on, so remember it for this JVM only
+            String key = qemu + "|" + kvmDevice + "|" + digest;
+            KvmProbe.Result known = JVM_ONLY.get(key);
+            if (known != null) {
+                return new Decision(known.kvmUsable() ? "kvm" : "tcg", known.reason() + " (remembered by this process)", false);
+            }
+            KvmProbe.Result r = KvmProbe.probe(qemu, kvmDevice, timeout, kernel);
+            JVM_ONLY.put(key, r);
+            return new Decision(r.kvmUsable() ? "kvm" : "tcg", r.reason() + " (probed with " + kernel + ")", true);
         }
+        KvmProbe.Result r = KvmProbe.probe(qemu, kvmDevice, timeout, kernel);
+        KvmProbeCache.write(cacheFile, new KvmProbeCache.Entry(host.get(), kernel.toAbsolutePath().toString(),
+                digest, r.kvmUsable(), r.reason()));
         return new Decision(r.kvmUsable() ? "kvm" : "tcg", r.reason() + " (probed with " + kernel + ")", true);
     }
 

@@ -188,6 +188,18 @@ class AccelerationTest {
     }
 
     @Test
+    void decide_withoutBootIdProbesOncePerProcessAndWritesNoFile() throws Exception {
+        Files.delete(bootId);
+        Path k = Files.writeString(dir.resolve("vmlinuz-no-boot-id"), "kernel " + System.nanoTime());
+        Acceleration a = process(null);
+
+        assertThat(a.decide("auto", k).probed()).isTrue();
+        assertThat(a.decide("auto", k).probed()).isFalse();
+        assertThat(probeRuns()).hasSize(1);
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
     void decide_explicitModesNeverProbe() throws Exception {
         assertThat(process(null).decide("kvm", kernel).accel()).isEqualTo("kvm");
         assertThat(process(null).decide("tcg", kernel).accel()).isEqualTo("tcg");
