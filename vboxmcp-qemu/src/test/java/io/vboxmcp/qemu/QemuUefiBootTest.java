@@ -2,6 +2,7 @@ package io.vboxmcp.qemu;
 
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
+import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.PortForward;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.SemanticVersion;
@@ -33,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A base image without a kernel that boots only under UEFI: QEMU starts it with OVMF and the guest's own boot
- * loader, and the guest reaches SSH.
+ * loader, and the guest reaches SSH (and mounts a 9p share: q35 with OVMF keeps virtio and 9p working).
  */
 @Tag("vm")
 class QemuUefiBootTest {
@@ -49,8 +50,10 @@ class QemuUefiBootTest {
         TemplateDefinition t = new TemplateDefinition("uefi-test", SemanticVersion.parse("1.0.0"), null, null,
                 image.reference(), 0, 0, 0, Map.of(), List.of(), Map.of(), List.of(), List.of(), TemplateMetadata.EMPTY,
                 Map.of());
+        Path shared = Files.writeString(Files.createDirectories(work.resolve("shared")).resolve("hello.txt"), "from the host");
+        PlannedSharedFolder share = new PlannedSharedFolder("data", shared.getParent(), "/mnt/data", true);
         VmPlan plan = new VmPlan("uefi-1", t, "sha256:" + "0".repeat(64), null, "qemu", 512, 1, 512,
-                List.of(new PortForward(22, 0, "127.0.0.1")), List.of());
+                List.of(new PortForward(22, 0, "127.0.0.1")), List.of(share));
         Path vmDir = Files.createDirectories(work.resolve("vms").resolve("uefi-1"));
         Machine m = driver.create(new MachineSpec(plan, vmDir, image, key.publicKeyLine(), "root", "iid-uefi-1",
                 events::add));
@@ -68,7 +71,7 @@ class QemuUefiBootTest {
                     .contains("if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd")
                     .contains("if=pflash,format=raw,unit=1,file=" + vmDir.resolve("efivars.fd"))
                     .doesNotContain("-kernel");
-            try (SshGuestChannel ch = ssh(other, found, key, work.resolve("pins"))) {
+            try (SshGuestChannel ch = ssh(other, found, key, work.resolve("pins"), Duration.ofMinutes(4))) {
                 System.out.println("UEFI guest reached SSH after " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms");
                 ExecResult efi = ch.exec(GuestCommand.of("test -d /sys/firmware/efi && echo uefi")
                         .withTimeout(Duration.ofSeconds(30)));
@@ -76,6 +79,10 @@ class QemuUefiBootTest {
                 ExecResult root = ch.exec(GuestCommand.of("grep -o 'root=[^ ]*' /proc/cmdline")
                         .withTimeout(Duration.ofSeconds(30)));
                 assertThat(root.stdout().trim()).as("booted by the disk's own loader").isEqualTo("root=/dev/vda2");
+                // 9p on q35 with OVMF, as with SeaBIOS
+                ExecResult mount = ch.exec(GuestCommand.of(other.guestMountCommand(found, share)
+                        + " && cat /mnt/data/hello.txt").withTimeout(Duration.ofSeconds(30)));
+                assertThat(mount.stdout().trim()).as(mount.stderr()).isEqualTo("from the host");
             }
             assertThat(other.state(found)).isEqualTo(VmState.RUNNING);
         } finally {
@@ -84,8 +91,9 @@ class QemuUefiBootTest {
         assertThat(vmDir).doesNotExist();
     }
 
-    static SshGuestChannel ssh(HypervisorDriver driver, Machine m, SshKeys.SshKeyPair key, Path pins) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+    static SshGuestChannel ssh(HypervisorDriver driver, Machine m, SshKeys.SshKeyPair key, Path pins, Duration limit)
+            throws Exception {
+        long deadline = System.nanoTime() + limit.toNanos();
         VboxmcpException last = null;
         while (System.nanoTime() < deadline) {
             try {
@@ -96,6 +104,6 @@ class QemuUefiBootTest {
                 Thread.sleep(500);
             }
         }
-        throw new AssertionError("UEFI guest never answered SSH; console:\n" + driver.consoleTail(m, 30), last);
+        throw new AssertionError("guest " + m.name() + " never answered SSH; console:\n" + driver.consoleTail(m, 30), last);
     }
 }
