@@ -83,8 +83,16 @@ final class Acceleration {
             return new Decision("tcg", "no Linux kernel to probe KVM with (the image boots from its disk; set "
                     + "qemu.kvm.probe-kernel to probe, or qemu.accel=kvm to force KVM)", false);
         }
+        // the same file as last time needs no hashing: a cold JVM takes about half a second for 8 MB of kernel
+        if (sameBoot.isPresent() && sameBoot.get().sameKernelFile(kernel)) {
+            return remembered(sameBoot.get());
+        }
         String digest;
+        long size;
+        long mtime;
         try {
+            size = Files.size(kernel);
+            mtime = Files.getLastModifiedTime(kernel).toMillis();
             digest = KvmProbeCache.sha256(kernel);
         } catch (IOException e) {
             return new Decision("tcg", "cannot read the probe kernel " + kernel + ": " + e.getMessage(), false);
@@ -104,8 +112,8 @@ final class Acceleration {
             return new Decision(r.kvmUsable() ? "kvm" : "tcg", r.reason() + " (probed with " + kernel + ")", true);
         }
         KvmProbe.Result r = KvmProbe.probe(qemu, kvmDevice, timeout, kernel);
-        KvmProbeCache.write(cacheFile, new KvmProbeCache.Entry(host.get(), kernel.toAbsolutePath().toString(),
-                digest, r.kvmUsable(), r.reason()));
+        KvmProbeCache.write(cacheFile, new KvmProbeCache.Entry(host.get(), kernel.toAbsolutePath().toString(), size,
+                mtime, digest, r.kvmUsable(), r.reason()));
         return new Decision(r.kvmUsable() ? "kvm" : "tcg", r.reason() + " (probed with " + kernel + ")", true);
     }
 

@@ -41,9 +41,22 @@ final class KvmProbeCache {
      * One probe's answer.
      *
      * @param kernel       the kernel that was booted
+     * @param kernelSize   its size in bytes
+     * @param kernelMtime  its modification time in milliseconds
      * @param kernelSha256 its digest (hex)
      */
-    record Entry(Host host, String kernel, String kernelSha256, boolean kvmUsable, String reason) { }
+    record Entry(Host host, String kernel, long kernelSize, long kernelMtime, String kernelSha256, boolean kvmUsable,
+                 String reason) {
+        /** @return whether {@code file} is the very file this entry was probed with (path, size, mtime unchanged) */
+        boolean sameKernelFile(Path file) {
+            try {
+                return file.toAbsolutePath().toString().equals(kernel) && Files.size(file) == kernelSize
+                        && Files.getLastModifiedTime(file).toMillis() == kernelMtime;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+    }
 
     private KvmProbeCache() {
     }
@@ -76,7 +89,8 @@ final class KvmProbeCache {
             if (!(usable instanceof Boolean b)) {
                 return Optional.empty();
             }
-            return Optional.of(new Entry(h, str(j, "kernel"), str(j, "kernelSha256"), b, str(j, "reason")));
+            return Optional.of(new Entry(h, str(j, "kernel"), num(j, "kernelSize"), num(j, "kernelMtime"),
+                    str(j, "kernelSha256"), b, str(j, "reason")));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -94,6 +108,8 @@ final class KvmProbeCache {
         j.put("qemuSize", e.host().qemuSize());
         j.put("qemuMtime", e.host().qemuMtime());
         j.put("kernel", e.kernel());
+        j.put("kernelSize", e.kernelSize());
+        j.put("kernelMtime", e.kernelMtime());
         j.put("kernelSha256", e.kernelSha256());
         j.put("kvmUsable", e.kvmUsable());
         j.put("reason", e.reason());

@@ -117,6 +117,18 @@ class AccelerationTest {
     }
 
     @Test
+    void decide_sameKernelBytesElsewhereAreTheSameKernel_butAKernelReplacedInPlaceIsNot() throws Exception {
+        process(null).decide("auto", kernel);
+        Path copy = Files.copy(kernel, dir.resolve("vmlinuz-copy"));
+
+        assertThat(process(null).decide("auto", copy).probed()).as("same digest").isFalse();
+
+        Files.writeString(kernel, "image kernel, rebuilt");
+        assertThat(process(null).decide("auto", kernel).probed()).as("new bytes at the old path").isTrue();
+        assertThat(probeRuns()).containsExactly(kernel.toString(), kernel.toString());
+    }
+
+    @Test
     void decide_corruptFileIsIgnoredAndRewritten() throws Exception {
         Files.createDirectories(cache.getParent());
         Files.writeString(cache, "{\"bootId\": \"11111111-aaaa-4bbb-8ccc-000000000001\", \"kvmUsable\": tr");
