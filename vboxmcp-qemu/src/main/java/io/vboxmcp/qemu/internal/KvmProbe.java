@@ -52,7 +52,8 @@ final class KvmProbe {
             if (p.exitValue() == 0) {
                 return new Result(true, "a KVM guest booted its kernel");
             }
-            String log = Files.readString(dir.resolve("probe.log")).trim();
+            // one line: the reason goes into a progress event and the cache file
+            String log = Files.readString(dir.resolve("probe.log")).trim().replaceAll("\\s*\\R\\s*", "; ");
             return new Result(false, "KVM probe exited with " + p.exitValue() + (log.isEmpty() ? "" : ": " + log));
         } catch (IOException e) {
             return new Result(false, "KVM probe could not run: " + e.getMessage());

@@ -196,7 +196,7 @@ final class QemuDriver implements HypervisorDriver {
     private static String format(BaseImage image) throws HypervisorException {
         String f = image.diskFormat().toLowerCase(Locale.ROOT);
         return switch (f) {
-            case "qcow2", "raw", "vmdk", "vdi" -> f;
+            case "qcow2", "raw", "vmdk", "vdi", "vhdx" -> f;
             default -> throw new HypervisorException(ErrorCode.INVALID_ARGUMENT,
                     "QEMU cannot boot a " + image.diskFormat() + " base image directly", null);
         };

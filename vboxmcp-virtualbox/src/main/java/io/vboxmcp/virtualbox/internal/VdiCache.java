@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * VDI copies of catalog images VirtualBox cannot read itself (qcow2, and raw, which {@code convertfromraw}
+ * VDI copies of catalog images VirtualBox cannot read itself (qcow2, vhdx, and raw, which {@code convertfromraw}
  * would copy once per master anyway), made once per image digest with {@code qemu-img convert -O vdi} into
  * {@code <folder>/<digest hex>.vdi}. The conversion writes a temporary file beside the target and renames it, under
  * a file lock (and a lock per JVM, because a file lock is per process), so a VDI in the folder is always complete
@@ -51,10 +51,13 @@ public final class VdiCache {
         this.timeout = timeout;
     }
 
-    /** @return whether the driver must convert this image format before VirtualBox can use it */
+    /**
+     * @return whether the driver must convert this image format before VirtualBox can use it: qcow2 (unreadable),
+     *         raw (would be copied per master anyway) and vhdx (VirtualBox's VHDX support is limited)
+     */
     public static boolean needsConversion(String diskFormat) {
         String f = diskFormat.toLowerCase(Locale.ROOT);
-        return f.equals("qcow2") || f.equals("raw");
+        return f.equals("qcow2") || f.equals("raw") || f.equals("vhdx");
     }
 
     /** @return the image's VDI, converting it first if this digest has none yet */

@@ -327,11 +327,12 @@ class VirtualBoxDriverSequenceTest {
         assertThat(runner.commands()).contains(List.of("clonemedium", "disk", cached.toString(), vdi.toString(), "--format", "VDI"));
     }
 
-    @Test
-    void create_rawImage_isConvertedByQemuImgToo() throws Exception {
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"raw", "vhdx"})
+    void create_rawAndVhdxImages_areConvertedByQemuImgToo(String format) throws Exception {
         profile = Profile.V7_2_0;
-        driver(true).create(spec("raw", 512, freePort(), freePort()));
-        assertThat(qemuImg.commands().get(0).subList(0, 6)).containsExactly("convert", "-q", "-f", "raw", "-O", "vdi");
+        driver(true).create(spec(format, 512, freePort(), freePort()));
+        assertThat(qemuImg.commands().get(0).subList(0, 6)).containsExactly("convert", "-q", "-f", format, "-O", "vdi");
         assertThat(runner.commands()).noneMatch(c -> c.get(0).equals("convertfromraw"));
     }
 
