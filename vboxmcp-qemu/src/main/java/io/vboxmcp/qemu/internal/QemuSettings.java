@@ -6,6 +6,7 @@ import io.vboxmcp.ProgressListener;
 import io.vboxmcp.qemu.QemuKeys;
 import io.vboxmcp.spi.ProviderContext;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -65,6 +66,12 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
             throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, QemuKeys.FIRMWARE + " must be auto, bios or uefi, not "
                     + firmware, null);
         }
+        Path probeKernel = ctx.config(QemuKeys.KVM_PROBE_KERNEL).filter(v -> !v.isBlank()).map(v -> Path.of(v.trim()))
+                .orElse(null);
+        if (probeKernel != null && !(Files.isRegularFile(probeKernel) && Files.isReadable(probeKernel))) {
+            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, QemuKeys.KVM_PROBE_KERNEL + " names "
+                    + probeKernel + ", which is not a readable file", null);
+        }
         return new QemuSettings(
                 ctx.config(QemuKeys.BINARY).orElse("qemu-system-x86_64"),
                 ctx.config(QemuKeys.IMG_BINARY).orElse("qemu-img"),
@@ -77,7 +84,7 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(60),
                 ctx.config(QemuKeys.MACHINE).orElse("q35"),
-                ctx.config(QemuKeys.KVM_PROBE_KERNEL).filter(v -> !v.isBlank()).map(v -> Path.of(v.trim())).orElse(null),
+                probeKernel,
                 ctx.config(QemuKeys.KVM_PROBE_CACHE).filter(v -> !v.isBlank()).map(v -> Path.of(v.trim()))
                         .orElseGet(QemuSettings::userCacheFile),
                 Path.of("/proc/sys/kernel/random/boot_id"),

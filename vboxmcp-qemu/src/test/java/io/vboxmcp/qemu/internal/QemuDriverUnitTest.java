@@ -102,6 +102,14 @@ class QemuDriverUnitTest {
     }
 
     @Test
+    void settings_rejectAProbeKernelThatIsNotAReadableFile() {
+        VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> QemuSettings.from(
+                new StubProviderContext(dir, Map.of("qemu.kvm.probe-kernel", dir.resolve("no-vmlinuz").toString()))));
+        assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+        assertThat(e.getMessage()).contains("qemu.kvm.probe-kernel").contains("no-vmlinuz");
+    }
+
+    @Test
     void settings_rejectUnknownFirmware() {
         assertThat(catchThrowableOfType(VboxmcpException.class, () ->
                 QemuSettings.from(new StubProviderContext(dir, Map.of("qemu.firmware", "coreboot")))))
