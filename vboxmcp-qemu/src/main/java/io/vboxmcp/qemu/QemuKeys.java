@@ -11,12 +11,37 @@ public final class QemuKeys {
     /** Path or command name of the disk tool. String, default {@code qemu-img}. */
     public static final String IMG_BINARY = "qemu.img";
     /**
-     * Acceleration: {@code auto} (KVM if a probe guest boots on it within {@link #KVM_PROBE_TIMEOUT}, else TCG),
-     * {@code kvm} or {@code tcg}. String, default {@code auto}. The probe runs once per JVM and binary.
+     * Acceleration: {@code auto} (KVM if a Linux kernel boots on it within {@link #KVM_PROBE_TIMEOUT}, else TCG),
+     * {@code kvm} or {@code tcg}. String, default {@code auto}. The probe runs once per host boot and emulator
+     * binary; its answer is kept in {@link #KVM_PROBE_CACHE}. Without a kernel to probe with (see
+     * {@link #KVM_PROBE_KERNEL}) {@code auto} means TCG.
      */
     public static final String ACCEL = "qemu.accel";
     /** Milliseconds the KVM probe guest may take to boot before KVM is considered broken. Integer, default 4000. */
     public static final String KVM_PROBE_TIMEOUT = "qemu.kvm-probe-timeout";
+    /**
+     * A Linux kernel (bzImage) the KVM probe boots. String path, default unset: the image's kernel, else the kernel
+     * of an earlier probe on this host boot, else the newest readable {@code /boot/vmlinuz*}.
+     */
+    public static final String KVM_PROBE_KERNEL = "qemu.kvm.probe-kernel";
+    /**
+     * File that keeps the KVM probe's answer for the rest of the host's boot (keyed by boot id, emulator binary and
+     * probe kernel digest). String path, default {@code ${XDG_CACHE_HOME:-~/.cache}/vboxmcp/kvm-probe.json}.
+     */
+    public static final String KVM_PROBE_CACHE = "qemu.kvm.probe-cache";
+    /**
+     * Firmware for images that boot from their own boot loader: {@code auto} (UEFI when the image's catalog entry
+     * says {@code firmware: uefi}, else BIOS), {@code uefi} (always UEFI) or {@code bios}. Images with a kernel of
+     * their own are booted directly and ignore this. String, default {@code auto}.
+     */
+    public static final String FIRMWARE = "qemu.firmware";
+    /** UEFI firmware code (OVMF), mapped read-only. String path, default {@code /usr/share/OVMF/OVMF_CODE_4M.fd} (Debian package {@code ovmf}). */
+    public static final String OVMF_CODE = "qemu.ovmf.code";
+    /**
+     * UEFI variable store template matching {@link #OVMF_CODE}; each UEFI machine gets a writable copy in its VM
+     * folder. String path, default {@code /usr/share/OVMF/OVMF_VARS_4M.fd}.
+     */
+    public static final String OVMF_VARS = "qemu.ovmf.vars";
     /**
      * Milliseconds {@code stop} waits after the ACPI power-down request when the caller gives no grace (a null
      * or negative duration); afterwards QEMU is told to quit over QMP. Integer, default 30000.

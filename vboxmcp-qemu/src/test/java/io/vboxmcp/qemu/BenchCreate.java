@@ -51,7 +51,7 @@ public final class BenchCreate {
         List<Double> raw = new ArrayList<>();
         String accel = "tcg";
         try {
-            // one warm-up of each (the driver's KVM probe runs once per JVM; page cache warms for both)
+            // one warm-up of each (the driver's KVM probe runs at most once per host boot; page cache warms for both)
             accel = driverRun(driver, image, key, work).accel();
             rawRun(image, key, work, accel);
             for (int i = 0; i < runs; i++) {

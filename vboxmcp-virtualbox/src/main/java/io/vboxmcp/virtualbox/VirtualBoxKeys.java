@@ -44,6 +44,15 @@ public final class VirtualBoxKeys {
      */
     public static final String LINKED_CLONES = "virtualbox.linkedClones";
 
+    /**
+     * Path or command name of {@code qemu-img}, which converts qcow2 and raw base images (VirtualBox reads neither)
+     * to VDI once per image digest. Default {@code qemu-img} on {@code PATH} (Debian package {@code qemu-utils}).
+     */
+    public static final String QEMU_IMG = "virtualbox.qemuImg";
+
+    /** Folder holding the VDI conversions, one {@code <alg>-<hex>.vdi} per image digest. Default: {@code <home>/cache/virtualbox/vdi}. */
+    public static final String VDI_FOLDER = "virtualbox.vdiFolder";
+
     /** Experimental web-service adapter: the {@code vboxwebsrv} URL, for example {@code http://127.0.0.1:18083/}. */
     public static final String WS_URL = "virtualbox.ws.url";
 

@@ -1,5 +1,6 @@
 package io.vboxmcp.qemu.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -8,11 +9,27 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /** Small file helpers: atomic writes and best-effort deletes. */
 final class Files2 {
     private Files2() {
+    }
+
+    /** @return the executable a command name runs (looked up on {@code PATH}), or the path itself if it has a slash */
+    static Optional<Path> which(String cmd) {
+        if (cmd.contains("/")) {
+            Path p = Path.of(cmd);
+            return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+        }
+        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String d : path.split(File.pathSeparator)) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, cmd))) {
+                return Optional.of(Path.of(d, cmd));
+            }
+        }
+        return Optional.empty();
     }
 
     static void writeAtomically(Path target, String content) throws IOException {

@@ -79,6 +79,7 @@ final class QemuDriver implements HypervisorDriver {
             Files.createDirectories(vmDir);
             BaseImage image = spec.image();
             checkImage(image);
+            String firmware = BootFirmware.choose(settings, image);
 
             step.started("allocating host ports");
             Map<Integer, Integer> portMap = new LinkedHashMap<>();
@@ -121,6 +122,10 @@ final class QemuDriver implements HypervisorDriver {
             String hostname = hostname(plan.vmName());
             new SeedIso(settings.isoTool()).write(vmDir.resolve(SEED), vmDir.resolve(".seed"), spec.instanceId(),
                     hostname, spec.sshUser(), spec.sshPublicKey());
+            if (BootFirmware.UEFI.equals(firmware)) {
+                step.info("UEFI firmware (OVMF " + settings.ovmfCode() + ")");
+                BootFirmware.prepare(settings, vmDir);
+            }
 
             List<Map<String, Object>> shares = new ArrayList<>();
             for (PlannedSharedFolder f : plan.sharedFolders()) {
@@ -148,6 +153,7 @@ final class QemuDriver implements HypervisorDriver {
             json.put("kernel", image.kernel() == null ? null : image.kernel().toAbsolutePath().toString());
             json.put("initrd", image.initrd() == null ? null : image.initrd().toAbsolutePath().toString());
             json.put("kernelArgs", image.kernelArgs());
+            BootFirmware.record(json, firmware, settings);
             json.put("memoryMb", plan.memoryMb());
             json.put("cpus", plan.cpus());
             json.put("diskBytes", size);
@@ -190,7 +196,7 @@ final class QemuDriver implements HypervisorDriver {
     private static String format(BaseImage image) throws HypervisorException {
         String f = image.diskFormat().toLowerCase(Locale.ROOT);
         return switch (f) {
-            case "qcow2", "raw", "vmdk", "vdi" -> f;
+            case "qcow2", "raw", "vmdk", "vdi", "vhdx" -> f;
             default -> throw new HypervisorException(ErrorCode.INVALID_ARGUMENT,
                     "QEMU cannot boot a " + image.diskFormat() + " base image directly", null);
         };
@@ -222,11 +228,13 @@ final class QemuDriver implements HypervisorDriver {
         // a stale socket or pid file from a crashed QEMU would confuse what follows
         Files2.deleteQuietly(vmDir.resolve(PID));
         Files2.deleteQuietly(Path.of((String) json.get("qmpSocket")));
-        String accel = accel(json.get("kernel") == null ? null : Path.of((String) json.get("kernel")));
-        step.info("acceleration: " + accel);
-        List<String> args = commandLine(json, vmDir, accel);
+        Acceleration.Decision decision = Acceleration.of(settings).decide(settings.accel(),
+                json.get("kernel") == null ? null : Path.of((String) json.get("kernel")));
+        String accel = decision.accel();
+        step.info("acceleration: " + accel + " (" + decision.reason() + ")");
         Path log = vmDir.resolve(LOG);
         try {
+            List<String> args = commandLine(json, vmDir, accel);
             Files.writeString(log, String.join(" ", args) + "\n");
             Process p = new ProcessBuilder(args).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -271,17 +279,8 @@ final class QemuDriver implements HypervisorDriver {
         return l[l.length - 1];
     }
 
-    private String accel(Path kernel) {
-        return switch (settings.accel()) {
-            case "kvm" -> "kvm";
-            case "tcg" -> "tcg";
-            default -> KvmProbe.probeOnce(settings.qemu(), settings.kvmDevice(), settings.kvmProbeTimeout(), kernel)
-                    .kvmUsable() ? "kvm" : "tcg";
-        };
-    }
-
     @SuppressWarnings("unchecked")
-    List<String> commandLine(Map<String, Object> json, Path vmDir, String accel) {
+    List<String> commandLine(Map<String, Object> json, Path vmDir, String accel) throws HypervisorException {
         List<String> a = new ArrayList<>();
         a.add(settings.qemu());
         a.addAll(List.of("-name", "guest=" + opt(hostname((String) json.get("name"))),
@@ -291,6 +290,7 @@ final class QemuDriver implements HypervisorDriver {
         if ("kvm".equals(accel)) {
             a.addAll(List.of("-cpu", "host"));
         }
+        a.addAll(BootFirmware.args(json, vmDir));
         if (json.get("kernel") != null) {
             a.addAll(List.of("-kernel", (String) json.get("kernel")));
             if (json.get("initrd") != null) {
@@ -327,7 +327,7 @@ final class QemuDriver implements HypervisorDriver {
     }
 
     /** QEMU option values escape commas by doubling them. */
-    private static String opt(String v) {
+    static String opt(String v) {
         return v.replace(",", ",,");
     }
 
@@ -449,7 +449,7 @@ final class QemuDriver implements HypervisorDriver {
         Path socket = qmpSocket(vmDir, readJson(vmDir).orElse(Map.of()));
         Files2.deleteQuietly(socket);
         Files2.deleteQuietly(qmpSocket(vmDir));
-        for (String f : List.of(DISK, SEED, CONSOLE, PID, LOG, MACHINE_JSON, MACHINE_JSON + ".tmp")) {
+        for (String f : List.of(DISK, SEED, BootFirmware.VARS, CONSOLE, PID, LOG, MACHINE_JSON, MACHINE_JSON + ".tmp")) {
             Files2.deleteQuietly(vmDir.resolve(f));
         }
         Files2.deleteTree(vmDir.resolve(".seed"));
@@ -485,6 +485,7 @@ final class QemuDriver implements HypervisorDriver {
         attrs.put("console", vmDir.resolve(CONSOLE).toString());
         attrs.put("disk", vmDir.resolve(DISK).toString());
         attrs.put("instanceId", (String) json.get("instanceId"));
+        attrs.put("firmware", json.get("firmware") == null ? BootFirmware.BIOS : (String) json.get("firmware"));
         if (json.get("accel") != null) {
             attrs.put("accel", (String) json.get("accel"));
         }

@@ -2,7 +2,6 @@ package io.vboxmcp.qemu.internal;
 
 import io.vboxmcp.HypervisorException;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,16 +31,7 @@ final class SeedIso {
     }
 
     static boolean onPath(String cmd) {
-        if (cmd.contains("/")) {
-            return Files.isExecutable(Path.of(cmd));
-        }
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        for (String d : path.split(File.pathSeparator)) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, cmd))) {
-                return true;
-            }
-        }
-        return false;
+        return Files2.which(cmd).isPresent();
     }
 
     static String metaData(String instanceId, String hostname) {

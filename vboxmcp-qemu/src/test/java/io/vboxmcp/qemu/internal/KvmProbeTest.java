@@ -26,12 +26,16 @@ class KvmProbeTest {
         return Files.createFile(dir.resolve("kvm"));
     }
 
+    private Path kernel() throws Exception {
+        return Files.writeString(dir.resolve("vmlinuz"), "stand-in");
+    }
+
     @Test
     void probe_fallsBackWhenTheKvmGuestHangs() throws Exception {
         String hanging = stubQemu("echo $$ > " + dir.resolve("pid") + "; exec sleep 60");
         long t0 = System.nanoTime();
 
-        KvmProbe.Result r = KvmProbe.probe(hanging, fakeKvmDevice(), Duration.ofMillis(800), null);
+        KvmProbe.Result r = KvmProbe.probe(hanging, fakeKvmDevice(), Duration.ofMillis(800), kernel());
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("did not boot within 800 ms");
@@ -41,9 +45,8 @@ class KvmProbeTest {
     }
 
     @Test
-    void probe_acceptsKvmWhenTheProbeGuestReportsBack() throws Exception {
-        // isa-debug-exit with value 1 makes QEMU exit with status 3
-        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), fakeKvmDevice(), Duration.ofSeconds(5), null);
+    void probe_acceptsKvmWhenTheProbeKernelPanicsAndExits() throws Exception {
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 0"), fakeKvmDevice(), Duration.ofSeconds(5), kernel());
 
         assertThat(r.kvmUsable()).as(r.reason()).isTrue();
     }
@@ -51,7 +54,7 @@ class KvmProbeTest {
     @Test
     void probe_fallsBackWhenQemuRefusesKvm() throws Exception {
         KvmProbe.Result r = KvmProbe.probe(stubQemu("echo 'Could not access KVM kernel module' >&2; exit 1"),
-                fakeKvmDevice(), Duration.ofSeconds(5), null);
+                fakeKvmDevice(), Duration.ofSeconds(5), kernel());
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("Could not access KVM");
@@ -59,7 +62,7 @@ class KvmProbeTest {
 
     @Test
     void probe_fallsBackWithoutKvmDevice() throws Exception {
-        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 3"), dir.resolve("no-such-kvm"), Duration.ofSeconds(5), null);
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("exit 0"), dir.resolve("no-such-kvm"), Duration.ofSeconds(5), kernel());
 
         assertThat(r.kvmUsable()).isFalse();
         assertThat(r.reason()).contains("not accessible");
@@ -67,15 +70,26 @@ class KvmProbeTest {
 
     @Test
     void probe_withKernelCountsOnlyTheKernelsOwnExit() throws Exception {
-        Path kernel = Files.writeString(dir.resolve("vmlinuz"), "stand-in");
+        Path kernel = kernel();
         // a kernel without root panics and, with panic=-1 -no-reboot, QEMU exits 0
         assertThat(KvmProbe.probe(stubQemu("exit 0"), fakeKvmDevice(), Duration.ofSeconds(5), kernel).kvmUsable()).isTrue();
-        // the boot-sector probe's exit code means nothing for a kernel boot
+        // any other exit (the old boot-sector probe's 3 included) is not a kernel that booted
         assertThat(KvmProbe.probe(stubQemu("exit 3"), dir.resolve("kvm"), Duration.ofSeconds(5), kernel).kvmUsable()).isFalse();
         // the hang seen on our build machines: the kernel prints its first line and stops
         KvmProbe.Result hung = KvmProbe.probe(stubQemu("echo 'Probing EDD (edd=off to disable)... ok'; exec sleep 60"),
                 dir.resolve("kvm"), Duration.ofMillis(800), kernel);
         assertThat(hung.kvmUsable()).isFalse();
+    }
+
+    @Test
+    void probe_withoutKernelRefusesKvmWithoutStartingQemu() throws Exception {
+        Path started = dir.resolve("started");
+        KvmProbe.Result r = KvmProbe.probe(stubQemu("touch " + started + "; exit 0"), fakeKvmDevice(),
+                Duration.ofSeconds(5), null);
+
+        assertThat(r.kvmUsable()).isFalse();
+        assertThat(r.reason()).contains("no kernel");
+        assertThat(started).doesNotExist();
     }
 
     @Test

@@ -60,15 +60,18 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     private final Clock clock;
     private final Duration pollInterval;
     private final String masterOverride;
+    private final VdiCache vdis;
 
     /**
      * @param baseFolder     null: each VM's VirtualBox folder goes under its vboxmcp folder
      * @param masterOverride null: one master per image digest ({@link #masterName}); else always clone this VM
+     * @param vdis           converts qcow2 and raw images to VDI for new masters
      */
     public VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones,
                             PortAllocator ports, Sleeper sleeper, Clock clock, Duration pollInterval,
-                            String masterOverride) {
+                            String masterOverride, VdiCache vdis) {
         this.masterOverride = masterOverride;
+        this.vdis = vdis;
         this.vbox = vbox;
         this.masterFolder = masterFolder;
         this.baseFolder = baseFolder;
@@ -205,8 +208,26 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 progress(spec, started, "registering master " + master + " from " + image.disk().getFileName());
                 if (format.equals("ova") || format.equals("ovf")) {
                     vbox.importAppliance(image.disk(), master, masterFolder);
+                } else if (VdiCache.needsConversion(format)) {
+                    progress(spec, started, "converting " + image.disk().getFileName() + " (" + format
+                            + ") to VDI, once per image");
+                    vbox.createFromDisk(master, vdis.vdiFor(image), "vdi", masterFolder);
                 } else {
                     vbox.createFromDisk(master, image.disk(), format, masterFolder);
+                }
+                if (image.firmware().requiresUefi()) {
+                    progress(spec, started, "UEFI firmware for " + master);
+                    try {
+                        vbox.useEfiFirmware(master);
+                    } catch (VboxmcpException e) {
+                        // a BIOS master under this digest's name would be reused by every later create
+                        try {
+                            vbox.delete(master);
+                        } catch (VboxmcpException cleanup) {
+                            e.addSuppressed(cleanup);
+                        }
+                        throw e;
+                    }
                 }
             }
             if (!vbox.snapshots(master).contains(SNAPSHOT)) {

@@ -81,8 +81,12 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
         boolean linked = !"false".equalsIgnoreCase(context.config(VirtualBoxKeys.LINKED_CLONES).orElse("true").strip());
         String master = port.adapterId().equals("webservice")
                 ? context.config(VirtualBoxKeys.WS_MASTER).filter(s -> !s.isBlank()).orElse(null) : null;
+        Path vdiFolder = context.config(VirtualBoxKeys.VDI_FOLDER).map(Path::of)
+                .orElse(context.cacheDir(VirtualBoxDriver.ID).resolve("vdi"));
+        VdiCache vdis = new VdiCache(context.config(VirtualBoxKeys.QEMU_IMG).filter(s -> !s.isBlank()).orElse("qemu-img")
+                .strip(), vdiFolder, runner, seconds(context, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800));
         return new VirtualBoxDriver(port, masters, base, linked, new PortAllocator(), Sleeper.REAL, Clock.systemUTC(),
-                Duration.ofMillis(500), master);
+                Duration.ofMillis(500), master, vdis);
     }
 
     private VirtualBoxPort port(ProviderContext ctx, Duration timeout) throws VboxmcpException {

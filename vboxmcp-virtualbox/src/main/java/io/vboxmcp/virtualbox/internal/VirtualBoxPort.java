@@ -36,6 +36,9 @@ public interface VirtualBoxPort extends AutoCloseable {
      */
     String createFromDisk(String name, Path disk, String diskFormat, Path baseFolder) throws VboxmcpException;
 
+    /** Switches the machine to UEFI firmware (for images whose boot loader needs it); called before the snapshot. */
+    void useEfiFirmware(String vm) throws VboxmcpException;
+
     void takeSnapshot(String vm, String snapshot) throws VboxmcpException;
 
     /**

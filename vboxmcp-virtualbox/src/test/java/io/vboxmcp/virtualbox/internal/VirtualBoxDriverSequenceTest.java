@@ -9,6 +9,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
 import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.Firmware;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.template.TemplateDefinition;
@@ -96,6 +97,10 @@ class VirtualBoxDriverSequenceTest {
     boolean guestHonoursAcpi = true;
     final Map<String, CommandResult> failures = new HashMap<>();
     RecordingCommandRunner runner;
+    /** qemu-img's argv; it "converts" by writing the output file, as the real one would. */
+    RecordingCommandRunner qemuImg;
+    Path vdiFolder;
+    VdiCache vdis;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -106,6 +111,19 @@ class VirtualBoxDriverSequenceTest {
         cfgFile = tmp.resolve("mcp-1.vbox");
         Files.writeString(cfgFile, Fixtures.read("machine-7.0.0.vbox"));
         runner = new RecordingCommandRunner(this::answer);
+        qemuImg = new RecordingCommandRunner(a -> {
+            try {
+                Files.writeString(Path.of(a.get(a.size() - 1)), "vdi");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return ok("");
+        });
+        Path qemuImgExe = Files.createFile(tmp.resolve("qemu-img"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
+        vdiFolder = tmp.resolve("vdi");
+        vdis = new VdiCache(qemuImgExe.toString(), vdiFolder, qemuImg, Duration.ofSeconds(5));
     }
 
     CommandResult answer(List<String> a) {
@@ -180,7 +198,7 @@ class VirtualBoxDriverSequenceTest {
         VBoxManageAdapter adapter = new VBoxManageAdapter("VBoxManage", runner, sleeps::add, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), w -> { });
         return new VirtualBoxDriver(adapter, masters, null, linked, new PortAllocator(), sleeps::add, Clock.systemUTC(),
-                Duration.ofMillis(100), null);
+                Duration.ofMillis(100), null, vdis);
     }
 
     static int freePort() throws Exception {
@@ -190,6 +208,10 @@ class VirtualBoxDriverSequenceTest {
     }
 
     MachineSpec spec(String format, int diskMb, int sshPort, int httpPort) throws Exception {
+        return spec(format, Firmware.ANY, diskMb, sshPort, httpPort);
+    }
+
+    MachineSpec spec(String format, Firmware firmware, int diskMb, int sshPort, int httpPort) throws Exception {
         TemplateDefinition t = new TemplateDefinition("python-dev", SemanticVersion.parse("1.0.0"), null, null,
                 "ubuntu:22.04", 0, 0, 0, Map.of(), List.of(), Map.of(), List.of(8080), List.of(),
                 TemplateMetadata.EMPTY, Map.of());
@@ -199,7 +221,7 @@ class VirtualBoxDriverSequenceTest {
         VmPlan plan = new VmPlan("mcp-1", t, DIGEST, null, "virtualbox", 2048, 2, diskMb,
                 List.of(new PortForward(22, sshPort, "127.0.0.1"), new PortForward(8080, httpPort, "127.0.0.1")), shares);
         Path img = format.equals("ova") ? Files.write(tmp.resolve("box.ova"), new byte[] {9}) : image;
-        return new MachineSpec(plan, vmDir, new BaseImage("ubuntu:22.04", img, format, DIGEST, null, null, null),
+        return new MachineSpec(plan, vmDir, new BaseImage("ubuntu:22.04", img, format, DIGEST, null, null, null, firmware),
                 "ssh-ed25519 AAAAtest vboxmcp", "vboxmcp", "iid-1234", ProgressListener.NONE);
     }
 
@@ -265,6 +287,91 @@ class VirtualBoxDriverSequenceTest {
                 .containsEntry("linkedClone", "true").containsEntry("adapter", "vboxmanage");
         assertThat(vmDir.resolve("seed.iso")).exists();
         assertThat(driver(true).find("mcp-1", vmDir)).contains(m);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Profile.class)
+    void create_qcow2Image_convertsToVdiOnceAndRegistersTheMasterFromTheVdi(Profile p) throws Exception {
+        profile = p;
+        driver(true).create(spec("qcow2", 512, freePort(), freePort()));
+
+        Path cached = vdiFolder.resolve("sha256-" + DIGEST.substring(7) + ".vdi");
+        assertThat(qemuImg.commands()).hasSize(1);
+        List<String> convert = qemuImg.commands().get(0);
+        assertThat(convert.subList(0, convert.size() - 1)).containsExactly("convert", "-q", "-f", "qcow2", "-O", "vdi",
+                image.toString());
+        assertThat(Path.of(convert.get(convert.size() - 1)).getParent()).as("converted beside the target").isEqualTo(vdiFolder);
+        assertThat(cached).hasContent("vdi");
+        try (var files = Files.list(vdiFolder)) {
+            assertThat(files.map(f -> f.getFileName().toString())).as("no temporary file left")
+                    .containsExactlyInAnyOrder(cached.getFileName().toString(), cached.getFileName() + ".lock");
+        }
+        Path vdi = masters.resolve(MASTER).resolve(MASTER + ".vdi");
+        assertThat(runner.commands().subList(3, 8)).containsExactly(
+                List.of("createvm", "--name", MASTER, "--basefolder", masters.toString(), "--ostype", "Linux_64", "--register"),
+                List.of("clonemedium", "disk", cached.toString(), vdi.toString(), "--format", "VDI"),
+                List.of("storagectl", MASTER_UUID, "--name", "SATA", "--add", "sata", "--portcount", "2", "--bootable", "on"),
+                List.of("storageattach", MASTER_UUID, "--storagectl", "SATA", "--port", "0", "--device", "0", "--type",
+                        "hdd", "--medium", vdi.toString()),
+                List.of("modifyvm", MASTER_UUID, "--ioapic", "on", "--rtcuseutc", "on", "--nic1", "nat"));
+
+        // the master is gone (say, removed by hand): registering it again reuses the VDI of this digest
+        masterExists = false;
+        masterHasSnapshot = false;
+        cloned = false;
+        Files.delete(vmDir.resolve("seed.iso"));
+        MachineRecord.delete(vmDir);
+        runner.clear();
+        driver(true).create(spec("qcow2", 512, freePort(), freePort()));
+        assertThat(qemuImg.commands()).as("converted once per digest").hasSize(1);
+        assertThat(runner.commands()).contains(List.of("clonemedium", "disk", cached.toString(), vdi.toString(), "--format", "VDI"));
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"raw", "vhdx"})
+    void create_rawAndVhdxImages_areConvertedByQemuImgToo(String format) throws Exception {
+        profile = Profile.V7_2_0;
+        driver(true).create(spec(format, 512, freePort(), freePort()));
+        assertThat(qemuImg.commands().get(0).subList(0, 6)).containsExactly("convert", "-q", "-f", format, "-O", "vdi");
+        assertThat(runner.commands()).noneMatch(c -> c.get(0).equals("convertfromraw"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Profile.class)
+    void create_uefiImage_switchesTheMasterToEfiBeforeItsSnapshot(Profile p) throws Exception {
+        profile = p;
+        driver(true).create(spec("vmdk", Firmware.UEFI, 512, freePort(), freePort()));
+        assertThat(runner.commands().subList(7, 10)).containsExactly(
+                List.of("modifyvm", MASTER_UUID, "--ioapic", "on", "--rtcuseutc", "on", "--nic1", "nat"),
+                List.of("modifyvm", MASTER, "--firmware", "efi"),
+                List.of("snapshot", MASTER, "list", "--machinereadable"));
+        assertThat(qemuImg.commands()).as("VirtualBox reads vmdk itself").isEmpty();
+    }
+
+    @Test
+    void create_uefiImageWhoseFirmwareSwitchFails_removesTheHalfMadeMaster() throws Exception {
+        profile = Profile.V7_1_4;
+        int[] modifyvm = {0};
+        RecordingCommandRunner r = new RecordingCommandRunner(a -> a.get(0).equals("modifyvm") && ++modifyvm[0] == 2
+                ? errorBlock("Invalid firmware type", "E_INVALIDARG", "0x80070057") : answer(a));
+        runner = r;
+        VboxmcpException e = catchThrowableOfType(VboxmcpException.class,
+                () -> driver(true).create(spec("vmdk", Firmware.UEFI, 512, freePort(), freePort())));
+        assertThat(e.getMessage()).contains("Invalid firmware type");
+        assertThat(r.commands()).contains(List.of("unregistervm", MASTER, "--delete"));
+        assertThat(r.commands()).noneMatch(c -> c.get(0).equals("snapshot") && c.contains("take"));
+    }
+
+    @Test
+    void create_qcow2WithoutQemuImg_isTypedErrorNamingThePackage() throws Exception {
+        profile = Profile.V7_1_4;
+        vdis = new VdiCache(tmp.resolve("no-such-qemu-img").toString(), vdiFolder, qemuImg, Duration.ofSeconds(5));
+        VboxmcpException e = catchThrowableOfType(VboxmcpException.class,
+                () -> driver(true).create(spec("qcow2", 512, freePort(), freePort())));
+        assertThat(e.code()).isEqualTo(ErrorCode.HYPERVISOR);
+        assertThat(e.getMessage()).contains("qemu-utils").contains("virtualbox.qemuImg");
+        assertThat(qemuImg.commands()).isEmpty();
+        assertThat(vdiFolder).doesNotExist();
     }
 
     @ParameterizedTest

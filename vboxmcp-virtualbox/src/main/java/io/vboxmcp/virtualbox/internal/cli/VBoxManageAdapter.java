@@ -174,6 +174,11 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     }
 
     @Override
+    public void useEfiFirmware(String vm) throws VboxmcpException {
+        vbox(vm, timeout, null, "modifyvm", vm, "--firmware", "efi");
+    }
+
+    @Override
     public void takeSnapshot(String vm, String snapshot) throws VboxmcpException {
         vbox(vm, longTimeout, null, "snapshot", vm, "take", snapshot);
     }

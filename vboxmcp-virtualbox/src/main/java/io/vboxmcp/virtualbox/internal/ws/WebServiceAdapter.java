@@ -157,6 +157,12 @@ public final class WebServiceAdapter implements VirtualBoxPort {
         throw cannotUpload(name);
     }
 
+    @Override
+    public void useEfiFirmware(String vm) throws VboxmcpException {
+        // only reached after registering a master, which this adapter cannot do
+        throw cannotUpload(vm);
+    }
+
     private HypervisorException cannotUpload(String master) {
         return new HypervisorException("the experimental web-service adapter cannot register images on the server: "
                 + "register a VM named '" + master + "' with a snapshot named 'base' on the vboxwebsrv host (for example "

@@ -63,7 +63,7 @@ class WebServiceAdapterTest {
 
     VirtualBoxDriver driver(WebServiceAdapter adapter) {
         return new VirtualBoxDriver(adapter, tmp.resolve("masters"), null, true, new PortAllocator(), d -> { },
-                Clock.systemUTC(), Duration.ofMillis(10), null);
+                Clock.systemUTC(), Duration.ofMillis(10), null, null);
     }
 
     MachineSpec spec(String name) throws Exception {
