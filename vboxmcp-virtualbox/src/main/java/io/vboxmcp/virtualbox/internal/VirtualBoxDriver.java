@@ -89,9 +89,13 @@ public final class VirtualBoxDriver implements HypervisorDriver {
 
     /** @return the name of the master VM for a base image */
     public static String masterName(BaseImage image) {
-        String hex = image.digest().startsWith("sha256:") ? image.digest().substring(7) : image.digest();
+        // "sha256:<hex>" or "sha512:<hex>": the name keeps the algorithm's initial so the two never collide
+        String digest = image.digest();
+        int colon = digest.indexOf(':');
+        String prefix = colon > 0 && digest.startsWith("sha512") ? "s5-" : "";
+        String hex = colon >= 0 ? digest.substring(colon + 1) : digest;
         hex = hex.replaceAll("[^0-9a-fA-F]", "").toLowerCase(Locale.ROOT);
-        return "vboxmcp-master-" + hex.substring(0, Math.min(16, hex.length()));
+        return "vboxmcp-master-" + prefix + hex.substring(0, Math.min(16, hex.length()));
     }
 
     @Override
