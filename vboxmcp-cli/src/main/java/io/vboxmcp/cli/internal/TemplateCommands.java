@@ -75,7 +75,7 @@ final class TemplateCommands {
                 for (var n : results) {
                     bad += n.path("valid").asBoolean() ? 0 : 1;
                 }
-                s.err().println("error: " + bad + " of " + paths.size() + " template" + (paths.size() == 1 ? "" : "s")
+                s.error(bad + " of " + paths.size() + " template" + (paths.size() == 1 ? "" : "s")
                         + " invalid");
             }
             return allValid ? Main.OK : Main.FAILED;
