@@ -46,7 +46,7 @@ public final class Printable {
      * The one escaping rule for every human-readable line the command line prints (YML-13): like {@link #of(String)}
      * but not cut, and a line feed stays a line break (each line escaped on its own). Carriage returns, escape
      * sequences (CSI, OSC), other C0/C1 controls, bidi overrides and other format characters become
-     * {@code \uXXXX}, so untrusted text can neither move the cursor, rewrite earlier output nor reorder a line.
+     * {@code \\uXXXX}, so untrusted text can neither move the cursor, rewrite earlier output nor reorder a line.
      *
      * @return {@code text} escaped; "null" for null
      */
