@@ -103,6 +103,7 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "nothing to install at " + source);
         }
         Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        boolean rootExisted = Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS);
         try {
             Files.createDirectories(staging);
             Path dir;
@@ -148,6 +149,12 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
         } finally {
             try {
                 AtomicFiles.deleteTree(staging);
+                if (!rootExisted) {
+                    // a refused first install leaves the home as it was, not with an empty repository folder
+                    try (var left = Files.list(root)) {
+                        if (left.findAny().isEmpty()) Files.delete(root);
+                    }
+                }
             } catch (IOException ignored) {
                 // a leftover staging folder is ignored by listings and removed by the next install
             }
