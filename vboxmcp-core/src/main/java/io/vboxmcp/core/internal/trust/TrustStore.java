@@ -240,7 +240,10 @@ public final class TrustStore implements io.vboxmcp.trust.TrustStore {
     private <T> T withLock(IoAction<T> action) throws IOException {
         synchronized (jvmLock) {
             Files.createDirectories(root);
-            try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (!RegularFiles.isRegularOrAbsent(root.resolve(".lock"))) {
+                throw new IOException(root.resolve(".lock") + " is " + RegularFiles.kind(root.resolve(".lock")) + ", not a regular file");
+            }
+            try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                  FileLock ignored = ch.lock()) {
                 return action.run();
             }
