@@ -298,4 +298,61 @@ class CliRemoteInputTest {
         }
         assertThat(Fixtures.snapshot(home())).isEqualTo(before);
     }
+
+    @Test
+    void installUrl_allowUnsignedOverHttps_installsAndIsRecordedInTheAuditLog_ART11() throws Exception {
+        // a real TLS server on 127.0.0.1 with a certificate made by keytool, trusted by the command's JVM only
+        Path ks = tmp.resolve("server.p12");
+        Path ts = tmp.resolve("trust.p12");
+        Path cert = tmp.resolve("server.crt");
+        Fixtures.run(tmp, "keytool", "-genkeypair", "-alias", "srv", "-keyalg", "EC", "-dname", "CN=127.0.0.1",
+                "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", ks.toString(), "-storepass", "changeit",
+                "-storetype", "PKCS12");
+        Fixtures.run(tmp, "keytool", "-exportcert", "-alias", "srv", "-keystore", ks.toString(), "-storepass", "changeit",
+                "-file", cert.toString());
+        Fixtures.run(tmp, "keytool", "-importcert", "-noprompt", "-alias", "srv", "-file", cert.toString(), "-keystore",
+                ts.toString(), "-storepass", "changeit", "-storetype", "PKCS12");
+        java.security.KeyStore k = java.security.KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(ks)) {
+            k.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(k, "changeit".toCharArray());
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(kmf.getKeyManagers(), null, null);
+
+        Path t = Fixtures.template(tmp, "demo", "1.0.0", "unsigned over https");
+        assertThat(new Launcher(tmp.resolve("author")).run("pack", t.toString(), "-o", tmp.resolve("p.tar.gz").toString())
+                .exit()).isZero();
+        byte[] body = Files.readAllBytes(tmp.resolve("p.tar.gz"));
+        com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+        https.createContext("/pkg/", ex -> {
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        https.start();
+        try {
+            String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/pkg/demo-1.0.0.tar.gz";
+            Launcher tlsCli = cli().env("VBOXMCP_JAVA_OPTS", "-XX:+UseSerialGC -Djavax.net.ssl.trustStore=" + ts
+                    + " -Djavax.net.ssl.trustStorePassword=changeit -Djavax.net.ssl.trustStoreType=PKCS12");
+            Launcher.Result refused = tlsCli.run("install", "--json", url);
+            assertThat(refused.exit()).as(refused.show()).isEqualTo(1);
+            assertThat(refused.json().path("error").path("code").asText()).isEqualTo("UNTRUSTED");
+            assertNothingWritten();
+
+            Launcher.Result r = tlsCli.run("install", "--allow-unsigned", url);
+            assertThat(r.exit()).as(r.show()).isZero();
+            assertThat(r.err()).contains("warning: installing an unsigned package from " + url);
+            assertThat(Files.readString(home().resolve("audit.log")))
+                    .contains("template.install.unsigned", url, "--allow-unsigned");
+            assertThat(cli().run("audit", "verify").exit()).isZero();
+            assertThat(Fixtures.lines(cli().run("versions", "demo").out())).containsExactly("1.0.0");
+        } finally {
+            https.stop(0);
+        }
+    }
 }
