@@ -72,7 +72,15 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
 
     /** @return whether {@code text} is a strict SemVer 2.0.0 version */
     public static boolean isValid(String text) {
-        return text != null && text.length() <= MAX_LENGTH && SEMVER.matcher(text).matches();
+        if (text == null || text.length() > MAX_LENGTH || !SEMVER.matcher(text).matches()) {
+            return false;
+        }
+        try {
+            parse(text);  // the grammar admits numbers of any length; each must also fit a long
+            return true;
+        } catch (VersionFormatException e) {
+            return false;
+        }
     }
 
     public long major() {

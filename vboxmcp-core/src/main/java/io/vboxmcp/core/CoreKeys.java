@@ -36,6 +36,16 @@ public final class CoreKeys {
     /** Whether a failing audit write fails the operation (AUD-07). Boolean, default true. */
     public static final String AUDIT_FAIL_CLOSED = "audit.fail-closed";
 
+    /**
+     * Most files a template may hold, folder or package (ARC-14). Integer, default 10000. Folder installs and
+     * {@code validate} check it on the folder's listing before a file is read or copied.
+     */
+    public static final String TEMPLATE_MAX_FILES = "template.max-files";
+    /** Largest single file of a template, in MiB (ARC-14). Integer, default 16384. */
+    public static final String TEMPLATE_MAX_FILE_MB = "template.max-file-mb";
+    /** Largest sum of a template's file sizes, in MiB (ARC-13). Integer, default 32768. */
+    public static final String TEMPLATE_MAX_TOTAL_MB = "template.max-total-mb";
+
     private CoreKeys() {
     }
 }

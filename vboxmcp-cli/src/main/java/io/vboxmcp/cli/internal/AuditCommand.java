@@ -28,10 +28,7 @@ final class AuditCommand extends VboxmcpCommand.Sub {
             ObjectNode doc = Json.obj().put("records", size).put("intact", bad.isEmpty());
             if (bad.isPresent()) {
                 doc.putObject("firstBadRecord").put("line", bad.get().seq()).put("reason", bad.get().reason());
-                if (!s.json()) {
-                    s.err().println("error: the audit log is broken at record " + bad.get().seq() + ": "
-                            + bad.get().reason());
-                }
+                s.error("the audit log is broken at record " + bad.get().seq() + ": " + bad.get().reason());
             } else {
                 s.result("audit log intact: " + size + " record" + (size == 1 ? "" : "s"));
             }

@@ -1,6 +1,8 @@
 package io.vboxmcp.cli.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -16,6 +18,7 @@ import io.vboxmcp.VerificationResult;
 import io.vboxmcp.Violation;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.template.TemplateInfo;
+import io.vboxmcp.trust.KeyFileException;
 import io.vboxmcp.trust.PinnedKey;
 
 import java.util.List;
@@ -23,7 +26,9 @@ import java.util.Map;
 
 /** The JSON shapes {@code --json} prints. Field names are camelCase and stable; see docs/cli.md. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    // every character outside ASCII is written as \\uXXXX: the document stays valid JSON, and a bidi override or
+    // a C1 control from a template field reaches the terminal as text, not as a control (YML-13)
+    static final ObjectMapper MAPPER = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
     private Json() {
     }
@@ -129,6 +134,9 @@ final class Json {
             }
             if (v instanceof SignatureVerificationException sv && sv.result() != null) {
                 n.set("verification", verification(sv.result()));
+            }
+            if (v instanceof KeyFileException kf) {
+                n.put("keysFound", kf.keysFound());
             }
             if (v instanceof ProvisioningException pv) {
                 n.put("item", pv.item()).put("exitCode", pv.exitCode());

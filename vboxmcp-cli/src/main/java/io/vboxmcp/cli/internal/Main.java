@@ -75,7 +75,7 @@ public final class Main {
             out.println(Json.write(doc));
             return USAGE;
         }
-        err.println("error: " + ex.getMessage());
+        err.println("error: " + Session.safe(ex.getMessage()));
         CommandLine cmd = ex.getCommandLine();
         CommandLine.UnmatchedArgumentException.printSuggestions(ex, new PrintWriter(err, true));
         String name = cmd.getCommandSpec().qualifiedName(" ");
@@ -95,9 +95,9 @@ public final class Main {
             doc.set("error", Json.error(ex));
             out.println(Json.write(doc));
         } else if (ex instanceof VboxmcpException v) {
-            err.println("error: " + v.getMessage());
+            err.println("error: " + Session.safe(v.getMessage()));
         } else {
-            err.println("error: internal error: " + ex + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            err.println("error: internal error: " + Session.safe(String.valueOf(ex)) + (verbose ? "" : " (run with --verbose for the stack trace)"));
         }
         if (verbose) {
             ex.printStackTrace(err);

@@ -97,6 +97,10 @@ final class ProgressDisplay implements ProgressListener, AutoCloseable {
             return;
         }
         last = e;
+        // step names and messages carry template fields and guest output: the CLI's one escaping rule applies
+        e = new ProgressEvent(e.kind(), e.vmName(), e.step() == null ? null : Session.safe(e.step()),
+                e.message() == null ? null : Session.safe(e.message()), e.done(),
+                e.total(), e.elapsed());
         if (mode == Mode.PLAIN) {
             plain(e);
         } else {

@@ -8,13 +8,20 @@ import io.vboxmcp.TemplateNotFoundException;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VersionFormatException;
+import io.vboxmcp.SignatureVerificationException;
+import io.vboxmcp.VerificationResult;
+import io.vboxmcp.core.internal.audit.HashChainAuditLog;
+import io.vboxmcp.core.internal.trust.SafeExtractor;
 import io.vboxmcp.template.InstalledTemplate;
 import io.vboxmcp.template.TemplateInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -42,17 +49,23 @@ final class RepoCommands {
 
     @Command(name = "install", header = "Install a template from a folder, package or URL",
         description = "Installs a template into the local repository from a folder, a .tar.gz "
-            + "package or an http(s) URL of a package. Validated (and, for packages, verified) first; a failed install "
-            + "changes nothing.")
+            + "package or an http(s) URL of a package. Validated and verified first, with the same trust check as "
+            + "use; a failed install changes nothing. A package from a URL must be signed by a pinned key unless "
+            + "--allow-unsigned is given (https only; recorded in the audit log).")
     static final class Install extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "PKG|URL|DIR")
         String what;
 
+        @Option(names = "--allow-unsigned",
+                description = "Accept an unsigned package from an https URL (recorded in the audit log).")
+        boolean allowUnsigned;
+
         @Override
         int run(Session s) throws Exception {
+            Path source;
             Path tmp = null;
+            Thread cleanup = null;
             try {
-                Path source;
                 if (Downloader.isUrl(what)) {
                     URI uri;
                     try {
@@ -60,13 +73,32 @@ final class RepoCommands {
                     } catch (IllegalArgumentException e) {
                         throw usage("'" + what + "' is not a valid URL");
                     }
-                    tmp = Files.createTempDirectory("vboxmcp-install-");
-                    Path dir = tmp;
-                    source = s.step("download", uri.toString(), () -> Downloader.download(uri, dir, "download",
-                            s.progress()));
+                    if (uri.getUserInfo() != null) {
+                        throw usage("the URL carries credentials; they are never sent, stored or printed");
+                    }
+                    boolean https = "https".equalsIgnoreCase(uri.getScheme());
+                    if (allowUnsigned && !https) {
+                        throw new SignatureVerificationException(ErrorCode.UNTRUSTED, new VerificationResult(false, "unknown",
+                                null, null, "--allow-unsigned is refused over plain http: anyone on the path could "
+                                + "replace the package; use https, or a package signed by a pinned key (ART-11)"));
+                    }
+                    Downloader.Timeouts timeouts = Downloader.Timeouts.configured();
+                    // inside the home, and removed even when the command is interrupted (SIGINT/SIGTERM)
+                    Path parent = s.home().resolve("tmp");
+                    Files.createDirectories(parent);
+                    Path dir = Files.createTempDirectory(parent, "download-");
+                    tmp = dir;
+                    cleanup = new Thread(() -> quietDelete(dir), "vboxmcp-download-cleanup");
+                    Runtime.getRuntime().addShutdownHook(cleanup);
+                    source = s.step("download", Session.safe(uri.toString()),
+                            () -> Downloader.download(uri, dir, "download", s.progress(), timeouts));
+                    requireSignedOrAllowed(s, uri, source);
                 } else {
+                    if (allowUnsigned) {
+                        throw usage("--allow-unsigned applies to URLs only (local installs follow the trust policy)");
+                    }
                     source = Path.of(what);
-                    if (!Files.exists(source)) {
+                    if (!Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
                         throw usage(what + " does not exist (give a template folder, a .tar.gz package or a URL)");
                     }
                 }
@@ -81,8 +113,42 @@ final class RepoCommands {
                 return Main.OK;
             } finally {
                 if (tmp != null) {
-                    TemplateCommands.deleteTree(tmp);
+                    quietDelete(tmp);
                 }
+                if (cleanup != null) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(cleanup);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook runs anyway
+                    }
+                }
+            }
+        }
+
+        /** Remote means signed (ART-11): a package from a URL carries a signature, which install then verifies. */
+        private void requireSignedOrAllowed(Session s, URI uri, Path pkg) throws VboxmcpException {
+            SafeExtractor.Scan scan = new SafeExtractor().scan(pkg);
+            boolean signed = scan.openPgpSignature() != null || scan.sshSignature() != null;
+            if (signed) {
+                return;
+            }
+            if (!allowUnsigned) {
+                throw new SignatureVerificationException(ErrorCode.UNTRUSTED, new VerificationResult(false, "unknown", null,
+                        null, "the package from " + uri + " is not signed; a package from a URL must be signed by a "
+                        + "pinned key (vboxmcp trust add), or installed with --allow-unsigned over https (ART-11)"));
+            }
+            s.warn("installing an unsigned package from " + uri + " (--allow-unsigned)");
+            if (s.manager().audit() instanceof HashChainAuditLog log) {
+                log.append(new HashChainAuditLog.Event("template.install.unsigned", "allowed",
+                        HashChainAuditLog.fields("url", uri.toString(), "reason", "--allow-unsigned")));
+            }
+        }
+
+        private static void quietDelete(Path dir) {
+            try {
+                TemplateCommands.deleteTree(dir);
+            } catch (IOException ignored) {
+                // best effort; the folder is under <home>/tmp
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
+import io.vboxmcp.core.internal.template.Printable;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -93,14 +94,14 @@ final class Session implements AutoCloseable {
     /** Prints a line of human output on stdout, unless {@code --quiet} or {@code --json}. */
     void say(String line) {
         if (!quiet && !json) {
-            out.println(line);
+            out.println(safe(line));
         }
     }
 
     /** Prints a line of result on stdout that even {@code --quiet} keeps (ids, digests, listings); not with --json. */
     void result(String line) {
         if (!json) {
-            out.println(line);
+            out.println(safe(line));
         }
     }
 
@@ -108,8 +109,25 @@ final class Session implements AutoCloseable {
     void warn(String line) {
         if (!quiet && !json) {
             progress.interrupt();
-            err.println("warning: " + line);
+            err.println("warning: " + safe(line));
         }
+    }
+
+    /** Prints an error line on stderr (even with {@code --quiet}); with {@code --json} the document carries it. */
+    void error(String line) {
+        if (!json) {
+            progress.interrupt();
+            err.println("error: " + safe(line));
+        }
+    }
+
+    /**
+     * The one output-escaping rule of the command line: every human-readable line goes through it, so template
+     * fields, file names, key labels and error messages cannot drive the terminal (YML-13). {@code --json} output
+     * is escaped by the JSON writer instead.
+     */
+    static String safe(String text) {
+        return Printable.lines(text);
     }
 
     /** Prints the command's JSON document (adding {@code "ok"}) when {@code --json} is on. */

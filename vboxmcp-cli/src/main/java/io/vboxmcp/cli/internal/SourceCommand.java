@@ -7,6 +7,7 @@ import io.vboxmcp.SourceConfig;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.manager.SourcesFile;
+import io.vboxmcp.spi.TemplateSourceFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /** {@code source add|list|remove}: template sources persisted in {@code <home>/sources.json}. */
 @Command(name = "source", header = "Manage template sources (folders, Git) and their order",
@@ -107,23 +109,55 @@ final class SourceCommand extends VboxmcpCommand.Sub {
         }
 
         private URI toUri(String text) {
-            if (text.matches("[A-Za-z][A-Za-z0-9+.-]*://.*") || text.matches("[A-Za-z0-9._-]+@[^/:]+:.*")) {
+            URI u;
+            if (text.matches("[A-Za-z][A-Za-z0-9+.-]*:.*") && !text.matches("[A-Za-z]:[\\\\/].*")
+                    || text.matches("[A-Za-z0-9._-]+@[^/:]+:.*")) {
                 try {
-                    URI u = new URI(text);
-                    if (u.getScheme() == null) {
+                    u = new URI(text);
+                    if (u.getScheme() == null || text.matches("[A-Za-z0-9._-]+@[^/:]+:.*") && !text.contains("://")) {
                         // scp-like user@host:path, as git writes it
-                        return new URI("ssh://" + text.replaceFirst(":", "/"));
+                        u = new URI("ssh://" + text.replaceFirst(":", "/"));
                     }
-                    return u;
                 } catch (URISyntaxException e) {
-                    throw usage("'" + text + "' is not a valid URL: " + e.getReason());
+                    throw usage("'" + redact(text) + "' is not a valid URL: " + e.getReason() + "; " + SUPPORTED);
+                }
+                checkRemote(u);
+            } else {
+                Path p = Path.of(text).toAbsolutePath().normalize();
+                if (!Files.exists(p)) {
+                    throw usage(p + " does not exist");
+                }
+                u = p.toUri();
+            }
+            // refused now, not on first use: ask the source providers this command ships with
+            for (TemplateSourceFactory f : ServiceLoader.load(TemplateSourceFactory.class)) {
+                if (f.supports(u)) {
+                    return u;
                 }
             }
-            Path p = Path.of(text).toAbsolutePath().normalize();
-            if (!Files.exists(p)) {
-                throw usage(p + " does not exist");
+            throw usage("no template source supports " + redact(u.toString()) + "; " + SUPPORTED);
+        }
+
+        /** A URL with a password or token is refused before anything is stored or echoed (AUD-06). */
+        private void checkRemote(URI u) {
+            String scheme = u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!SCHEMES.contains(scheme)) {
+                throw usage("unsupported URL scheme '" + Session.safe(scheme) + "'; " + SUPPORTED);
             }
-            return p.toUri();
+            String user = u.getRawUserInfo();
+            if (user != null && (user.contains(":") || scheme.startsWith("http"))) {
+                throw usage("the URL " + redact(u.toString()) + " carries a password or token; it was not stored. "
+                        + "Give credentials with --credentials-env VAR (only the variable's name is stored)");
+            }
+        }
+
+        static final java.util.Set<String> SCHEMES = java.util.Set.of("file", "https", "http", "ssh", "git");
+        static final String SUPPORTED = "supported: a folder or file: URL, https://HOST/PATH.git, ssh://[USER@]HOST/PATH, "
+                + "USER@HOST:PATH, git://HOST/PATH, http://HOST/PATH.git (loopback, or with -o allow-insecure-http=true)";
+
+        /** @return {@code text} with any user information of a URL replaced by {@code ***}, escaped for the terminal */
+        static String redact(String text) {
+            return Session.safe(text.replaceAll("(?<=://)[^/?#]*@", "***@").replaceAll("^[^/:@]+:[^/@]*@", "***@"));
         }
     }
 

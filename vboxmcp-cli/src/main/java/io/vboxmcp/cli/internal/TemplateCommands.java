@@ -8,6 +8,7 @@ import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VerificationResult;
 import io.vboxmcp.Violation;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.trust.TemplatePublisher;
 import picocli.CommandLine.ArgGroup;
@@ -58,7 +59,7 @@ final class TemplateCommands {
                     }
                 } catch (VboxmcpException e) {
                     if (e.code() != ErrorCode.INVALID_ARGUMENT && e.code() != ErrorCode.IO
-                            && e.code() != ErrorCode.TEMPLATE_INVALID) {
+                            && e.code() != ErrorCode.TEMPLATE_INVALID && e.code() != ErrorCode.ARCHIVE_INVALID) {
                         throw e;
                     }
                     allValid = false;
@@ -75,7 +76,7 @@ final class TemplateCommands {
                 for (var n : results) {
                     bad += n.path("valid").asBoolean() ? 0 : 1;
                 }
-                s.err().println("error: " + bad + " of " + paths.size() + " template" + (paths.size() == 1 ? "" : "s")
+                s.error(bad + " of " + paths.size() + " template" + (paths.size() == 1 ? "" : "s")
                         + " invalid");
             }
             return allValid ? Main.OK : Main.FAILED;
@@ -113,7 +114,14 @@ final class TemplateCommands {
                 throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, parent + " is not a folder");
             }
             // written beside the target and renamed into place only once it validates
-            Path tmp = Files.createTempDirectory(parent, "." + name + ".init-");
+            Path tmp;
+            try {
+                tmp = Files.createTempDirectory(parent, "." + name + ".init-");
+            } catch (IOException e) {
+                throw new VboxmcpException(ErrorCode.IO, "cannot create a folder in " + parent + " ("
+                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                        + "); nothing was written", e);
+            }
             try {
                 Files.writeString(tmp.resolve("template-definition.yaml"), definition(), StandardCharsets.UTF_8);
                 Files.writeString(tmp.resolve("README.md"), readme(), StandardCharsets.UTF_8);
@@ -124,6 +132,9 @@ final class TemplateCommands {
                         + name + "'");
                 s.emitJson(true, Json.obj().put("path", target.toString()).put("template", d.coordinates()));
                 return Main.OK;
+            } catch (IOException e) {
+                throw new VboxmcpException(ErrorCode.IO, "cannot write the new template in " + parent + " ("
+                        + e.getClass().getSimpleName() + "); nothing was written", e);
             } finally {
                 deleteTree(tmp);
             }
@@ -233,9 +244,7 @@ final class TemplateCommands {
                 }
                 throw usage(path + " is neither a template folder nor a " + TemplatePublisher.MANIFEST_FILE);
             }
-            if (!Files.isRegularFile(key)) {
-                throw usage("key file " + key + " does not exist");
-            }
+            regularInput(key, "key file");
             String fmt = format != null ? format.toLowerCase(Locale.ROOT) : detectFormat(key);
             if (!fmt.equals("openpgp") && !fmt.equals("ssh")) {
                 throw usage("--format must be openpgp or ssh, not '" + fmt + "'");
@@ -314,9 +323,7 @@ final class TemplateCommands {
             List<Path> files;
             if (keys != null && keys.keyFiles != null) {
                 for (Path k : keys.keyFiles) {
-                    if (!Files.isRegularFile(k)) {
-                        throw usage("key file " + k + " does not exist");
-                    }
+                    regularInput(k, "key file");
                 }
                 files = keys.keyFiles;
             } else {
@@ -348,7 +355,7 @@ final class TemplateCommands {
                 return List.of();
             }
             try (Stream<Path> st = Files.walk(dir, 3)) {
-                return st.filter(Files::isRegularFile).filter(p -> {
+                return st.filter(RegularFiles::isRegular).filter(p -> {
                     String n = p.getFileName().toString();
                     return !n.startsWith(".") && (n.endsWith(".asc") || n.endsWith(".pub") || n.endsWith(".gpg"));
                 }).sorted().toList();

@@ -11,7 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -45,9 +44,7 @@ final class TrustCommand extends VboxmcpCommand.Sub {
         @Override
         int run(Session s) throws VboxmcpException {
             checkSource(this, source);
-            if (!Files.isRegularFile(keyFile)) {
-                throw usage("key file " + keyFile + " does not exist");
-            }
+            regularInput(keyFile, "key file");
             PinnedKey k = s.manager().trust().add(source, keyFile);
             s.result("pinned " + k.format() + " key " + k.fingerprint() + " (" + k.algorithm()
                     + (k.label().isEmpty() ? "" : ", " + k.label()) + ") for " + k.sourceId());

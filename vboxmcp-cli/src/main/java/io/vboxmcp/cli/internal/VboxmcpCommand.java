@@ -1,5 +1,6 @@
 package io.vboxmcp.cli.internal;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -107,6 +108,19 @@ final class VboxmcpCommand implements Callable<Integer> {
 
         /** @return the exit code: 0 success, 1 the operation failed */
         abstract int run(Session s) throws Exception;
+
+        /**
+         * @return {@code file} if it is a regular file (not a link, FIFO or device: opening a FIFO blocks forever)
+         * @throws CommandLine.ParameterException naming what is there instead (exit 2)
+         */
+        Path regularInput(Path file, String what) {
+            String kind = RegularFiles.kind(file);
+            if (kind != null) {
+                throw usage(what + " " + file + (kind.equals("absent") ? " does not exist" : " is " + kind
+                        + ", not a regular file"));
+            }
+            return file;
+        }
 
         /** @return a usage error (exit 2) about this command */
         CommandLine.ParameterException usage(String message) {

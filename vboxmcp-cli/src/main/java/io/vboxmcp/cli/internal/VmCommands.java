@@ -170,7 +170,7 @@ final class VmCommands {
             CreateVmRequest req = request(vm, false, s);
             VmPlan plan = manager(s).plan(req);
             if (!s.json()) {
-                s.out().print(plan.describe());
+                s.out().print(Session.safe(plan.describe()));
             }
             ObjectNode doc = Json.obj();
             doc.set("plan", Json.plan(plan));

@@ -112,6 +112,10 @@ class CliRepositoryTest {
     @Test
     void install_fromUrl_downloadsThenInstalls_withPlainProgressWhenNotATerminal() throws Exception {
         Path t = Fixtures.templateCopy(tmp, "python-dev");
+        // remote means signed: the package carries a signature by a key pinned in the home
+        Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
+        assertThat(cli().run("sign", t.toString(), "--key", key.toString()).exit()).isZero();
+        assertThat(cli().run("trust", "add", key + ".pub").exit()).isZero();
         assertThat(cli().in(tmp).run("pack", t.toString(), "-o", "p.tar.gz").exit()).isZero();
         String url = serve("python-dev-1.0.0.tar.gz", 200, Files.readAllBytes(tmp.resolve("p.tar.gz")));
 

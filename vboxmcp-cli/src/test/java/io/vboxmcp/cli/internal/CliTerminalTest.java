@@ -35,6 +35,10 @@ class CliTerminalTest {
     void servePackageInTwoHalves() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")), "tmux is installed by scripts/install-deps.sh");
         Path t = Fixtures.templateCopy(tmp, "python-dev");
+        // a package from a URL must be signed by a key pinned in the installing home
+        Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
+        assertThat(new Launcher(tmp.resolve("author")).run("sign", t.toString(), "--key", key.toString()).exit()).isZero();
+        assertThat(new Launcher(tmp.resolve("home")).run("trust", "add", key + ".pub").exit()).isZero();
         Launcher.Result pack = new Launcher(tmp.resolve("author")).in(tmp).run("pack", t.toString(), "-o", "p.tar.gz");
         assertThat(pack.exit()).as(pack.show()).isZero();
         byte[] body = Files.readAllBytes(tmp.resolve("p.tar.gz"));

@@ -27,6 +27,7 @@ final class Launcher {
     private final Path home;
     private final Map<String, String> env = new HashMap<>();
     private Path workDir = ROOT;
+    private java.time.Duration limit = java.time.Duration.ofMinutes(20);
 
     Launcher(Path home) {
         this.home = home;
@@ -35,6 +36,23 @@ final class Launcher {
     Launcher env(String key, String value) {
         env.put(key, value);
         return this;
+    }
+
+    /** Fails the test if a run takes longer than {@code d} (for refusals that must come in bounded time). */
+    Launcher within(java.time.Duration d) {
+        this.limit = d;
+        return this;
+    }
+
+    /** Starts {@code vboxmcp --home HOME args...} without waiting; stdout and stderr go to {@code log}. */
+    Process start(Path log, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(SCRIPT.toString());
+        cmd.add("--home");
+        cmd.add(home.toString());
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = builder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        return pb.start();
     }
 
     Launcher in(Path dir) {
@@ -60,20 +78,26 @@ final class Launcher {
         return exec(cmd);
     }
 
-    private Result exec(List<String> cmd) {
+    private ProcessBuilder builder(List<String> cmd) {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile());
         pb.environment().remove("VBOXMCP_HOME");
         pb.environment().remove("NO_COLOR");
         pb.environment().put("VBOXMCP_CLI_CLASSES", "1");
         pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return pb;
+    }
+
+    private Result exec(List<String> cmd) {
+        ProcessBuilder pb = builder(cmd);
         try {
             Process p = pb.start();
             CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
             CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-            if (!p.waitFor(20, TimeUnit.MINUTES)) {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                throw new AssertionError("vboxmcp " + cmd + " did not finish");
+                throw new AssertionError("vboxmcp " + cmd + " did not finish within " + limit);
             }
             return new Result(cmd, p.exitValue(), new String(out.join(), StandardCharsets.UTF_8),
                     new String(err.join(), StandardCharsets.UTF_8));

@@ -82,6 +82,7 @@ final class GitTemplateSource implements TemplateSource {
     private SshdSessionFactory sshFactory;
     private Instant syncedAt;
     private List<TagEntry> index = List.of();
+    private List<String> vanished = List.of();
     private String singleName;
     private boolean singleNameKnown;
     private boolean closed;
@@ -224,8 +225,10 @@ final class GitTemplateSource implements TemplateSource {
             }
         }
         if (entry == null) {
+            String gone = vanishedTag(name, version);
             throw new TemplateNotFoundException(ErrorCode.VERSION_NOT_FOUND, "git source '" + config.id() + "' has no tag for "
-                    + name + " " + version, null);
+                    + name + " " + version + (gone == null ? "" : ": tag " + gone + " was accepted on this machine before "
+                    + "and has been deleted upstream (IDX-08)"), null);
         }
         // verification, rollback and identity checks all happen here, before any file of the tag is read
         Inspected i = inspect(entry);
@@ -299,6 +302,7 @@ final class GitTemplateSource implements TemplateSource {
             return null;
         });
         rebuildIndex();
+        reportVanished();
         syncedAt = Instant.now();
         context.progress().onEvent(new ProgressEvent(ProgressEvent.Kind.STEP_FINISHED, null, STEP,
                 "synced " + display + ": " + index.size() + " version tags", index.size(), index.size(),
@@ -325,6 +329,39 @@ final class GitTemplateSource implements TemplateSource {
         index = List.copyOf(out);
         singleNameKnown = false;
         singleName = null;
+    }
+
+    /**
+     * A version tag this machine accepted before and that the remote no longer has (deleted upstream, so a range
+     * would silently fall back to an older version): a warning event on every sync naming each one, and a
+     * specific {@code VERSION_NOT_FOUND} when that exact version is asked for (IDX-08; see docs/git-sources.md).
+     */
+    private void reportVanished() {
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (TagEntry e : index) present.add(e.tagName());
+        List<String> gone = new ArrayList<>();
+        for (String tag : lastSeen.tags()) {
+            if (!present.contains(tag) && options.tagPattern().matcher(tag).matches()) gone.add(tag);
+        }
+        gone.sort(null);
+        vanished = List.copyOf(gone);
+        if (!gone.isEmpty()) {
+            warning("version tag" + (gone.size() == 1 ? " " : "s ") + String.join(", ", gone) + (gone.size() == 1 ? " was" : " were")
+                    + " accepted on this machine before and " + (gone.size() == 1 ? "has" : "have") + " been deleted upstream; "
+                    + "version ranges now resolve without " + (gone.size() == 1 ? "it" : "them") + " (IDX-08)");
+        }
+    }
+
+    /** @return the vanished tag for {@code name@version}, or null */
+    private String vanishedTag(String name, SemanticVersion version) throws VboxmcpException {
+        for (String tag : vanished) {
+            Matcher m = options.tagPattern().matcher(tag);
+            if (!m.matches() || m.group("version") == null || !SemanticVersion.isValid(m.group("version"))) continue;
+            String folder = hasGroup(m, "name") ? m.group("name") : null;
+            boolean nameMatches = name.equals(folder) || (folder == null && name.equals(singleName()));
+            if (nameMatches && SemanticVersion.parse(m.group("version")).equals(version)) return tag;
+        }
+        return null;
     }
 
     private static boolean hasGroup(Matcher m, String group) {
@@ -561,6 +598,11 @@ final class GitTemplateSource implements TemplateSource {
                     .build(null);
         }
         return sshFactory;
+    }
+
+    /** A warning: an INFO event whose message starts with "warning:", so every listener shows it as one. */
+    private void warning(String message) {
+        info("warning: " + message);
     }
 
     private void info(String message) {

@@ -41,6 +41,11 @@ final class LastSeenTags {
         return seen.get(tag);
     }
 
+    /** @return every tag this machine has accepted */
+    synchronized java.util.Set<String> tags() {
+        return java.util.Set.copyOf(seen.keySet());
+    }
+
     synchronized void record(String tag, String commit) {
         if (!commit.equals(seen.get(tag))) {
             seen.put(tag, commit);

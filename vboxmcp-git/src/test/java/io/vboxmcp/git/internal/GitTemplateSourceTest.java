@@ -359,6 +359,34 @@ class GitTemplateSourceTest {
     }
 
     @Test
+    void tagDeletedUpstream_isReported_notSilentlyReplacedByAnOlderVersion_IDX08() throws Exception {
+        GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "old");
+        git.commitAll(repo, "old");
+        git.gpgTag(repo, "python-dev/v1.0.0", trustedPgp);
+        GitCli.template(repo, "python-dev", "python-dev", "1.1.0", "new");
+        git.commitAll(repo, "new");
+        git.gpgTag(repo, "python-dev/v1.1.0", trustedPgp);
+        try (TemplateSource s = daemonSource()) {
+            s.fetch("python-dev", SemanticVersion.parse("1.1.0"), tmp.resolve("w1"));
+        }
+        assertThat(context.infoMessages()).noneMatch(m -> m.contains("deleted upstream"));
+        git.run(repo, "git", "tag", "-d", "python-dev/v1.1.0");
+        Path work = tmp.resolve("w2");
+        try (TemplateSource s = daemonSource()) {
+            // the older version is still offered, but the sync says which accepted version vanished
+            assertThat(s.versions("python-dev")).extracting(Object::toString).containsExactly("1.0.0");
+            assertThat(context.infoMessages()).anySatisfy(m -> assertThat(m)
+                    .contains("warning:", "python-dev/v1.1.0", "deleted upstream", "IDX-08"));
+            assertThatThrownBy(() -> s.fetch("python-dev", SemanticVersion.parse("1.1.0"), work))
+                    .isInstanceOfSatisfying(io.vboxmcp.TemplateNotFoundException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.VERSION_NOT_FOUND);
+                        assertThat(e.getMessage()).contains("python-dev/v1.1.0", "deleted upstream");
+                    });
+        }
+        assertEmpty(work);
+    }
+
+    @Test
     void git08_tagObjectUnderAnotherNameOrPointingToATree_isRefused() throws Exception {
         GitCli.template(repo, "python-dev", "python-dev", "2.0.0", "d");
         GitCli.template(repo, "tree-tag", "tree-tag", "1.0.0", "d");

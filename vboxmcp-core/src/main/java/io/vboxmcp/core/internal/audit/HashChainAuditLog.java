@@ -7,6 +7,7 @@ import io.vboxmcp.AuditLog;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.util.FileLocks;
+import io.vboxmcp.core.internal.util.RegularFiles;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,6 +61,7 @@ public final class HashChainAuditLog implements AuditLog {
 
     /** Appends one record. */
     public void append(Event event) throws VboxmcpException {
+        requireRegularOrAbsent();
         try (FileLocks.Held ignored = FileLocks.acquire(lockFile, Duration.ofSeconds(30), "the audit log")) {
             Tail tail = readTail();
             ObjectNode rec = JSON.createObjectNode();
@@ -136,6 +138,7 @@ public final class HashChainAuditLog implements AuditLog {
 
     @Override
     public Optional<BadRecord> verify() throws VboxmcpException {
+        requireRegularOrAbsent();
         if (!Files.exists(file)) {
             return Optional.empty();
         }
@@ -177,6 +180,7 @@ public final class HashChainAuditLog implements AuditLog {
 
     @Override
     public long size() throws VboxmcpException {
+        requireRegularOrAbsent();
         if (!Files.exists(file)) {
             return 0;
         }
@@ -184,6 +188,14 @@ public final class HashChainAuditLog implements AuditLog {
             return lines.count();
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.AUDIT, "could not read the audit log " + file, e);
+        }
+    }
+
+    /** A FIFO at the log's path would block every open forever; a link would write or read elsewhere. */
+    private void requireRegularOrAbsent() throws VboxmcpException {
+        if (!RegularFiles.isRegularOrAbsent(file)) {
+            throw new VboxmcpException(ErrorCode.AUDIT, "the audit log " + file + " is " + RegularFiles.kind(file)
+                    + ", not a regular file; it was not opened");
         }
     }
 

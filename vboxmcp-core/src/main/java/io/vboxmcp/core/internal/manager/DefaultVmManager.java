@@ -33,6 +33,7 @@ import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.trust.DefaultTemplatePublisher;
 import io.vboxmcp.core.internal.trust.Manifest;
 import io.vboxmcp.core.internal.trust.SafeExtractor;
+import io.vboxmcp.core.internal.trust.TemplateFiles;
 import io.vboxmcp.core.internal.trust.TemplateTrust;
 import io.vboxmcp.core.internal.trust.TrustStore;
 import io.vboxmcp.core.internal.util.AtomicFiles;
@@ -142,10 +143,11 @@ final class DefaultVmManager implements VmManager {
                 policy = policy.withThreshold(sc.id(), threshold);
             }
         }
-        TemplateTrust trust = new TemplateTrust(home, policy, Map.copyOf(verifiers), Clock.systemUTC());
+        SafeExtractor.Limits limits = templateLimits(ctx);
+        TemplateTrust trust = new TemplateTrust(home, policy, Map.copyOf(verifiers), Clock.systemUTC(), limits);
         LocalRepository repository = new LocalRepository(home, loader, lockTimeout, (pkg, staging) -> {
             // a package names itself in its manifest; verification happens before anything is extracted
-            SafeExtractor.Scan scan = new SafeExtractor().scan(pkg);
+            SafeExtractor.Scan scan = new SafeExtractor(limits).scan(pkg);
             if (scan.manifest() == null) {
                 throw new io.vboxmcp.ArchiveException("package " + pkg.getFileName() + " has no " + Manifest.FILE_NAME);
             }
@@ -153,7 +155,8 @@ final class DefaultVmManager implements VmManager {
             FetchedTemplate f = new FetchedTemplate(m.name(), m.version(), pkg, List.of(), LocalRepository.SOURCE_ID,
                     false, "package " + pkg, null);
             return trust.verify(f, staging).directory();
-        });
+        }, limits, (dir, d) -> trust.verify(new FetchedTemplate(d.name(), d.version(), dir, List.of(),
+                LocalRepository.SOURCE_ID, false, "install " + dir, null), null));
         List<TemplateSource> sources = new ArrayList<>();
         sources.add(repository);
         java.util.Set<String> ids = new java.util.HashSet<>(List.of(LocalRepository.SOURCE_ID));
@@ -469,7 +472,20 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public TemplateDefinition validate(Path path) throws VboxmcpException {
+        if (Files.isDirectory(path)) {
+            // the folder as install would see it: a link or FIFO anywhere in it is refused before a file is read
+            TemplateFiles.check(path, templateLimits(context));
+        }
         return loader.load(path);
+    }
+
+    /** The caps a template gets, folder or package (ARC-13, ARC-14); {@link CoreKeys} can lower or raise them. */
+    static SafeExtractor.Limits templateLimits(CoreContext ctx) throws VboxmcpException {
+        SafeExtractor.Limits d = SafeExtractor.Limits.defaults();
+        return new SafeExtractor.Limits(ctx.intConfig(CoreKeys.TEMPLATE_MAX_FILES, d.maxEntries()),
+                ctx.intConfig(CoreKeys.TEMPLATE_MAX_FILE_MB, (int) (d.maxEntryBytes() >> 20)) * (1L << 20),
+                ctx.intConfig(CoreKeys.TEMPLATE_MAX_TOTAL_MB, (int) (d.maxTotalBytes() >> 20)) * (1L << 20),
+                d.maxRatio(), d.ratioGraceBytes(), d.maxTrustFileBytes());
     }
 
     @Override

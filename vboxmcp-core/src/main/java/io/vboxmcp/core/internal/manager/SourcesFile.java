@@ -7,6 +7,7 @@ import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.FileLocks;
 
@@ -43,7 +44,7 @@ public final class SourcesFile {
             return List.of();
         }
         try {
-            JsonNode root = Json.MAPPER.readTree(file.toFile());
+            JsonNode root = Json.MAPPER.readTree(RegularFiles.read(file, 1 << 20));
             List<SourceConfig> out = new ArrayList<>();
             for (JsonNode n : root.path("sources")) {
                 Map<String, String> opts = new LinkedHashMap<>();

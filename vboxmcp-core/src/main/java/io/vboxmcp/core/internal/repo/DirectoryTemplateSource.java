@@ -7,6 +7,7 @@ import io.vboxmcp.TemplateNotFoundException;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
+import io.vboxmcp.core.internal.trust.SafeExtractor;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.TemplateSource;
@@ -133,7 +134,7 @@ public class DirectoryTemplateSource implements TemplateSource {
         // verify and load a private copy, so the files cannot change between verification and use
         Path copy = workDir.resolve("fetched");
         try {
-            AtomicFiles.copyTree(dir, copy);
+            AtomicFiles.copyTree(dir, copy, SafeExtractor.Limits.defaults().maxTotalBytes());
         } catch (IOException ex) {
             throw new VboxmcpException(ErrorCode.TEMPLATE_INVALID, "template folder " + dir + " cannot be used: "
                     + ex.getMessage(), ex);

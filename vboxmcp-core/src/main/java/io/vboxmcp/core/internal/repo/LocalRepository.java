@@ -7,6 +7,8 @@ import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.trust.Manifest;
+import io.vboxmcp.core.internal.trust.SafeExtractor;
+import io.vboxmcp.core.internal.trust.TemplateFiles;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.FileLocks;
 import io.vboxmcp.template.InstalledTemplate;
@@ -36,6 +38,8 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
     private final Path lockFile;
     private final Duration lockTimeout;
     private final PackageUnpacker unpacker;
+    private final SafeExtractor.Limits limits;
+    private final InstallCheck check;
 
     /**
      * Turns a package file into a verified template folder inside a staging folder (implemented by trust).
@@ -46,11 +50,32 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
         Path unpack(Path packageFile, Path staging) throws VboxmcpException;
     }
 
-    public LocalRepository(Path home, TemplateLoader loader, Duration lockTimeout, PackageUnpacker unpacker) {
+    /**
+     * The check a template must pass before it enters the repository: the same trust check as at use time, so the
+     * repository never holds a template that {@code plan} or {@code create} would refuse (ART-09, ART-10).
+     */
+    @FunctionalInterface
+    public interface InstallCheck {
+        /**
+         * @param dir        the staged copy about to be installed
+         * @param definition its loaded definition (the name and version it will be installed and used under)
+         * @throws VboxmcpException if use would refuse the template
+         */
+        void check(Path dir, TemplateDefinition definition) throws VboxmcpException;
+    }
+
+    /**
+     * @param limits the caps folder installs get, the same as packages (ARC-13, ARC-14)
+     * @param check  run on every staged template before it is moved into the repository
+     */
+    public LocalRepository(Path home, TemplateLoader loader, Duration lockTimeout, PackageUnpacker unpacker,
+                           SafeExtractor.Limits limits, InstallCheck check) {
         super(new SourceConfig(SOURCE_ID, home.resolve("templates").toUri(), -1, Map.of()), home.resolve("templates"), loader);
         this.lockFile = home.resolve("locks").resolve("templates.lock");
         this.lockTimeout = lockTimeout;
         this.unpacker = unpacker;
+        this.limits = limits;
+        this.check = check;
     }
 
     @Override
@@ -78,20 +103,27 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "nothing to install at " + source);
         }
         Path staging = root.resolve(".staging-" + UUID.randomUUID());
+        boolean rootExisted = Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS);
         try {
             Files.createDirectories(staging);
             Path dir;
             if (Files.isDirectory(source, LinkOption.NOFOLLOW_LINKS)) {
+                // the file rules, the caps and the definition before a byte is copied; the copy is bounded too
+                // (the folder may grow meanwhile) and is what gets verified
+                TemplateFiles.check(source, limits);
+                loader.load(source.resolve(TemplateLoader.FILE_NAME));
                 dir = staging.resolve("t");
                 try {
-                    AtomicFiles.copyTree(source, dir);
+                    AtomicFiles.copyTree(source, dir, limits.maxTotalBytes());
                 } catch (IOException e) {
                     throw new VboxmcpException(ErrorCode.TEMPLATE_INVALID, "cannot install " + source + ": " + e.getMessage(), e);
                 }
+                TemplateFiles.check(dir, limits);
             } else {
                 dir = unpacker.unpack(source, staging);
             }
             TemplateDefinition d = loader.load(dir.resolve(TemplateLoader.FILE_NAME));
+            check.check(dir, d);
             String digest = digestOf(d, dir);
             try (FileLocks.Held ignored = FileLocks.acquire(lockFile, lockTimeout, "the template repository")) {
                 Path target = root.resolve(d.name()).resolve(d.version().toString());
@@ -117,6 +149,12 @@ public final class LocalRepository extends DirectoryTemplateSource implements Te
         } finally {
             try {
                 AtomicFiles.deleteTree(staging);
+                if (!rootExisted) {
+                    // a refused first install leaves the home as it was, not with an empty repository folder
+                    try (var left = Files.list(root)) {
+                        if (left.findAny().isEmpty()) Files.delete(root);
+                    }
+                }
             } catch (IOException ignored) {
                 // a leftover staging folder is ignored by listings and removed by the next install
             }

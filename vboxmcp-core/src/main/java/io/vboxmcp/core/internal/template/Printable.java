@@ -42,6 +42,29 @@ public final class Printable {
         return b.toString();
     }
 
+    /**
+     * The one escaping rule for every human-readable line the command line prints (YML-13): like {@link #of(String)}
+     * but not cut, and a line feed stays a line break (each line escaped on its own). Carriage returns, escape
+     * sequences (CSI, OSC), other C0/C1 controls, bidi overrides and other format characters become
+     * {@code \\uXXXX}, so untrusted text can neither move the cursor, rewrite earlier output nor reorder a line.
+     *
+     * @return {@code text} escaped; "null" for null
+     */
+    public static String lines(String text) {
+        if (text == null) {
+            return "null";
+        }
+        String[] parts = text.split("\n", -1);
+        StringBuilder b = new StringBuilder(text.length() + 16);
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                b.append('\n');
+            }
+            b.append(of(parts[i], Integer.MAX_VALUE));
+        }
+        return b.toString();
+    }
+
     /** @return {@code text} between double quotes, escaped */
     static String quoted(String text) {
         return "\"" + of(text) + "\"";

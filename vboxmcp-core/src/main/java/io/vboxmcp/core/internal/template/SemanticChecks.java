@@ -28,7 +28,8 @@ final class SemanticChecks {
                     + "letter or digit, 1 to 63 characters (found " + Printable.quoted(name) + ")", out);
         }
         if (root.get("version") instanceof String v && !reported.contains("/version") && !SemanticVersion.isValid(v)) {
-            add(file, tree, "/version", "must be a strict semantic version such as \"1.0.0\" (found "
+            add(file, tree, "/version", "must be a strict semantic version such as \"1.0.0\", each number at most "
+                    + Long.MAX_VALUE + " (found "
                     + Printable.quoted(v) + ")", out);
         }
         if (root.get("ports") instanceof List<?> ports) {

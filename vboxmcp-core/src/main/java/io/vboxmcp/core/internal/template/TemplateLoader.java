@@ -8,6 +8,7 @@ import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VersionFormatException;
 import io.vboxmcp.Violation;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import org.yaml.snakeyaml.LoaderOptions;
 
@@ -18,7 +19,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -98,15 +98,19 @@ public final class TemplateLoader {
         Objects.requireNonNull(file, "file");
         Path target = Files.isDirectory(file) ? file.resolve(FILE_NAME) : file;
         String display = target.toString();
-        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.exists(target)) {
+        // never through a link or into a FIFO/device: a linked definition could quote any file of the host in
+        // the violations below (the same rule install applies to every template file)
+        String kind = RegularFiles.kind(target);
+        if ("absent".equals(kind)) {
             throw single(display, Files.isDirectory(file)
                     ? "the folder has no " + FILE_NAME : "the file does not exist", null);
         }
-        if (!Files.isRegularFile(target)) {
-            throw single(display, "not a regular file", null);
+        if (kind != null) {
+            throw single(display, "not a regular file (it is " + kind + "); a template definition must be a regular file inside the "
+                    + "template folder (nothing was read)", null);
         }
         byte[] bytes;
-        try (InputStream in = Files.newInputStream(target)) {
+        try (InputStream in = RegularFiles.open(target)) {
             bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (IOException e) {
             throw single(display, "cannot read the file: " + Printable.of(String.valueOf(e.getMessage()), 200), e);

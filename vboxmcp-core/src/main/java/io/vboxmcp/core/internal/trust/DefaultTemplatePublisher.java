@@ -6,6 +6,7 @@ import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.TrustPolicy;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VerificationResult;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.TrustedKey;
@@ -119,7 +120,7 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
                         new VerificationResult(false, "unknown", null, null, folderOrPackage + " has no " + Manifest.FILE_NAME + ", so it is not signed"));
             }
             try {
-                return Manifest.parse(Files.readAllBytes(mf));
+                return Manifest.parse(RegularFiles.read(mf, Manifest.MAX_BYTES));
             } catch (IOException e) {
                 throw new VboxmcpException(ErrorCode.IO, "cannot read " + mf + ": " + e.getMessage(), e);
             }
@@ -136,7 +137,7 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
         }
         Manifest m;
         try {
-            m = Manifest.parse(Files.readAllBytes(mf));
+            m = Manifest.parse(RegularFiles.read(mf, Manifest.MAX_BYTES));
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "cannot read " + mf + ": " + e.getMessage(), e);
         }
@@ -149,14 +150,17 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
 
     private static byte[] readKeyFile(Path p) throws VboxmcpException {
         try {
-            if (Files.size(p) > OpenPgp.MAX_KEY_BYTES) throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "key file " + p + " is too large");
-            return Files.readAllBytes(p);
+            return RegularFiles.read(p, OpenPgp.MAX_KEY_BYTES);
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot read key file " + p + ": " + e.getMessage(), e);
         }
     }
 
     static void writeAtomically(Path target, byte[] bytes) throws VboxmcpException {
+        if (!RegularFiles.isRegularOrAbsent(target)) {
+            throw new VboxmcpException(ErrorCode.CONFLICT, "cannot write " + target + ": it is " + RegularFiles.kind(target)
+                    + ", not a regular file; nothing was written");
+        }
         Path tmp = null;
         try {
             tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".vboxmcp-", ".tmp");

@@ -292,16 +292,41 @@ public final class OpenPgp implements SignatureVerifier {
      * @param material one armored or binary transferable public key
      * @throws IllegalArgumentException if it is not exactly one public key (secret keys are refused)
      */
+    private static final String ARMOR_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+    private static final String ARMOR_END = "-----END PGP PUBLIC KEY BLOCK-----";
+
+    private static int occurrences(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + what.length())) n++;
+        return n;
+    }
+
     static PGPPublicKeyRing readPublicKey(byte[] material) {
         if (material.length > MAX_KEY_BYTES) throw new IllegalArgumentException("OpenPGP key file larger than " + MAX_KEY_BYTES + " bytes");
         String text = new String(material, StandardCharsets.ISO_8859_1);
         if (text.contains("PRIVATE KEY BLOCK")) throw new IllegalArgumentException("this is a secret key; pin the public key (gpg --export --armor)");
+        // the armor decoder stops at the first END line: a second block or anything after it would be dropped
+        // silently, so both are counted and refused here
+        int blocks = occurrences(text, ARMOR_BEGIN);
+        if (blocks > 1) throw new KeyCountException(blocks, "the file holds " + blocks + " armored OpenPGP public key blocks; pin one key per file");
+        if (blocks == 1) {
+            int end = text.indexOf(ARMOR_END);
+            if (end < 0) throw new IllegalArgumentException("malformed OpenPGP public key: no '" + ARMOR_END + "' line");
+            String rest = text.substring(end + ARMOR_END.length());
+            if (!rest.isBlank()) throw new KeyCountException(1, "the file has " + rest.strip().length() + " bytes of data after its armored key block; pin a file that holds exactly one key");
+        }
         try (InputStream in = PGPUtil.getDecoderStream(new ByteArrayInputStream(material))) {
             PGPObjectFactory f = new BcPGPObjectFactory(in);
             Object o = f.nextObject();
             if (o instanceof PGPSecretKeyRing) throw new IllegalArgumentException("this is a secret key; pin the public key (gpg --export --armor)");
             if (!(o instanceof PGPPublicKeyRing ring)) throw new IllegalArgumentException("not an OpenPGP public key");
-            if (f.nextObject() != null) throw new IllegalArgumentException("more than one OpenPGP key in one file");
+            int keys = 1;
+            Object next;
+            while ((next = f.nextObject()) != null) {
+                if (!(next instanceof PGPPublicKeyRing)) throw new KeyCountException(keys, "the file has data after its OpenPGP key (" + next.getClass().getSimpleName() + "); pin a file that holds exactly one key");
+                keys++;
+            }
+            if (keys > 1) throw new KeyCountException(keys, "the file holds " + keys + " OpenPGP public keys; pin one key per file");
             return ring;
         } catch (IOException | RuntimeException e) {
             if (e instanceof IllegalArgumentException iae) throw iae;

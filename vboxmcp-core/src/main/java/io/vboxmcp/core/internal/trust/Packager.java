@@ -3,6 +3,7 @@ package io.vboxmcp.core.internal.trust;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
@@ -45,13 +46,18 @@ public final class Packager {
         }
         Manifest manifest;
         try {
-            manifest = Manifest.parse(Files.readAllBytes(manifestFile));
+            manifest = Manifest.parse(RegularFiles.read(manifestFile, Manifest.MAX_BYTES));
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "cannot read " + manifestFile + ": " + e.getMessage(), e);
         }
         String mismatch = manifest.firstMismatch(dir);
         if (mismatch != null) {
             throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "cannot pack " + dir + ": " + mismatch + " (rewrite the manifest and sign again)");
+        }
+        if (!RegularFiles.isRegularOrAbsent(out)) {
+            // renaming over a FIFO, device node or link would replace it: only a regular file is ours to replace
+            throw new VboxmcpException(ErrorCode.CONFLICT, "cannot write package " + out + ": it is "
+                    + RegularFiles.kind(out) + ", not a regular file; nothing was written");
         }
         Path parent = out.toAbsolutePath().getParent();
         Path tmp = null;
@@ -117,7 +123,7 @@ public final class Packager {
         long size = Files.size(f);
         e.setSize(size);
         tar.putArchiveEntry(e);
-        try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+        try (InputStream in = RegularFiles.open(f)) {
             long copied = in.transferTo(tar);
             if (copied != size) throw new IOException(name + " changed while it was being packed");
         }

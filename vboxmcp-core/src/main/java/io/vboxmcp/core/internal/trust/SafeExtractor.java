@@ -189,7 +189,8 @@ public final class SafeExtractor {
         long total = 0;
         try (CountingInputStream raw = new CountingInputStream(new BufferedInputStream(Files.newInputStream(pkg, LinkOption.NOFOLLOW_LINKS), 1 << 16));
              GzipCompressorInputStream gz = new GzipCompressorInputStream(raw, false);
-             TarArchiveInputStream tar = new TarArchiveInputStream(gz, "UTF-8")) {
+             // record size 512: the reader skips nothing after the end blocks, so checkEnd sees every byte left
+             TarArchiveInputStream tar = new TarArchiveInputStream(gz, TarConstants.DEFAULT_RCDSIZE, "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 if (++count > limits.maxEntries()) throw new ArchiveException("more than " + limits.maxEntries() + " entries (ARC-14)");
@@ -230,9 +231,33 @@ public final class SafeExtractor {
                 visitor.visit(name, e, dir, content);
                 content.drain();
             }
+            checkEnd(gz, raw);
         } catch (IOException e) {
             if (e.getCause() instanceof VboxmcpException ve) throw ve;
             throw new ArchiveException("package " + pkg.getFileName() + " is not a valid .tar.gz: " + e.getMessage(), e);
+        }
+    }
+
+    /** Most zero padding accepted after the tar end blocks (GNU tar pads to its record size, 10 KiB by default). */
+    static final int MAX_END_PADDING = 1 << 20;
+
+    /**
+     * GNU tar reads gzip members after the first and tar data after the end blocks (with {@code -i}); a package
+     * whose readers can disagree on its content is refused, not silently cut (ARC-10).
+     */
+    private static void checkEnd(InputStream gz, InputStream raw) throws IOException, ArchiveException {
+        byte[] buf = new byte[8192];
+        long padding = 0;
+        int n;
+        while ((n = gz.read(buf)) >= 0) {
+            for (int i = 0; i < n; i++) {
+                if (buf[i] != 0) throw new ArchiveException("the package has data after the end of its tar archive (ARC-10)");
+            }
+            padding += n;
+            if (padding > MAX_END_PADDING) throw new ArchiveException("the package has more than " + MAX_END_PADDING + " bytes of padding after the end of its tar archive (ARC-10)");
+        }
+        if (raw.read() >= 0) {
+            throw new ArchiveException("the package has data after its first gzip member (a second member or trailing bytes, ARC-10)");
         }
     }
 

@@ -38,10 +38,11 @@ final class SshKeys {
     static SshPublicKey parseLine(byte[] material) {
         String text = new String(material, StandardCharsets.UTF_8);
         SshPublicKey found = null;
+        long lines = text.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).count();
+        if (lines > 1) throw new KeyCountException((int) Math.min(Integer.MAX_VALUE, lines), "the file holds " + lines + " SSH key lines; pin one key per file");
         for (String line : text.split("\n")) {
             String l = line.strip();
             if (l.isEmpty() || l.startsWith("#")) continue;
-            if (found != null) throw new IllegalArgumentException("more than one SSH key in one file");
             String[] parts = l.split("\\s+", 3);
             if (parts.length < 2) throw new IllegalArgumentException("not an OpenSSH public key line");
             if (!TYPES.contains(parts[0])) {

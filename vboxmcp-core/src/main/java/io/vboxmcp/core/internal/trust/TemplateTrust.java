@@ -44,7 +44,13 @@ public final class TemplateTrust {
     private final SafeExtractor extractor;
 
     public TemplateTrust(Path home, TrustPolicy policy, Map<String, SignatureVerifier> verifiersByFormat, Clock clock) {
-        this(storeKeys(new TrustStore(home)), policy, verifiersByFormat, clock, new SafeExtractor());
+        this(home, policy, verifiersByFormat, clock, SafeExtractor.Limits.defaults());
+    }
+
+    /** @param limits the caps packages (and, through {@link TemplateFiles}, folders) get */
+    public TemplateTrust(Path home, TrustPolicy policy, Map<String, SignatureVerifier> verifiersByFormat, Clock clock,
+                         SafeExtractor.Limits limits) {
+        this(storeKeys(new TrustStore(home)), policy, verifiersByFormat, clock, new SafeExtractor(limits));
     }
 
     TemplateTrust(Keys keys, TrustPolicy policy, Map<String, SignatureVerifier> verifiersByFormat, Clock clock, SafeExtractor extractor) {

@@ -3,7 +3,9 @@ package io.vboxmcp.core.internal.trust;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.spi.TrustedKey;
+import io.vboxmcp.trust.KeyFileException;
 import io.vboxmcp.trust.PinnedKey;
 import org.bouncycastle.openpgp.PGPPublicKeyRing;
 
@@ -68,14 +70,15 @@ public final class TrustStore implements io.vboxmcp.trust.TrustStore {
         checkId(sourceId);
         byte[] material;
         try {
-            if (Files.size(publicKeyFile) > MAX_KEY_FILE) throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "key file " + publicKeyFile + " is too large");
-            material = Files.readAllBytes(publicKeyFile);
+            material = RegularFiles.read(publicKeyFile, MAX_KEY_FILE);
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot read key file " + publicKeyFile + ": " + e.getMessage(), e);
         }
         Loaded parsed;
         try {
             parsed = parse(sourceId, material, looksLikeSsh(material));
+        } catch (KeyCountException e) {
+            throw new KeyFileException(e.found, "cannot pin " + publicKeyFile.getFileName() + ": " + e.getMessage() + "; nothing was pinned");
         } catch (IllegalArgumentException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot pin " + publicKeyFile.getFileName() + ": " + e.getMessage(), e);
         }
@@ -237,7 +240,10 @@ public final class TrustStore implements io.vboxmcp.trust.TrustStore {
     private <T> T withLock(IoAction<T> action) throws IOException {
         synchronized (jvmLock) {
             Files.createDirectories(root);
-            try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (!RegularFiles.isRegularOrAbsent(root.resolve(".lock"))) {
+                throw new IOException(root.resolve(".lock") + " is " + RegularFiles.kind(root.resolve(".lock")) + ", not a regular file");
+            }
+            try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                  FileLock ignored = ch.lock()) {
                 return action.run();
             }

@@ -1,9 +1,12 @@
 package io.vboxmcp.core.internal.util;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -59,8 +62,17 @@ public final class AtomicFiles {
         });
     }
 
-    /** Copies a folder tree of regular files and folders; links are refused. */
+    /** Copies a folder tree of regular files and folders; links and special files are refused. */
     public static void copyTree(Path from, Path to) throws IOException {
+        copyTree(from, to, Long.MAX_VALUE);
+    }
+
+    /**
+     * Copies a folder tree of regular files and folders, at most {@code maxBytes} in all; links and special files
+     * are refused (checked without following them, and each file is opened with {@code O_NOFOLLOW}).
+     */
+    public static void copyTree(Path from, Path to, long maxBytes) throws IOException {
+        long[] budget = {maxBytes};
         Files.walkFileTree(from, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -73,7 +85,23 @@ public final class AtomicFiles {
                 if (!attrs.isRegularFile()) {
                     throw new IOException("not a regular file: " + from.relativize(file));
                 }
-                Files.copy(file, to.resolve(from.relativize(file).toString()), StandardCopyOption.COPY_ATTRIBUTES);
+                Path target = to.resolve(from.relativize(file).toString());
+                try (InputStream in = RegularFiles.open(file);
+                     OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    byte[] buf = new byte[64 * 1024];
+                    int n;
+                    while ((n = in.read(buf)) >= 0) {
+                        budget[0] -= n;
+                        if (budget[0] < 0) throw new IOException("more than " + maxBytes + " bytes to copy from " + from);
+                        out.write(buf, 0, n);
+                    }
+                }
+                Files.setLastModifiedTime(target, attrs.lastModifiedTime());
+                try {
+                    Files.setPosixFilePermissions(target, Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS));
+                } catch (UnsupportedOperationException ignored) {
+                    // non-POSIX file systems keep their default permissions
+                }
                 return FileVisitResult.CONTINUE;
             }
         });

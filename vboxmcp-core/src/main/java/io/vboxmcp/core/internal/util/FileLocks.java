@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -74,7 +75,13 @@ public final class FileLocks {
         }
         try {
             Files.createDirectories(lockFile.getParent());
-            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            if (!RegularFiles.isRegularOrAbsent(lockFile)) {
+                // opening a FIFO for writing blocks until a reader comes: refuse instead of hanging
+                throw new VboxmcpException(ErrorCode.IO, "the lock file " + lockFile + " for " + what + " is "
+                        + RegularFiles.kind(lockFile) + ", not a regular file; it was not opened");
+            }
+            FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
             while (true) {
                 FileLock l;
                 try {

@@ -283,4 +283,70 @@ class SafeExtractorTest {
         assertThat(Files.readString(v.directory().resolve("scripts/setup.sh"))).contains("echo hello");
         assertThat(Files.isExecutable(v.directory().resolve("scripts/setup.sh"))).isTrue();
     }
+
+    /** A valid package holding a.txt, and what GNU tar lists when it reads {@code pkg}. */
+    private String validPackageThenGnuTarList() throws Exception {
+        try (TarBuilder t = withManifest("a.txt", "a")) {
+            t.file("a.txt", "a");
+        }
+        return gnuTarList();
+    }
+
+    private String gnuTarList() throws Exception {
+        // -i: read past the end blocks, as GNU tar does for concatenated archives
+        return Tools.run(tmp, List.of("tar", "-t", "-i", "-z", "-f", pkg.toString())).out();
+    }
+
+    /** A second archive holding {@code name}, gzipped: what an attacker appends. */
+    private byte[] gzippedTarOf(String name) throws Exception {
+        Path other = tmp.resolve("other.tar.gz");
+        try (TarBuilder t = new TarBuilder(other)) {
+            t.file(name, "smuggled");
+        }
+        return Files.readAllBytes(other);
+    }
+
+    @Test
+    void scan_refusesASecondGzipMember_thatGnuTarWouldRead_ARC10() throws Exception {
+        validPackageThenGnuTarList();
+        Files.write(pkg, gzippedTarOf("smuggled.sh"), java.nio.file.StandardOpenOption.APPEND);
+        assertThat(gnuTarList()).as("GNU tar sees the appended member").contains("smuggled.sh");
+        assertRefused(ArchiveException.class, "after its first gzip member");
+    }
+
+    @Test
+    void scan_refusesTrailingBytesAfterTheGzipMember_ARC10() throws Exception {
+        validPackageThenGnuTarList();
+        Files.write(pkg, "trailing garbage".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+        assertRefused(ArchiveException.class, "after its first gzip member");
+    }
+
+    @Test
+    void scan_refusesTarDataAfterTheEndBlocks_ARC10() throws Exception {
+        // one gzip member whose tar stream goes on after its two end blocks: GNU tar -i reads the rest
+        java.io.ByteArrayOutputStream tarBytes = new java.io.ByteArrayOutputStream();
+        Path inner = tmp.resolve("inner.tar.gz");
+        try (TarBuilder t = new TarBuilder(inner)) {
+            t.file(Manifest.FILE_NAME, manifestFor(Map.of("a.txt", "a".getBytes(StandardCharsets.UTF_8))), 0100644);
+            t.file("a.txt", "a");
+        }
+        try (var in = new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(Files.newInputStream(inner))) {
+            in.transferTo(tarBytes);
+        }
+        try (var in = new org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream(
+                new java.io.ByteArrayInputStream(gzippedTarOf("smuggled.sh")))) {
+            in.transferTo(tarBytes);
+        }
+        try (var out = new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(Files.newOutputStream(pkg))) {
+            out.write(tarBytes.toByteArray());
+        }
+        assertThat(gnuTarList()).as("GNU tar -i sees the data after the end blocks").contains("smuggled.sh");
+        assertRefused(ArchiveException.class, "after the end of its tar archive");
+    }
+
+    @Test
+    void scan_acceptsThePaddingPackagersWrite() throws Exception {
+        validPackageThenGnuTarList();
+        assertThat(new SafeExtractor().scan(pkg).files()).containsOnlyKeys("a.txt");
+    }
 }

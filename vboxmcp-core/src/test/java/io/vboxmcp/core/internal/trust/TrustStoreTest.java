@@ -2,6 +2,7 @@ package io.vboxmcp.core.internal.trust;
 
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.trust.KeyFileException;
 import io.vboxmcp.trust.PinnedKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -81,5 +82,43 @@ class TrustStoreTest {
         Files.createDirectories(home.resolve("trust/acme"));
         Files.writeString(home.resolve("trust/acme/ABCDEF.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbroken\n");
         assertThat(store.keysFor("acme")).isEmpty();
+    }
+
+    private void assertRefusedCounting(TrustStore store, Path file, int keys, String message) throws Exception {
+        var before = TreeSnapshot.of(home);
+        assertThatThrownBy(() -> store.add("acme", file)).as(file.toString())
+                .isInstanceOfSatisfying(KeyFileException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+                    assertThat(e.keysFound()).isEqualTo(keys);
+                    assertThat(e.getMessage()).contains(message, "nothing was pinned");
+                });
+        assertThat(TreeSnapshot.of(home)).isEqualTo(before);
+    }
+
+    @Test
+    void add_refusesAFileWithSeveralKeys_sayingHowMany_SIG05() throws Exception {
+        TrustStore store = new TrustStore(home);
+        String bob = gpg.generate("Bob <bob@example.org>", "ed25519", "sign", "0");
+        String a = Files.readString(gpg.exportPublic(alice, keys.resolve("a.asc")));
+        String b = Files.readString(gpg.exportPublic(bob, keys.resolve("b.asc")));
+        // two armored blocks: the armor decoder alone would read the first and drop the second
+        assertRefusedCounting(store, Files.writeString(keys.resolve("two-blocks.asc"), a + b), 2, "2 armored");
+        // one block with two keys, as 'gpg --export --armor A B' writes it
+        Path both = keys.resolve("one-block.asc");
+        gpg.gpg("--yes", "--armor", "--output", both.toString(), "--export", alice, bob).ok();
+        assertRefusedCounting(store, both, 2, "2 OpenPGP public keys");
+        // three SSH lines
+        String line = Files.readString(sshPub);
+        assertRefusedCounting(store, Files.writeString(keys.resolve("three.pub"), line + line + line), 3, "3 SSH key lines");
+        assertThat(store.listAll()).isEmpty();
+    }
+
+    @Test
+    void add_refusesTrailingDataAfterTheArmoredKey_SIG05() throws Exception {
+        TrustStore store = new TrustStore(home);
+        String a = Files.readString(gpg.exportPublic(alice, keys.resolve("a.asc")));
+        assertRefusedCounting(store, Files.writeString(keys.resolve("trailing.asc"), a + "ssh-ed25519 AAAA smuggled\n"), 1,
+                "data after its armored key block");
+        assertThat(store.add("acme", keys.resolve("a.asc")).fingerprint()).as("the key alone pins").isEqualTo(alice);
     }
 }
