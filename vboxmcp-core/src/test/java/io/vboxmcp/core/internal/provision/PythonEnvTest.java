@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The pip environment script run for real against this machine's Debian 12 python3 (externally managed, like the
  * guest's), inside a private mount namespace whose /opt, /usr/local and /etc/profile.d are empty tmpfs: nothing of the
- * host changes. Skipped where that is not possible (not root, no unshare, no externally managed /usr/bin/python3).
+ * host changes; ensurepip is hidden as on a guest without python3-venv. Skipped where that is not possible (not
+ * root, no unshare, no externally managed /usr/bin/python3).
  */
 class PythonEnvTest {
     @TempDir
@@ -40,7 +41,11 @@ class PythonEnvTest {
             Files.writeString(tmp.resolve("ensure.sh"), PythonEnv.ENSURE);
             // the guest's PATH: this machine's own python3 (pyenv) must not stand in for the distribution's
             String script = "set -e; export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin; mount -t tmpfs none /opt; mount -t tmpfs none /usr/local; "
-                    + "mount -t tmpfs none /etc/profile.d; export PIP_CONFIG_FILE=" + pipConf + "; "
+                    + "mount -t tmpfs none /etc/profile.d; "
+                    // as if python3-venv were not installed (Debian splits ensurepip out): --without-pip needs none
+                    + "for d in /usr/lib/python3.*/ensurepip; do mount -t tmpfs none $d; done; "
+                    + "if python3 -m ensurepip --version >/dev/null 2>&1; then echo ensurepip still there; exit 9; fi; "
+                    + "export PIP_CONFIG_FILE=" + pipConf + "; "
                     + "start=$(date +%s%N); sh " + tmp.resolve("ensure.sh") + "; echo \"took $(( ($(date +%s%N) - start) / 1000000 )) ms\"; "
                     + "sh " + tmp.resolve("ensure.sh") + "; "
                     // the seed's script, as the provisioner runs it: PATH with the venv first
