@@ -9,4 +9,5 @@ apt-get install -y -q --no-install-recommends \
   qemu-system-x86 qemu-utils \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
-  tmux procps
+  tmux procps \
+  python3 python3-pip
