@@ -12,4 +12,5 @@ apt-get install -y -q --no-install-recommends \
   fdisk dosfstools mtools syslinux-efi syslinux-common \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
-  tmux procps
+  tmux procps \
+  python3 python3-pip

@@ -165,6 +165,7 @@ public interface VmManager extends AutoCloseable {
         private final List<Path> sharedFolderRoots = new ArrayList<>();
         private ProgressListener progress = ProgressListener.NONE;
         private final Map<String, String> properties = new LinkedHashMap<>();
+        private PackageMirrors packageMirrors = PackageMirrors.NONE;
 
         private Builder() {
         }
@@ -240,6 +241,15 @@ public interface VmManager extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Points every guest's apt, pip and npm at the given mirrors (private or air-gapped networks); default
+         * {@link PackageMirrors#NONE}: guests use their own sources.
+         */
+        public Builder packageMirrors(PackageMirrors mirrors) {
+            this.packageMirrors = Objects.requireNonNull(mirrors, "mirrors");
+            return this;
+        }
+
         /** @return the settings as they stand, never null */
         public VmManagerConfig config() {
             Path h = home;
@@ -249,7 +259,7 @@ public interface VmManager extends AutoCloseable {
             }
             return new VmManagerConfig(h.toAbsolutePath().normalize(), sources, drivers, sourceFactories,
                     verifierFactories, discover, defaultDriver, resourcePolicy, trustPolicy, sharedFolderRoots, progress,
-                    properties);
+                    properties, packageMirrors);
         }
 
         /**

@@ -25,12 +25,14 @@ import java.util.Objects;
  * @param sharedFolderRoots     host folders under which shared folders are allowed; empty refuses every shared folder
  * @param progress              receives progress of every operation, never null
  * @param properties            configuration keys (see {@code CoreKeys} and each driver's keys), never null
+ * @param packageMirrors        where guests fetch packages from ({@link PackageMirrors#NONE} for their defaults), never null
  */
 public record VmManagerConfig(Path home, List<SourceConfig> sources, List<HypervisorDriverFactory> drivers,
                               List<TemplateSourceFactory> sourceFactories,
                               List<SignatureVerifierFactory> verifierFactories, boolean discoverProviders,
                               String defaultDriver, ResourcePolicy resourcePolicy, TrustPolicy trustPolicy,
-                              List<Path> sharedFolderRoots, ProgressListener progress, Map<String, String> properties) {
+                              List<Path> sharedFolderRoots, ProgressListener progress, Map<String, String> properties,
+                              PackageMirrors packageMirrors) {
     public VmManagerConfig {
         Objects.requireNonNull(home, "home");
         sources = List.copyOf(sources);
@@ -42,6 +44,7 @@ public record VmManagerConfig(Path home, List<SourceConfig> sources, List<Hyperv
         sharedFolderRoots = List.copyOf(sharedFolderRoots);
         Objects.requireNonNull(progress, "progress");
         properties = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(properties));
+        Objects.requireNonNull(packageMirrors, "packageMirrors");
     }
 
 }

@@ -19,7 +19,9 @@ import java.util.Objects;
  * @param minRamMb      minimum memory in MB, 0 if none
  * @param minDiskMb     minimum disk in MB, 0 if none
  * @param minCores      minimum vCPUs, 0 if none
- * @param packages      package manager name ({@code system}, {@code python}, ...) to package names, in document order
+ * @param packages      package group name to package names, in document order. Every group is installed by the
+ *                      guest distribution's package manager ({@code system} first); only {@code pip} and {@code npm}
+ *                      go to those language managers
  * @param scripts       provisioning scripts in the order they run
  * @param environment   guest environment variables, in document order
  * @param ports         guest ports to expose on the host
@@ -48,9 +50,9 @@ public record TemplateDefinition(String name, SemanticVersion version, String de
         extensions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
     }
 
-    /** @return the packages for one manager ({@code system}, {@code python}, ...), empty if none */
-    public List<String> packages(String manager) {
-        return packages.getOrDefault(manager, List.of());
+    /** @return the packages of one group ({@code system}, {@code python}, {@code pip}, ...), empty if none */
+    public List<String> packages(String group) {
+        return packages.getOrDefault(group, List.of());
     }
 
     /** @return {@code name@version} */

@@ -58,6 +58,35 @@ class CliVmTest {
     }
 
     @Test
+    void plan_checksPackageMirrorOptionsWithoutEchoingCredentials() throws Exception {
+        java.nio.file.Files.writeString(tmp.resolve("mirror.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n"
+                + "-----END PGP PUBLIC KEY BLOCK-----\n");
+        Launcher.Result ok = cli().run("plan", "vm1", "-t", "python-dev", "--memory", "512", "--apt-mirror",
+                "http://10.0.2.2:8080/debian", "--apt-suite", "bookworm,bookworm-updates", "--apt-key",
+                tmp.resolve("mirror.asc").toString(), "--pip-index", "http://10.0.2.2:8081/simple/", "--pip-trusted-host",
+                "--npm-registry", "https://npm.example.org/");
+        assertThat(ok.exit()).as(ok.show()).isZero();
+
+        Launcher.Result creds = cli().run("plan", "vm1", "-t", "python-dev", "--pip-index",
+                "https://alice:s3cret@pypi.example.org/simple/", "--json");
+        assertThat(creds.exit()).as(creds.show()).isEqualTo(1);
+        assertThat(creds.json().path("error").path("code").asText()).isEqualTo("INVALID_ARGUMENT");
+        assertThat(creds.out() + creds.err()).contains("carries credentials").doesNotContain("s3cret");
+
+        Launcher.Result ftp = cli().run("plan", "vm1", "-t", "python-dev", "--npm-registry", "ftp://npm.example.org/");
+        assertThat(ftp.exit()).as(ftp.show()).isEqualTo(1);
+        assertThat(ftp.err()).contains("must be http or https");
+
+        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--apt-mirror", "http://m/debian").exit())
+                .as("--apt-mirror needs --apt-suite").isEqualTo(2);
+        Launcher.Result unsigned = cli().run("plan", "vm1", "-t", "python-dev", "--apt-mirror", "http://m/debian",
+                "--apt-suite", "bookworm");
+        assertThat(unsigned.exit()).as(unsigned.show()).isEqualTo(1);
+        assertThat(unsigned.err()).contains("needs a signing key");
+        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--pip-trusted-host").exit()).isEqualTo(2);
+    }
+
+    @Test
     void plan_failures_sayWhy() {
         Launcher.Result missing = cli().run("plan", "vm1", "-t", "no-such-template", "--json");
         assertThat(missing.exit()).as(missing.show()).isEqualTo(1);

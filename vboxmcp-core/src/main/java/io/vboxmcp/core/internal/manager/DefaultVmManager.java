@@ -25,6 +25,7 @@ import io.vboxmcp.core.internal.audit.HashChainAuditLog;
 import io.vboxmcp.core.internal.image.DefaultImageCache;
 import io.vboxmcp.core.internal.image.ImageCatalogs;
 import io.vboxmcp.core.internal.image.ImageStore;
+import io.vboxmcp.core.internal.provision.CloudInitWait;
 import io.vboxmcp.core.internal.provision.Provisioner;
 import io.vboxmcp.core.internal.repo.LocalRepository;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
@@ -71,6 +72,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class DefaultVmManager implements VmManager {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DefaultVmManager.class);
+    /** How long one SSH attempt waits for the guest's server to identify itself before the poll retries. */
+    static final Duration SSH_ANSWER = Duration.ofSeconds(5);
 
     private final VmManagerConfig config;
     private final CoreContext context;
@@ -214,12 +217,14 @@ final class DefaultVmManager implements VmManager {
             store.journal(request.vmName(), "MACHINE");
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.CREATING));
             saga.run("start", () -> d.start(m));
-            channel = saga.step("guest-ready", () -> waitForGuest(request.vmName(), m, d, readyTimeout(request.readyTimeout())));
+            channel = saga.step("guest-ready", () -> waitForGuest(request.vmName(), m, d,
+                    readyTimeout(request.readyTimeout()), progress));
             SshGuestChannel ch = channel;
             saga.onUndo("SSH connection", ch::close);
             Duration scriptTimeout = Duration.ofSeconds(context.intConfig(CoreKeys.SCRIPT_TIMEOUT, 1800));
-            saga.run("provision", () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout)
-                    .provision(plan, f -> d.guestMountCommand(m, f)));
+            Path templateDir = prepared.verified().directory();  // still there: `work` goes only after create
+            saga.run("provision", () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
+                    config.packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.RUNNING));
             auditCreate(request, prepared, "ok", null, null);  // fails closed (AUD-07): before the commit
             store.journal(request.vmName(), "COMMIT");
@@ -334,7 +339,29 @@ final class DefaultVmManager implements VmManager {
     // ---------------------------------------------------------------- guest
 
     SshGuestChannel waitForGuest(String name, Machine m, HypervisorDriver driver, Duration timeout) throws VboxmcpException {
+        return waitForGuest(name, m, driver, timeout, config.progress());
+    }
+
+    /**
+     * Polls until SSH answers, then waits for cloud-init (if the guest has it) within the same timeout. Each SSH
+     * attempt waits at most {@link #SSH_ANSWER} for the server to identify itself: behind QEMU's user networking the
+     * host side accepts at once even while the guest boots, and a stalled attempt used to hold the poll for 15 s.
+     */
+    SshGuestChannel waitForGuest(String name, Machine m, HypervisorDriver driver, Duration timeout,
+                                 ProgressListener progress) throws VboxmcpException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        SshGuestChannel ch = pollSsh(name, m, driver, timeout, deadline);
+        try {
+            CloudInitWait.await(ch, Duration.ofNanos(deadline - System.nanoTime()), progress, name);
+            return ch;
+        } catch (VboxmcpException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private SshGuestChannel pollSsh(String name, Machine m, HypervisorDriver driver, Duration timeout, long deadline)
+            throws VboxmcpException {
         VboxmcpException last = null;
         while (System.nanoTime() < deadline) {
             if (Thread.currentThread().isInterrupted()) {
@@ -348,7 +375,8 @@ final class DefaultVmManager implements VmManager {
             if (portOpen(m.sshHost(), m.sshPort())) {
                 try {
                     long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                    return connect(name, m, Duration.ofMillis(Math.min(left, 15_000)));
+                    return connect(name, m, Duration.ofMillis(Math.min(left, 15_000)),
+                            Duration.ofMillis(Math.min(left, SSH_ANSWER.toMillis())));
                 } catch (VboxmcpException e) {
                     if (e.code() != ErrorCode.TIMEOUT) {
                         throw e;
@@ -383,10 +411,14 @@ final class DefaultVmManager implements VmManager {
     }
 
     SshGuestChannel connect(String name, Machine m, Duration timeout) throws VboxmcpException {
+        return connect(name, m, timeout, timeout);
+    }
+
+    private SshGuestChannel connect(String name, Machine m, Duration timeout, Duration answer) throws VboxmcpException {
         Path ssh = store.dir(name).resolve("ssh");
         SshKeys.SshKeyPair keys = SshKeys.load(ssh.resolve(SshKeys.PRIVATE_KEY_FILE));
         return SshGuestChannel.connect(m.sshHost(), m.sshPort(), sshUser(), keys.keyPair(), ssh.resolve("host_key_pin"),
-                timeout);
+                timeout, answer);
     }
 
     SshEndpoint endpoint(String name, Machine m) {

@@ -1,10 +1,7 @@
 package io.vboxmcp.core.internal.provision;
 
-import io.vboxmcp.ErrorCode;
-import io.vboxmcp.ExecResult;
-import io.vboxmcp.GuestCommand;
+import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.PlannedSharedFolder;
-import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.ProvisioningException;
 import io.vboxmcp.VboxmcpException;
@@ -14,96 +11,141 @@ import io.vboxmcp.template.Script;
 import io.vboxmcp.template.TemplateDefinition;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Pattern;
 
 /**
- * Provisions a running guest, in this order: environment (also persisted for login shells), shared folders,
- * {@code packages.system} through the guest's package manager, {@code packages.python} through pip, other package
- * managers, then the scripts in order. Everything runs inside the guest; the first failure stops provisioning.
+ * Provisions a running guest, in this order: package mirrors, environment (also persisted for login shells), the
+ * template's files, shared folders, the package groups through the distribution's manager ({@code system} first,
+ * then the others in document order), the pip environment and the {@code pip} group, the {@code npm} group, then the
+ * scripts in order. Everything runs inside the guest; the first failure stops provisioning. See docs/templates.md.
  */
 public final class Provisioner {
-    private static final Pattern PACKAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9+._:=~<>@/-]{0,200}");
-    private static final int LAST_LINES = 20;
-    private static final Duration PACKAGE_TIMEOUT = Duration.ofMinutes(30);
-    private static final Duration SHORT = Duration.ofMinutes(2);
-
-    /** Install commands per system package manager, in detection order. */
-    static final Map<String, String> SYSTEM_INSTALLERS = new java.util.LinkedHashMap<>();
-
-    static {
-        SYSTEM_INSTALLERS.put("apt-get", "export DEBIAN_FRONTEND=noninteractive; apt-get update -q && apt-get install -y -q ");
-        SYSTEM_INSTALLERS.put("dnf", "dnf install -y ");
-        SYSTEM_INSTALLERS.put("yum", "yum install -y ");
-        SYSTEM_INSTALLERS.put("apk", "apk add --no-cache ");
-        SYSTEM_INSTALLERS.put("zypper", "zypper --non-interactive install ");
-        SYSTEM_INSTALLERS.put("tpkg", "tpkg install ");
-    }
-
-    /** Install commands for language package managers. */
-    static final Map<String, String> OTHER_INSTALLERS = Map.of(
-            "python", "python3 -m pip install ",
-            "npm", "npm install -g ",
-            "gem", "gem install ");
-
-    private final GuestChannel guest;
-    private final ProgressListener progress;
-    private final String vmName;
+    private final GuestSteps steps;
     private final Duration defaultScriptTimeout;
+    private final PackageMirrors mirrors;
+    private final PythonEnv python = new PythonEnv();
+    private PackageGroups.DistroManager distro;
 
-    public Provisioner(GuestChannel guest, ProgressListener progress, String vmName, Duration defaultScriptTimeout) {
-        this.guest = guest;
-        this.progress = progress;
-        this.vmName = vmName;
+    public Provisioner(GuestChannel guest, ProgressListener progress, String vmName, Duration defaultScriptTimeout,
+                       PackageMirrors mirrors) {
+        this.steps = new GuestSteps(guest, progress, vmName);
         this.defaultScriptTimeout = defaultScriptTimeout;
+        this.mirrors = mirrors;
     }
 
     /**
+     * @param templateDir  the verified template's folder, whose files (not its definition, manifest or signatures) go
+     *                     to the guest; null for none
      * @param mountCommand the driver's mount command for each shared folder
      * @throws ProvisioningException naming the failing item, its exit code and last output lines
      */
-    public void provision(VmPlan plan, Function<PlannedSharedFolder, String> mountCommand) throws VboxmcpException {
+    public void provision(VmPlan plan, Path templateDir, Function<PlannedSharedFolder, String> mountCommand)
+            throws VboxmcpException {
         TemplateDefinition t = plan.template();
+        PackageGroups.check(t.packages());  // refuse a hostile name before anything runs in the guest
+        List<Map.Entry<String, List<String>>> groups = PackageGroups.distroGroups(t.packages());
+        if (!groups.isEmpty() || !mirrors.apt().isEmpty()) {
+            distro = detectOrNull(groups.isEmpty() ? null : PackageGroups.item(groups.get(0).getKey()));
+        }
+        if (!mirrors.isEmpty()) {
+            MirrorSetup.apply(steps, mirrors, distro != null && distro.command().equals("apt-get"));
+        }
         environment(t.environment());
+        if (!t.scripts().isEmpty() || templateDir != null) {
+            TemplateFiles.upload(steps, templateDir);
+        }
         for (PlannedSharedFolder f : plan.sharedFolders()) {
-            run("shared folder " + f.name(), "mkdir -p " + q(f.guestPath()) + " && " + mountCommand.apply(f), null, null,
-                    Map.of(), SHORT);
+            steps.run("shared folder " + f.name(), "mkdir -p " + GuestSteps.q(f.guestPath()) + " && "
+                    + mountCommand.apply(f));
         }
-        List<String> system = t.packages("system");
-        if (!system.isEmpty()) {
-            String manager = detectSystemManager();
-            run("packages.system", SYSTEM_INSTALLERS.get(manager) + packages("system", system), null, null,
-                    t.environment(), PACKAGE_TIMEOUT);
-        }
-        for (Map.Entry<String, List<String>> e : t.packages().entrySet()) {
-            if (e.getKey().equals("system") || e.getValue().isEmpty()) {
-                continue;
-            }
-            String installer = OTHER_INSTALLERS.get(e.getKey());
-            if (installer == null) {
-                throw new ProvisioningException(ErrorCode.PROVISIONING, "packages." + e.getKey(), -1, List.of(),
-                        "no installer for package manager '" + e.getKey() + "' (known: system, "
-                                + String.join(", ", OTHER_INSTALLERS.keySet()) + ")", null);
-            }
-            run("packages." + e.getKey(), installer + packages(e.getKey(), e.getValue()), null, null, t.environment(),
-                    PACKAGE_TIMEOUT);
-        }
+        distroGroups(groups, t.environment());
+        pip(t);
+        npm(t);
         for (Script s : t.scripts()) {
-            if (s.runAs() != null && !s.runAs().equals("root")) {
-                ensureUser(s.runAs());
-            }
-            if (s.workingDir() != null) {
-                String owner = s.runAs() == null ? "root" : s.runAs();
-                run("working_dir of " + s.name(), "[ -d " + q(s.workingDir()) + " ] || { mkdir -p " + q(s.workingDir())
-                        + " && chown " + owner + " " + q(s.workingDir()) + "; }", null, null, Map.of(), SHORT);
-            }
-            run(s.name(), s.command(), s.runAs(), s.workingDir(), t.environment(),
-                    s.timeout() == null ? defaultScriptTimeout : s.timeout());
+            script(s, t.environment());
         }
+    }
+
+    /** @param item the first group's item, for the error if there is no manager; null: no manager is fine (mirrors) */
+    private PackageGroups.DistroManager detectOrNull(String item) throws VboxmcpException {
+        try {
+            return PackageGroups.detect(steps, item == null ? MirrorSetup.ITEM : item);
+        } catch (ProvisioningException e) {
+            if (item == null) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private void distroGroups(List<Map.Entry<String, List<String>>> groups, Map<String, String> templateEnv)
+            throws VboxmcpException {
+        if (groups.isEmpty()) {
+            return;
+        }
+        Map<String, String> env = new LinkedHashMap<>(distro.environment());
+        env.putAll(templateEnv);
+        if (distro.refresh() != null) {
+            // once per provisioning, not per group: the index does not change between groups
+            steps.run("packages (" + distro.refresh() + ")", distro.refresh(), null, null, env, PackageGroups.TIMEOUT);
+        }
+        for (Map.Entry<String, List<String>> g : groups) {
+            steps.run(PackageGroups.item(g.getKey()), PackageGroups.command(distro.install(), g.getValue()), null, null,
+                    env, PackageGroups.TIMEOUT);
+        }
+    }
+
+    private void pip(TemplateDefinition t) throws VboxmcpException {
+        List<String> names = t.packages(PackageGroups.PIP);
+        if (names.isEmpty()) {
+            return;
+        }
+        String item = PackageGroups.item(PackageGroups.PIP);
+        PythonEnv.Kind kind = python.ensure(steps, item);
+        if (kind == PythonEnv.Kind.NONE) {
+            throw GuestSteps.refused(item, "the guest has no python3 for the 'pip' group: install python3 and "
+                    + "python3-pip (Debian/Ubuntu names) in the 'system' group");
+        }
+        steps.run(item, PackageGroups.command(PythonEnv.python(kind)
+                        + " -m pip install --no-input --disable-pip-version-check", names), null, null,
+                PythonEnv.scriptEnvironment(kind, t.environment()), PackageGroups.TIMEOUT);
+    }
+
+    private void npm(TemplateDefinition t) throws VboxmcpException {
+        List<String> names = t.packages(PackageGroups.NPM);
+        if (names.isEmpty()) {
+            return;
+        }
+        String item = PackageGroups.item(PackageGroups.NPM);
+        String registry = MirrorSetup.npmRegistry(mirrors);
+        String install = PackageGroups.command("npm install -g --no-fund --no-audit", names);
+        steps.run(item, "command -v npm >/dev/null 2>&1 || { echo \"the guest has no npm for the 'npm' group: install "
+                        + "npm in the 'system' group\" >&2; exit 127; }; " + (registry == null ? "" : registry + " && ")
+                        + install, null, null, t.environment(), PackageGroups.TIMEOUT);
+    }
+
+    private void script(Script s, Map<String, String> templateEnv) throws VboxmcpException {
+        if (s.runAs() != null && !s.runAs().equals("root")) {
+            steps.run("user " + s.runAs(), "id -u " + s.runAs() + " >/dev/null 2>&1 || useradd -m " + s.runAs()
+                    + " 2>/dev/null || adduser -D " + s.runAs());
+        }
+        String dir = TemplateFiles.GUEST_DIR;
+        if (s.workingDir() != null) {
+            dir = s.workingDir();
+            String owner = s.runAs() == null ? "root" : s.runAs();
+            steps.run("working_dir of " + s.name(), "[ -d " + GuestSteps.q(dir) + " ] || { mkdir -p " + GuestSteps.q(dir)
+                    + " && chown " + owner + " " + GuestSteps.q(dir) + "; }");
+            steps.run("template files into " + dir + " for " + s.name(), TemplateFiles.copyInto(dir), s.runAs(), null,
+                    Map.of(), GuestSteps.SHORT);
+        }
+        Map<String, String> env = PythonEnv.scriptEnvironment(python.ensure(steps, s.name()), templateEnv);
+        env.putIfAbsent(TemplateFiles.ENV, TemplateFiles.GUEST_DIR);
+        steps.run(s.name(), s.command(), s.runAs(), dir, env, s.timeout() == null ? defaultScriptTimeout : s.timeout());
     }
 
     private void environment(Map<String, String> env) throws VboxmcpException {
@@ -113,84 +155,15 @@ public final class Provisioner {
         StringBuilder profile = new StringBuilder("# written by vboxmcp from the template's environment\n");
         StringBuilder etcEnv = new StringBuilder();
         for (Map.Entry<String, String> e : env.entrySet()) {
-            profile.append("export ").append(e.getKey()).append('=').append(q(e.getValue())).append('\n');
+            profile.append("export ").append(e.getKey()).append('=').append(GuestSteps.q(e.getValue())).append('\n');
             etcEnv.append(e.getKey()).append('=').append('"').append(e.getValue().replace("\\", "\\\\")
                     .replace("\"", "\\\"")).append('"').append('\n');
         }
-        emit("environment", "persisting " + env.size() + " variables");
-        guest.upload(profile.toString().getBytes(StandardCharsets.UTF_8), "/etc/profile.d/vboxmcp.sh", 0644);
-        guest.upload(etcEnv.toString().getBytes(StandardCharsets.UTF_8), "/etc/vboxmcp/environment", 0644);
-        run("environment", "touch /etc/environment && grep -v -F -x -f /etc/vboxmcp/environment /etc/environment "
+        steps.emit("environment", "persisting " + env.size() + " variables");
+        steps.guest.upload(profile.toString().getBytes(StandardCharsets.UTF_8), "/etc/profile.d/vboxmcp.sh", 0644);
+        steps.guest.upload(etcEnv.toString().getBytes(StandardCharsets.UTF_8), "/etc/vboxmcp/environment", 0644);
+        steps.run("environment", "touch /etc/environment && grep -v -F -x -f /etc/vboxmcp/environment /etc/environment "
                 + "> /etc/environment.vboxmcp; cat /etc/vboxmcp/environment >> /etc/environment.vboxmcp && "
-                + "mv /etc/environment.vboxmcp /etc/environment", null, null, Map.of(), SHORT);
-    }
-
-    private String detectSystemManager() throws VboxmcpException {
-        StringBuilder probe = new StringBuilder("for m in");
-        SYSTEM_INSTALLERS.keySet().forEach(m -> probe.append(' ').append(m));
-        probe.append("; do if command -v $m >/dev/null 2>&1; then echo $m; exit 0; fi; done; exit 3");
-        ExecResult r = guest.exec(GuestCommand.of(probe.toString()).withTimeout(SHORT));
-        String m = r.stdout().trim();
-        if (!r.succeeded() || !SYSTEM_INSTALLERS.containsKey(m)) {
-            throw new ProvisioningException(ErrorCode.PROVISIONING, "packages.system", r.exitCode(), List.of(),
-                    "the guest has no known package manager (looked for " + String.join(", ", SYSTEM_INSTALLERS.keySet())
-                            + ")", null);
-        }
-        return m;
-    }
-
-    private void ensureUser(String user) throws VboxmcpException {
-        run("user " + user, "id -u " + user + " >/dev/null 2>&1 || useradd -m " + user + " 2>/dev/null || adduser -D "
-                + user, null, null, Map.of(), SHORT);
-    }
-
-    private static String packages(String manager, List<String> pkgs) throws ProvisioningException {
-        StringBuilder b = new StringBuilder();
-        for (String p : pkgs) {
-            if (!PACKAGE.matcher(p).matches()) {
-                throw new ProvisioningException(ErrorCode.PROVISIONING, "packages." + manager, -1, List.of(),
-                        "refusing package name '" + p + "'", null);
-            }
-            b.append(q(p)).append(' ');
-        }
-        return b.toString().trim();
-    }
-
-    private void run(String item, String command, String user, String dir, Map<String, String> env, Duration timeout)
-            throws VboxmcpException {
-        long start = System.nanoTime();
-        emit(item, "running");
-        GuestCommand c = new GuestCommand(command, user, dir, env, timeout,
-                line -> progress.onEvent(new ProgressEvent(ProgressEvent.Kind.OUTPUT, vmName, item, line, -1, -1,
-                        Duration.ofNanos(System.nanoTime() - start))));
-        ExecResult r = guest.exec(c);
-        if (r.timedOut()) {
-            throw new ProvisioningException(ErrorCode.TIMEOUT, item, -1, lastLines(r),
-                    "'" + item + "' ran longer than its timeout of " + timeout.toSeconds() + " s and was killed", null);
-        }
-        if (r.exitCode() != 0) {
-            List<String> last = lastLines(r);
-            throw new ProvisioningException(ErrorCode.PROVISIONING, item, r.exitCode(), last, "'" + item + "' exited with "
-                    + r.exitCode() + (last.isEmpty() ? "" : "; last output:\n  " + String.join("\n  ", last)), null);
-        }
-    }
-
-    private static List<String> lastLines(ExecResult r) {
-        List<String> lines = new ArrayList<>();
-        for (String s : (r.stdout() + "\n" + r.stderr()).split("\n")) {
-            if (!s.isBlank()) {
-                lines.add(s);
-            }
-        }
-        return List.copyOf(lines.subList(Math.max(0, lines.size() - LAST_LINES), lines.size()));
-    }
-
-    private void emit(String item, String message) {
-        progress.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vmName, "provision", item + ": " + message, -1, -1,
-                Duration.ZERO));
-    }
-
-    private static String q(String s) {
-        return "'" + s.replace("'", "'\\''") + "'";
+                + "mv /etc/environment.vboxmcp /etc/environment");
     }
 }

@@ -57,6 +57,19 @@ public final class SshGuestChannel implements GuestChannel {
      */
     public static SshGuestChannel connect(String host, int port, String user, KeyPair identity, Path pinFile,
                                           Duration timeout) throws VboxmcpException {
+        return connect(host, port, user, identity, pinFile, timeout, timeout);
+    }
+
+    /**
+     * Connects and authenticates once, giving up early if the server does not even identify itself.
+     *
+     * @param answerTimeout how long to wait for the server's identification line after the TCP connection; a booting
+     *                      guest behind QEMU's user networking accepts the connection on the host side at once and
+     *                      answers only when its SSH server runs, so a short value here lets the caller retry soon
+     *                      instead of sitting on a stalled connection for the whole {@code timeout}
+     */
+    public static SshGuestChannel connect(String host, int port, String user, KeyPair identity, Path pinFile,
+                                          Duration timeout, Duration answerTimeout) throws VboxmcpException {
         String pinned = readPin(pinFile);
         AtomicReference<String> seen = new AtomicReference<>();
         SshClient client = SshClient.setUpDefaultClient();
@@ -69,6 +82,7 @@ public final class SshGuestChannel implements GuestChannel {
         ClientSession session = null;
         try {
             session = client.connect(user, host, port).verify(timeout).getSession();
+            awaitIdentification(session, answerTimeout);
             session.addPublicKeyIdentity(identity);
             session.auth().verify(timeout);
             if (pinned == null && seen.get() != null) {
@@ -89,6 +103,25 @@ public final class SshGuestChannel implements GuestChannel {
             }
             throw new VboxmcpException(ErrorCode.TIMEOUT, "could not reach the guest over SSH at " + host + ":" + port
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitIdentification(ClientSession session, Duration answerTimeout) throws IOException {
+        long until = System.nanoTime() + answerTimeout.toNanos();
+        while (session.getServerVersion() == null) {
+            if (!session.isOpen()) {
+                throw new IOException("the guest closed the connection before identifying itself");
+            }
+            if (System.nanoTime() - until > 0) {
+                throw new java.net.SocketTimeoutException("no SSH identification within " + answerTimeout.toMillis()
+                        + " ms");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for the guest's SSH server");
+            }
         }
     }
 

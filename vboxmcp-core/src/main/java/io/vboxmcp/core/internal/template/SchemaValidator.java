@@ -45,10 +45,10 @@ final class SchemaValidator {
             Map.entry("/version", "must be a strict semantic version such as \"1.0.0\" or \"2.1.0-rc.1\""),
             Map.entry("/base_image", "must be an image reference such as \"ubuntu:22.04\" (letters, digits and ._/:@+-, "
                     + "at most 255 characters)"),
-            Map.entry("/packages/*", "package manager names are lower-case letters, digits, '_' and '-', starting with "
-                    + "a letter (system, python, npm, ...)"),
+            Map.entry("/packages/*", "package group names are lower-case letters, digits, '_' and '-', starting with "
+                    + "a letter (system, python, pip, npm, ...)"),
             Map.entry("/packages/*/*", "must be a package name, optionally with a version specifier (letters, digits "
-                    + "and ._+:=<>!~,@/[]-, starting with a letter or digit)"),
+                    + "and ._+:=<>!~^*|,@/[]-, starting with a letter or digit, or '@' for a scoped npm package)"),
             Map.entry("/scripts/*/name", "must be 1 to 200 characters without control characters"),
             Map.entry("/scripts/*/working_dir", "must be an absolute guest path (starting with '/') without control "
                     + "characters"),

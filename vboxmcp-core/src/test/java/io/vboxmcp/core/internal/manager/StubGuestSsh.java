@@ -18,7 +18,7 @@ import java.util.List;
 
 /**
  * An SSH server on 127.0.0.1 standing in for a guest in pipeline tests: it accepts any key, records each command
- * and answers exit 0, except commands containing {@code FAIL_ME} (exit 9 with output). Nothing is executed.
+ * and answers exit 0 (a tpkg guest without python3), except commands containing {@code FAIL_ME} (exit 9 with output). Nothing is executed.
  */
 final class StubGuestSsh implements AutoCloseable {
     final List<String> commands = Collections.synchronizedList(new ArrayList<>());
@@ -76,12 +76,15 @@ final class StubGuestSsh implements AutoCloseable {
             commands.add(command);
             Thread t = new Thread(() -> {
                 try {
-                    if (command.contains("cat > ")) {
+                    if (command.startsWith("mkdir -p ") && command.contains(" && cat > ")) {  // an upload
                         in.readAllBytes();
                     }
                     int code = 0;
                     if (command.contains("for m in")) {
                         out.write("tpkg\n".getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (command.contains("EXTERNALLY-MANAGED")) {
+                        out.write("NONE\n".getBytes(StandardCharsets.UTF_8));  // a guest without python3
                     }
                     if (command.contains("FAIL_ME")) {
                         out.write("about to fail\n".getBytes(StandardCharsets.UTF_8));

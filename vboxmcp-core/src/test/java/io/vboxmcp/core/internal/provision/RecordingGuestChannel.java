@@ -10,10 +10,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Records commands and uploads; answers each command with a scripted result. */
+/** Records commands and uploads (also as one ordered log); answers each command with a scripted result. */
 final class RecordingGuestChannel implements GuestChannel {
     final List<GuestCommand> commands = new ArrayList<>();
     final Map<String, byte[]> uploads = new LinkedHashMap<>();
+    /** {@code exec <command>} and {@code upload <path>} in the order they happened. */
+    final List<String> log = new ArrayList<>();
     private final Function<GuestCommand, ExecResult> answer;
 
     RecordingGuestChannel(Function<GuestCommand, ExecResult> answer) {
@@ -23,12 +25,14 @@ final class RecordingGuestChannel implements GuestChannel {
     @Override
     public ExecResult exec(GuestCommand command) {
         commands.add(command);
+        log.add("exec " + command.command());
         return answer.apply(command);
     }
 
     @Override
     public void upload(byte[] content, String guestPath, int mode) {
         uploads.put(guestPath, content);
+        log.add("upload " + guestPath);
     }
 
     @Override

@@ -139,6 +139,36 @@ class SshGuestChannelTest {
                 Duration.ofSeconds(2))).satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.TIMEOUT));
     }
 
+    /**
+     * Issue #13: behind QEMU's user networking the host side accepts while the guest still boots and no SSH server
+     * answers; an attempt must give up after the short answer timeout so that the readiness poll retries soon, not
+     * sit on the stalled connection for the whole connect timeout.
+     */
+    @Test
+    void connect_givesUpSoonWhenTheServerAcceptsButNeverIdentifies() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    java.net.Socket held = silent.accept();  // accepted, then silence: what slirp does while booting
+                    Thread.sleep(60_000);
+                    held.close();
+                } catch (Exception ignored) {
+                    // closed by the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> SshGuestChannel.connect("127.0.0.1", silent.getLocalPort(), "root", keys.keyPair(),
+                    tmp.resolve("pin3"), Duration.ofSeconds(30), Duration.ofMillis(500)))
+                    .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.TIMEOUT))
+                    .hasMessageContaining("no SSH identification within 500 ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            acceptor.interrupt();
+        }
+        assertThat(tmp.resolve("pin3")).doesNotExist();
+    }
+
     @Test
     void keys_roundTripThroughOpenSshFormat() throws Exception {
         SshKeys.SshKeyPair loaded = SshKeys.load(keys.privateKey());

@@ -296,11 +296,32 @@ class TemplateLoaderTest {
     }
 
     @Test
+    void parse_packageGroupsKeepDocumentOrderWithManyGroups() throws Exception {
+        TemplateDefinition d = parse(MINIMAL + """
+                packages:
+                  zeta: [a]
+                  pip: ["requests>=2,<3"]
+                  system: [git]
+                  alpha: [b]
+                  npm: ["@types/node@^20", "left-pad"]
+                  mid: [c]
+                  beta: [d]
+                  gamma: [e]
+                  delta: [f]
+                """);
+        // more than a few keys: a hash map would lose the order the provisioner installs the groups in
+        assertThat(d.packages().keySet()).containsExactly("zeta", "pip", "system", "alpha", "npm", "mid", "beta",
+                "gamma", "delta");
+        assertThat(d.packages("npm")).containsExactly("@types/node@^20", "left-pad");
+    }
+
+    @Test
     void parse_packageNamesCannotBeOptionsOrShell() {
         assertThat(violations(MINIMAL + """
                 packages:
-                  system: ["--allow-unauthenticated", "git; rm -rf /", "curl"]
-                """)).extracting(Violation::pointer).containsExactly("/packages/system/0", "/packages/system/1");
+                  system: ["--allow-unauthenticated", "git; rm -rf /", "curl", "@-x", "$(id)"]
+                """)).extracting(Violation::pointer).containsExactly("/packages/system/0", "/packages/system/1",
+                "/packages/system/3", "/packages/system/4");
     }
 
     @Test
