@@ -132,15 +132,18 @@ printf 'auto lo\niface lo inet loopback\n\nsource /etc/network/interfaces.d/*\n'
 # Each VM gets its own identity: systemd makes the machine id on first boot, cloud-init the SSH host keys.
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root"/etc/ssh/ssh_host_*
-# A safety net if cloud-init did not make host keys (e.g. no seed at all): sshd would refuse to start.
+# A safety net if cloud-init made no host keys (e.g. no seed at all): sshd would refuse to start without any.
 mkdir -p "$root/etc/systemd/system/ssh.service.d"
-printf '[Service]\nExecStartPre=\nExecStartPre=/usr/bin/ssh-keygen -A\nExecStartPre=/usr/sbin/sshd -t\n' \
+printf '%s\n' '[Service]' 'ExecStartPre=/bin/sh -c "ls /etc/ssh/ssh_host_*_key >/dev/null 2>&1 || ssh-keygen -A"' \
   > "$root/etc/systemd/system/ssh.service.d/vboxmcp-hostkeys.conf"
+# Only the key types cloud-init makes (an RSA key takes seconds to generate under TCG, and nothing needs it).
+printf 'HostKey /etc/ssh/ssh_host_ed25519_key\nHostKey /etc/ssh/ssh_host_ecdsa_key\n' > "$root/etc/ssh/sshd_config.d/vboxmcp.conf"
 # Fast boot under TCG: no periodic maintenance a short-lived VM never needs, short stop timeouts.
 mkdir -p "$root/etc/systemd/system.conf.d"
 printf '[Manager]\nDefaultTimeoutStartSec=45s\nDefaultTimeoutStopSec=10s\n' > "$root/etc/systemd/system.conf.d/vboxmcp.conf"
 cut_units="apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service fstrim.timer
-  man-db.timer dpkg-db-backup.timer getty@tty1.service systemd-pstore.service"
+  man-db.timer dpkg-db-backup.timer getty@tty1.service systemd-pstore.service modprobe@drm.service
+  modprobe@dm_mod.service"
 for u in $cut_units; do ln -sf /dev/null "$root/etc/systemd/system/$u"; done
 # DHCP on QEMU/VirtualBox NAT answers at once; do not hang the boot for a minute when there is no server.
 sed -i 's/^#\?timeout .*/timeout 20;/' "$root/etc/dhcp/dhclient.conf"
