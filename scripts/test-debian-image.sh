@@ -6,8 +6,9 @@
 # Builds (or reuses) the image with scripts/build-debian-image.sh, then for each firmware (both by default):
 # boots a qcow2 overlay (4 GiB, so growpart has room) under TCG with its own boot loader and a NoCloud seed
 # (root key login, hostname), waits for an SSH login, runs `cloud-init status --wait` (must end `status: done`),
-# checks that the root file system grew and that the VM made its own machine id and SSH host keys, and prints
-# seconds from QEMU start to first login and to cloud-init done.
+# checks that the root file system grew, that the VM made its own machine id and SSH host keys, that no unit
+# failed and that the ACPI power button powers it off, and prints seconds from QEMU start to first login and to
+# cloud-init done.
 # With --apt-mirror DIR (from scripts/build-apt-mirror.sh) the last VM's apt is pointed only at DIR served by
 # `python3 -m http.server` on 127.0.0.1, and `apt-get install -y git curl python3-pip` must succeed.
 # Everything it starts is stopped on exit; its temporary folder is removed.
@@ -102,7 +103,7 @@ boot() { # bios|uefi
             -drive "if=pflash,format=raw,unit=1,file=$tmp/uefi-vars.fd")
   fi
   t0=$(now)
-  qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 1024 -smp 2 -display none -monitor none \
+  qemu-system-x86_64 -machine q35,accel=tcg -cpu max -m 1024 -smp 2 -display none -monitor "unix:$tmp/$fw.monitor,server=on,wait=off" \
     -serial "file:$console" "${fwargs[@]}" \
     -drive "file=$overlay,format=qcow2,if=virtio" \
     -drive "file=$tmp/seed.iso,format=raw,if=virtio,readonly=on" \
@@ -125,14 +126,29 @@ boot() { # bios|uefi
   local root_kb; root_kb=$(vm "df -k --output=size / | tail -n 1" | tr -d ' ')
   [ "$root_kb" -gt $((3 * 1024 * 1024)) ] || die "$fw: root file system did not grow ($root_kb KiB)"
   [ "$(vm hostname)" = vboxmcp-debian-test ] || die "$fw: hostname from the seed not set"
+  local failed; failed=$(vm 'systemctl list-units --failed --plain --no-legend' || true)
+  [ -z "$failed" ] || die "$fw: failed units: $failed"
   vm 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' | awk '{print $2}' > "$tmp/$fw.hostkey"
   vm 'systemd-analyze 2>/dev/null | head -n 1; systemd-analyze blame 2>/dev/null | head -n 8' >&2 || true
   if [ -n "$mirror_dir" ] && [ "$fw" = "${firmwares##* }" ]; then apt_install_from_mirror; fi
-  vm 'systemctl poweroff' 2>/dev/null || true
+  # stop as vboxmcp's driver does: ACPI power button (QEMU system_powerdown), bounded wait
+  local t_stop; t_stop=$(now)
+  python3 - "$tmp/$fw.monitor" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1]); s.sendall(b"system_powerdown\n")
+seen = b""
+while seen.count(b"(qemu)") < 2:  # the banner's prompt, then the prompt after our command ran
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    seen += chunk
+s.close()
+PY
   local i
   for i in $(seq 1 60); do kill -0 "$qemu_pid" 2>/dev/null || break; sleep 1; done
-  kill "$qemu_pid" 2>/dev/null || true
+  kill -0 "$qemu_pid" 2>/dev/null && die "$fw: no power-off within 60 s of the ACPI power button"
   wait "$qemu_pid" 2>/dev/null || true
+  log "$fw: powered off $(elapsed "$t_stop") s after the ACPI power button"
   rm -f "$overlay"
 }
 
