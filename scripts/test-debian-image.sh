@@ -5,7 +5,8 @@
 #
 # Builds (or reuses) the image with scripts/build-debian-image.sh, then for each firmware (both by default):
 # boots a qcow2 overlay (4 GiB, so growpart has room) under TCG with its own boot loader and a NoCloud seed
-# (root key login, hostname), waits for an SSH login, runs `cloud-init status --wait` (must end `status: done`),
+# (root key login, a sudoer `developer`, hostname: the two shapes of vboxmcp's seed), waits for an SSH login,
+# runs `cloud-init status --wait` (must end `status: done`),
 # checks that the root file system grew, that the VM made its own machine id and SSH host keys, that no unit
 # failed and that the ACPI power button powers it off, and prints seconds from QEMU start to first login and to
 # cloud-init done.
@@ -67,6 +68,12 @@ disable_root: false
 ssh_authorized_keys:
   - $(cat "$tmp/id.pub")
 hostname: vboxmcp-debian-test
+users:
+  - default
+  - name: developer
+    sudo: ALL=(ALL) NOPASSWD:ALL
+    ssh_authorized_keys:
+      - $(cat "$tmp/id.pub")
 EOF
 printf 'instance-id: vboxmcp-test-%s\nlocal-hostname: vboxmcp-debian-test\n' "$RANDOM" > "$tmp/seed/meta-data"
 genisoimage -quiet -output "$tmp/seed.iso" -volid cidata -joliet -rock "$tmp/seed/user-data" "$tmp/seed/meta-data"
@@ -126,6 +133,10 @@ boot() { # bios|uefi
   local root_kb; root_kb=$(vm "df -k --output=size / | tail -n 1" | tr -d ' ')
   [ "$root_kb" -gt $((3 * 1024 * 1024)) ] || die "$fw: root file system did not grow ($root_kb KiB)"
   [ "$(vm hostname)" = vboxmcp-debian-test ] || die "$fw: hostname from the seed not set"
+  vm 'getent hosts vboxmcp-debian-test' >/dev/null || die "$fw: /etc/hosts does not name the VM's hostname"
+  # the seed's second shape (vboxmcp with a non-root user): a sudoer logging in with the same key
+  ssh -i "$tmp/id" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    -o BatchMode=yes developer@127.0.0.1 'sudo -n true' || die "$fw: user developer cannot log in and sudo"
   local failed; failed=$(vm 'systemctl list-units --failed --plain --no-legend' || true)
   [ -z "$failed" ] || die "$fw: failed units: $failed"
   vm 'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' | awk '{print $2}' > "$tmp/$fw.hostkey"
