@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that building and testing vboxmcp needs. Run as root (or with sudo).
-# The guest image itself is built from downloaded .deb files by scripts/build-test-image.sh, not from these.
-# ovmf: UEFI firmware for images that boot only with UEFI. fdisk (sfdisk), dosfstools, mtools, syslinux-efi: the
-# QEMU tests turn the test image into a UEFI-only GPT disk with an EFI system partition (no loop mounts).
+# The guest images are built from downloaded .deb files (scripts/build-test-image.sh, scripts/build-debian-image.sh),
+# not from these: mmdebstrap, syslinux, mtools and dosfstools only assemble the Debian image; ovmf boots images
+# under UEFI; fdisk (sfdisk), dosfstools, mtools, syslinux-efi also let the QEMU tests turn the test image into a
+# UEFI-only GPT disk (no loop mounts); apt-utils (apt-ftparchive) builds the test apt mirror
+# (scripts/build-apt-mirror.sh); python3 + python3-pip serve and check the test pip index.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   openjdk-17-jdk-headless maven \
   qemu-system-x86 qemu-utils ovmf \
-  fdisk dosfstools mtools syslinux-efi syslinux-common \
+  fdisk dosfstools mtools syslinux syslinux-efi syslinux-common mmdebstrap apt-utils \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
-  tmux procps \
-  python3 python3-pip
+  python3 python3-pip \
+  tmux procps
