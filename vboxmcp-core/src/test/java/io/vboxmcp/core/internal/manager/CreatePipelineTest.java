@@ -141,7 +141,7 @@ class CreatePipelineTest {
             assertThat(m.vm("vm1")).isPresent();
             assertThat(m.vms()).extracting(Vm::name).containsExactly("vm1");
             vm.destroy();
-            vm.destroy();  // LCY-14: idempotent
+            vm.destroy();  // idempotent on one handle (LCY-14 has the half-created case)
             assertThat(vm.state()).isEqualTo(VmState.DESTROYED);
             assertNothingLeft("vm1");
             assertThat(m.vm("vm1")).isEmpty();
@@ -215,6 +215,27 @@ class CreatePipelineTest {
             Vm kept = m.vm("vm1").orElseThrow();
             kept.destroy();
             assertNothingLeft("vm1");
+        }
+    }
+
+    @Test
+    void destroy_halfCreatedVmTwiceThroughTwoHandles_bothSucceed_LCY14() throws Exception {
+        try (VmManager m = manager()) {
+            // half-created: the machine exists, provisioning failed, the VM is kept as FAILED
+            CreateVmRequest r = CreateVmRequest.builder("vm1", TemplateRef.parse("broken-script")).keepOnFailure(true).build();
+            assertThatThrownBy(() -> m.createFromTemplate(r)).isInstanceOf(ProvisioningException.class);
+            Vm first = m.vm("vm1").orElseThrow();
+            Vm second = m.vm("vm1").orElseThrow();
+            assertThat(Files.readString(home.resolve("vms/vm1/vm.json"))).contains("\"state\" : \"FAILED\"");
+            first.destroy();
+            assertNothingLeft("vm1");
+            // the second handle still believes in the machine: its destroy finds nothing and succeeds
+            second.destroy();
+            second.destroy();
+            assertNothingLeft("vm1");
+            assertThat(driver.calls.stream().filter(c -> c.startsWith("destroy")).count())
+                    .as("the hypervisor was asked, not skipped").isGreaterThanOrEqualTo(2);
+            assertThat(m.audit().verify()).isEmpty();
         }
     }
 
