@@ -240,6 +240,49 @@ class CreatePipelineTest {
     }
 
     @Test
+    void create_scriptAskingForHostExecution_isRefusedBeforeAnythingRuns_EXE01() throws Exception {
+        // Packer's shell-local: a template may not ask for its script to run on the host
+        writeTemplate("local-exec", "1.0.0", "scripts:\n  - name: on-the-host\n    command: touch "
+                + tmp.resolve("host-marker") + "\n    local: true\n");
+        try (VmManager m = manager()) {
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm1", "local-exec")))
+                    .isInstanceOfSatisfying(io.vboxmcp.TemplateValidationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.TEMPLATE_INVALID);
+                        assertThat(e.violations()).anySatisfy(v -> assertThat(v.pointer()).contains("local"));
+                    });
+            assertNothingLeft("vm1");
+            assertThat(driver.calls).isEmpty();
+        }
+        assertThat(tmp.resolve("host-marker")).doesNotExist();
+        // the same command without the field runs, and only in the guest (over SSH), never on the host
+        writeTemplate("guest-exec", "1.0.0", "scripts:\n  - name: in-the-guest\n    command: touch "
+                + tmp.resolve("host-marker") + "\n");
+        try (VmManager m = manager()) {
+            m.createFromTemplate(request("vm2", "guest-exec")).destroy();
+        }
+        assertThat(guest.commands).anyMatch(c -> c.contains("touch " + tmp.resolve("host-marker")));
+        assertThat(tmp.resolve("host-marker")).as("nothing ran on the host").doesNotExist();
+    }
+
+    @Test
+    void create_secretEnvironmentValue_neverReachesAuditOrProgress_EXE07() throws Exception {
+        String secret = "s3cr3t-value-" + System.nanoTime();
+        writeTemplate("secretive", "1.0.0", "environment:\n  API_TOKEN: \"" + secret + "\"\n  DB_PASSWORD: \""
+                + secret + "-db\"\nscripts:\n  - name: uses-it\n    command: FAIL_ME with \"$API_TOKEN\"\n");
+        try (VmManager m = manager()) {
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm1", "secretive")))
+                    .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                        assertThat(e.getMessage()).doesNotContain(secret);
+                        assertThat(String.valueOf(e.lastOutput())).doesNotContain(secret);
+                    });
+            assertNothingLeft("vm1");
+        }
+        assertThat(guest.commands).as("the guest does get the value").anyMatch(c -> c.contains(secret));
+        assertThat(Files.readString(home.resolve("audit.log"))).doesNotContain(secret);
+        assertThat(events).allSatisfy(ev -> assertThat(String.valueOf(ev.message())).doesNotContain(secret));
+    }
+
+    @Test
     void create_refusesExistingNameAndLeavesTheVmAlone_LCY07() throws Exception {
         try (VmManager m = manager()) {
             Vm first = m.createFromTemplate(request("vm1", "demo"));
