@@ -167,6 +167,11 @@ public final class ImageStore {
 
     private void download(String reference, ImageCatalog.Artifact a, Path part, ProgressListener progress)
             throws VboxmcpException {
+        if (a.size() > MAX_IMAGE_BYTES) {
+            // RES-05: a catalog may not declare its way past the cap; refused before a byte is fetched
+            throw new io.vboxmcp.ResourceLimitException("base image " + reference + " " + a.role() + " declares "
+                    + a.size() + " bytes, more than the " + MAX_IMAGE_BYTES + " bytes an image may have");
+        }
         long cap = a.size() >= 0 ? a.size() : MAX_IMAGE_BYTES;
         try {
             Files.createDirectories(cacheDir);
@@ -176,8 +181,25 @@ public final class ImageStore {
                 httpDownload(reference, a, part, cap, progress);
             }
         } catch (IOException e) {
+            if (diskFull(e)) {
+                // RES-03: a partial file on a full disk helps no resume; free the space and say what happened
+                deleteQuietly(part);
+                throw new VboxmcpException(ErrorCode.IO, "no space left in " + cacheDir + " for base image " + reference
+                        + " " + a.role() + " (" + a.size() + " bytes); nothing of it was kept", e);
+            }
             throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "could not fetch base image " + reference + " "
                     + a.role() + " from " + a.url() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private boolean diskFull(IOException e) {
+        if (String.valueOf(e.getMessage()).contains("No space left")) {
+            return true;
+        }
+        try {
+            return Files.getFileStore(cacheDir).getUsableSpace() < (1L << 20);
+        } catch (IOException | RuntimeException ignored) {
+            return false;
         }
     }
 
