@@ -37,6 +37,16 @@ class AuditCheckpointTest {
         }
     }
 
+    /** Overwrites the log with a valid chain of {@code n} other records, computed elsewhere with another key. */
+    private void replaceWithForgedChain(HashChainAuditLog log, int n) throws Exception {
+        Path other = Files.createDirectory(home.resolve("attacker"));
+        HashChainAuditLog forged = new HashChainAuditLog(other.resolve("audit.log"), Clock.systemUTC());
+        write(forged, n);
+        List<String> lines = Files.readAllLines(forged.file());
+        assertThat(lines).isNotEqualTo(Files.readAllLines(log.file()));
+        Files.copy(forged.file(), log.file(), StandardCopyOption.REPLACE_EXISTING);
+    }
+
     private Path checkpointFile() {
         return home.resolve("audit.log.checkpoint");
     }
@@ -97,12 +107,7 @@ class AuditCheckpointTest {
         HashChainAuditLog log = log();
         write(log, 6);
         // the attacker writes a complete, self-consistent chain of the same length with other content
-        Path other = Files.createDirectory(home.resolve("attacker"));
-        HashChainAuditLog forged = new HashChainAuditLog(other.resolve("audit.log"), Clock.systemUTC());
-        for (int i = 1; i <= 6; i++) {
-            forged.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "innocent-" + i)));
-        }
-        Files.copy(forged.file(), log.file(), StandardCopyOption.REPLACE_EXISTING);
+        replaceWithForgedChain(log, 6);
         assertThat(log.verify()).hasValueSatisfying(bad -> {
             assertThat(bad.seq()).isEqualTo(6);
             assertThat(bad.reason()).contains("rewritten");
@@ -113,12 +118,7 @@ class AuditCheckpointTest {
     void verify_detectsRewrittenShorterChainPlusNewRecords_AUD04() throws Exception {
         HashChainAuditLog log = log();
         write(log, 4);
-        Path other = Files.createDirectory(home.resolve("attacker"));
-        HashChainAuditLog forged = new HashChainAuditLog(other.resolve("audit.log"), Clock.systemUTC());
-        for (int i = 1; i <= 9; i++) {
-            forged.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "x-" + i)));
-        }
-        Files.copy(forged.file(), log.file(), StandardCopyOption.REPLACE_EXISTING);
+        replaceWithForgedChain(log, 9);
         assertThat(log.verify()).map(AuditLog.BadRecord::seq).contains(4L);
     }
 

@@ -61,6 +61,12 @@ class DenyRecordsTest {
         return out;
     }
 
+    private JsonNode onlyDeny() throws IOException {
+        List<JsonNode> d = denies();
+        assertThat(d).as("exactly one deny record").hasSize(1);
+        return d.get(0);
+    }
+
     private Path template(String name) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve("src-" + name));
         Files.writeString(dir.resolve("template-definition.yaml"), "name: " + name + "\nversion: \"1.0.0\"\n"
@@ -91,13 +97,12 @@ class DenyRecordsTest {
         try (VmManager m = manager()) {
             assertThatThrownBy(() -> m.templates().install(pkg)).isInstanceOfSatisfying(VboxmcpException.class,
                     e -> assertThat(e.code()).isEqualTo(ErrorCode.ARCHIVE_INVALID));
-            List<JsonNode> d = denies();
-            assertThat(d).hasSize(1);
-            assertThat(d.get(0).path("action").asText()).isEqualTo("template.install");
-            assertThat(d.get(0).path("code").asText()).isEqualTo("ARCHIVE_INVALID");
-            assertThat(d.get(0).path("source").asText()).isEqualTo("local");
-            assertThat(d.get(0).path("subject").asText()).isEqualTo(pkg.toString());
-            assertThat(d.get(0).path("reason").asText()).contains("..");
+            JsonNode deny = onlyDeny();
+            assertThat(deny.path("action").asText()).isEqualTo("template.install");
+            assertThat(deny.path("code").asText()).isEqualTo("ARCHIVE_INVALID");
+            assertThat(deny.path("source").asText()).isEqualTo("local");
+            assertThat(deny.path("subject").asText()).isEqualTo(pkg.toString());
+            assertThat(deny.path("reason").asText()).contains("..");
             assertThat(m.audit().verify()).isEmpty();
             assertThat(m.templates().list()).isEmpty();
         }
@@ -116,12 +121,11 @@ class DenyRecordsTest {
             m.trust().add("local", Path.of(pinned + ".pub"));
             assertThatThrownBy(() -> m.templates().install(pkg)).isInstanceOfSatisfying(VboxmcpException.class,
                     e -> assertThat(e.code()).isIn(ErrorCode.SIGNATURE_INVALID, ErrorCode.UNTRUSTED));
-            List<JsonNode> d = denies();
-            assertThat(d).hasSize(1);
-            assertThat(d.get(0).path("action").asText()).isEqualTo("template.install");
-            assertThat(d.get(0).path("code").asText()).isIn("SIGNATURE_INVALID", "UNTRUSTED");
-            assertThat(d.get(0).path("digest").asText()).startsWith("sha256:");
-            assertThat(d.get(0).path("reason").asText()).isNotBlank();
+            JsonNode deny = onlyDeny();
+            assertThat(deny.path("action").asText()).isEqualTo("template.install");
+            assertThat(deny.path("code").asText()).isIn("SIGNATURE_INVALID", "UNTRUSTED");
+            assertThat(deny.path("digest").asText()).startsWith("sha256:");
+            assertThat(deny.path("reason").asText()).isNotBlank();
             assertThat(m.templates().list()).isEmpty();
         }
     }
@@ -136,10 +140,9 @@ class DenyRecordsTest {
             m.publisher().signSsh(dir, signer, null);
             assertThatThrownBy(() -> m.publisher().verify(dir, List.of(Path.of(other + ".pub"))))
                     .isInstanceOf(VboxmcpException.class);
-            List<JsonNode> d = denies();
-            assertThat(d).hasSize(1);
-            assertThat(d.get(0).path("action").asText()).isEqualTo("template.verify");
-            assertThat(d.get(0).path("subject").asText()).isEqualTo(dir.toString());
+            JsonNode deny = onlyDeny();
+            assertThat(deny.path("action").asText()).isEqualTo("template.verify");
+            assertThat(deny.path("subject").asText()).isEqualTo(dir.toString());
         }
     }
 
@@ -148,10 +151,9 @@ class DenyRecordsTest {
         Path notAKey = Files.writeString(tmp.resolve("key.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n");
         try (VmManager m = manager()) {
             assertThatThrownBy(() -> m.trust().add("corp", notAKey)).isInstanceOf(VboxmcpException.class);
-            List<JsonNode> d = denies();
-            assertThat(d).hasSize(1);
-            assertThat(d.get(0).path("action").asText()).isEqualTo("trust.add");
-            assertThat(d.get(0).path("source").asText()).isEqualTo("corp");
+            JsonNode deny = onlyDeny();
+            assertThat(deny.path("action").asText()).isEqualTo("trust.add");
+            assertThat(deny.path("source").asText()).isEqualTo("corp");
             assertThat(m.trust().list("corp")).isEmpty();
         }
     }
@@ -198,12 +200,11 @@ class DenyRecordsTest {
                             assertThat(e.code()).isEqualTo(ErrorCode.POLICY_VIOLATION);
                             assertThat(e.step()).contains("image");
                         });
-                List<JsonNode> d = denies();
-                assertThat(d).hasSize(1);
-                assertThat(d.get(0).path("action").asText()).isEqualTo("vm.create");
-                assertThat(d.get(0).path("code").asText()).isEqualTo("POLICY_VIOLATION");
-                assertThat(d.get(0).path("template").asText()).isEqualTo("demo");
-                assertThat(d.get(0).path("reason").asText()).contains("redirect");
+                JsonNode deny = onlyDeny();
+                assertThat(deny.path("action").asText()).isEqualTo("vm.create");
+                assertThat(deny.path("code").asText()).isEqualTo("POLICY_VIOLATION");
+                assertThat(deny.path("template").asText()).isEqualTo("demo");
+                assertThat(deny.path("reason").asText()).contains("redirect");
                 assertThat(Files.readString(home().resolve("audit.log"))).doesNotContain("s3cret");
                 assertThat(driver.live).isEmpty();
             }
@@ -223,10 +224,9 @@ class DenyRecordsTest {
             assertThatThrownBy(() -> m.plan(CreateVmRequest.builder("vm1", TemplateRef.parse("big@1.0.0")).build()))
                     .isInstanceOfSatisfying(VboxmcpException.class,
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.RESOURCE_LIMIT));
-            List<JsonNode> d = denies();
-            assertThat(d).hasSize(1);
-            assertThat(d.get(0).path("action").asText()).isEqualTo("vm.plan");
-            assertThat(d.get(0).path("code").asText()).isEqualTo("RESOURCE_LIMIT");
+            JsonNode deny = onlyDeny();
+            assertThat(deny.path("action").asText()).isEqualTo("vm.plan");
+            assertThat(deny.path("code").asText()).isEqualTo("RESOURCE_LIMIT");
         }
     }
 
