@@ -181,7 +181,8 @@ final class DefaultVmManager implements VmManager {
         }
         ImageStore images = new ImageStore(home, catalogs, HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(20)).build());
-        HashChainAuditLog audit = new HashChainAuditLog(home.resolve("audit.log"), Clock.systemUTC());
+        HashChainAuditLog audit = new HashChainAuditLog(home.resolve("audit.log"), ctx.config(CoreKeys.AUDIT_CHECKPOINT_KEY)
+                .map(Path::of).orElse(home.resolve("audit").resolve("checkpoint.key")), Clock.systemUTC());
         VmStore store = new VmStore(home, lockTimeout);
         DefaultVmManager m = new DefaultVmManager(config, ctx, registry, loader, repository, List.copyOf(sources), trust,
                 trustStore, images, audit, store);

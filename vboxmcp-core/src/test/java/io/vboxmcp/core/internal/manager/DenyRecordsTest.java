@@ -239,6 +239,20 @@ class DenyRecordsTest {
     }
 
     @Test
+    void checkpointKey_canLiveOutsideTheHome_AUD04() throws Exception {
+        Path key = tmp.resolve("elsewhere/audit.key");
+        Path notAKey = Files.writeString(tmp.resolve("key.asc"), "not a key\n");
+        try (VmManager m = VmManager.builder().home(home()).discoverProviders(false)
+                .property(CoreKeys.AUDIT_CHECKPOINT_KEY, key.toString()).build()) {
+            assertThatThrownBy(() -> m.trust().add("corp", notAKey)).isInstanceOf(VboxmcpException.class);
+            assertThat(m.audit().checkpoint()).hasValueSatisfying(c -> assertThat(c.size()).isEqualTo(1));
+            assertThat(m.audit().verify()).isEmpty();
+        }
+        assertThat(key).exists();
+        assertThat(home().resolve("audit/checkpoint.key")).doesNotExist();
+    }
+
+    @Test
     void redact_removesUserInfoFromUrls_AUD06() {
         assertThat(DenyRecords.redact("fetch https://bob:hunter2@git.example.org/x.git failed"))
                 .isEqualTo("fetch https://[redacted]@git.example.org/x.git failed");
