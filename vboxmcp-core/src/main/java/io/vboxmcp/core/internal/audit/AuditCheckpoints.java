@@ -176,14 +176,23 @@ final class AuditCheckpoints {
                     + checkpointFile + " exists; restore the key, or move the checkpoint aside to start a new key");
         }
         Ed25519PrivateKeyParameters key = new Ed25519PrivateKeyParameters(new SecureRandom());
-        Files.createDirectories(keyFile.getParent(),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        boolean posix = keyFile.getFileSystem().supportedFileAttributeViews().contains("posix");
+        if (posix) {
+            Files.createDirectories(keyFile.getParent(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(keyFile.getParent());
+        }
         byte[] text = (KEY_HEADER + Base64.getEncoder().encodeToString(key.getEncoded()) + "\n")
                 .getBytes(StandardCharsets.US_ASCII);
         Path tmp = keyFile.resolveSibling("." + keyFile.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         // created 0600 from the start: no window in which another user could read it
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        if (posix) {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } else {
+            Files.createFile(tmp);
+        }
         Files.write(tmp, text);
         try {
             // a link, not a rename: of two processes racing to create the key, exactly one wins
