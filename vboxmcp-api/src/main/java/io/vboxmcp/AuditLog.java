@@ -4,19 +4,32 @@ import java.util.Optional;
 
 /**
  * The append-only, hash-chained audit log under {@code <home>/audit.log}: one JSON object per line, each carrying
- * the SHA-256 of the previous line, so any edit, deletion or reordering is detected by {@link #verify()}.
+ * the SHA-256 of the previous line, so any edit, deletion or reordering is detected by {@link #verify()}. After
+ * every record the log writes a signed checkpoint (its size and the last record's hash, signed with a per-home
+ * Ed25519 key kept apart from the log), so truncating, emptying, deleting or rewriting the whole log is detected
+ * too.
  */
 public interface AuditLog {
     /**
-     * Verifies the whole chain from the first record.
+     * Verifies the whole chain from the first record, then checks it against the latest signed checkpoint.
      *
-     * @return the first bad record, or empty if the chain is intact
-     * @throws VboxmcpException if the log cannot be read
+     * @return the first bad record (for a truncated, emptied or deleted log: the first record the checkpoint covers
+     *         that is missing; for a rewritten log: the record whose hash differs from the checkpoint's), or empty if
+     *         the chain is intact and agrees with the checkpoint
+     * @throws VboxmcpException {@link ErrorCode#AUDIT} if the log or the checkpoint cannot be read, or cannot be
+     *                          checked (the checkpoint key is missing, or the checkpoint's signature does not verify
+     *                          with this home's key)
      */
     Optional<BadRecord> verify() throws VboxmcpException;
 
     /** @return how many records the log holds */
     long size() throws VboxmcpException;
+
+    /**
+     * @return the latest checkpoint after its signature was verified, or empty if none was written yet
+     * @throws VboxmcpException {@link ErrorCode#AUDIT} as for {@link #verify()}
+     */
+    Optional<Checkpoint> checkpoint() throws VboxmcpException;
 
     /**
      * The first record that breaks the chain.
@@ -25,4 +38,13 @@ public interface AuditLog {
      * @param reason why it is bad, never null
      */
     record BadRecord(long seq, String reason) { }
+
+    /**
+     * A verified checkpoint: the log had {@code size} records and the last one's hash was {@code rootHash}.
+     *
+     * @param origin   the first line of the signed note, naming this log
+     * @param size     number of records covered
+     * @param rootHash hex SHA-256 chain hash of record {@code size} (64 zeros for an empty log)
+     */
+    record Checkpoint(String origin, long size, String rootHash) { }
 }

@@ -18,15 +18,18 @@ import java.util.Objects;
  * @param keepOnFailure    keep a VM whose provisioning failed (state FAILED) instead of destroying it
  * @param readyTimeout     how long to wait for the guest's SSH; null for the default
  * @param progress         never null
+ * @param writableShares   names of the template's shared folders the caller allows to be writable (EXE-02: a
+ *                         template asking for a writable host folder is refused unless named here); never null
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
-                              Duration readyTimeout, ProgressListener progress) {
+                              Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
     public CreateVmRequest {
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");
         hostPaths = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hostPaths == null ? Map.of() : hostPaths));
         progress = progress == null ? ProgressListener.NONE : progress;
+        writableShares = java.util.Set.copyOf(writableShares == null ? java.util.Set.of() : writableShares);
     }
 
     /**
@@ -87,6 +90,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         private boolean keepOnFailure;
         private Duration readyTimeout;
         private ProgressListener progress = ProgressListener.NONE;
+        private final java.util.Set<String> writableShares = new java.util.LinkedHashSet<>();
 
         private Builder(String vmName, TemplateRef template) {
             this.vmName = Objects.requireNonNull(vmName, "vmName");
@@ -102,10 +106,15 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         public Builder keepOnFailure(boolean keep) { this.keepOnFailure = keep; return this; }
         public Builder readyTimeout(Duration t) { this.readyTimeout = t; return this; }
         public Builder progress(ProgressListener l) { this.progress = Objects.requireNonNull(l); return this; }
+        /**
+         * Allows the template's shared folder {@code share} to be writable from the guest, if the template asks for
+         * that; without it such a template is refused ({@link ErrorCode#POLICY_VIOLATION}).
+         */
+        public Builder allowWritableShare(String share) { writableShares.add(Objects.requireNonNull(share)); return this; }
 
         public CreateVmRequest build() {
             return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
-                    readyTimeout, progress);
+                    readyTimeout, progress, writableShares);
         }
     }
 }

@@ -35,6 +35,12 @@ public final class CoreKeys {
     public static final String LOCK_TIMEOUT = "lock.timeout";
     /** Whether a failing audit write fails the operation (AUD-07). Boolean, default true. */
     public static final String AUDIT_FAIL_CLOSED = "audit.fail-closed";
+    /**
+     * The Ed25519 key that signs the audit log's checkpoints (AUD-04), created 0600 on first use. Path, default
+     * {@code <home>/audit/checkpoint.key}; put it on another file system or under another owner to keep it further
+     * from the log.
+     */
+    public static final String AUDIT_CHECKPOINT_KEY = "audit.checkpoint-key";
 
     /**
      * Most files a template may hold, folder or package (ARC-14). Integer, default 10000. Folder installs and

@@ -83,6 +83,10 @@ final class VmCommands {
                 + "folder NAME (repeatable); it must lie under an --allow-share-root.")
         Map<String, String> shares = new LinkedHashMap<>();
 
+        @Option(names = "--allow-write", paramLabel = "NAME", description = "Let the guest write to the template's "
+                + "shared folder NAME if the template asks for that (repeatable); without it such a template is refused.")
+        List<String> writableShares = new ArrayList<>();
+
         @Option(names = "--allow-share-root", paramLabel = "DIR", description = "Allow shared folders under DIR "
                 + "(repeatable); without it no folder is shared.")
         List<Path> shareRoots = new ArrayList<>();
@@ -216,6 +220,7 @@ final class VmCommands {
                 b.readyTimeout(Duration.ofSeconds(readyTimeout));
             }
             shares.forEach((name, path) -> b.hostPath(name, Path.of(path).toAbsolutePath().normalize().toString()));
+            writableShares.forEach(b::allowWritableShare);
             return b.build();
         }
 

@@ -149,6 +149,57 @@ class CliVmTest {
     }
 
     @Test
+    void auditVerify_detectsTruncationEmptyingDeletionAndRewrite_AUD04() throws Exception {
+        Path log = home().resolve("audit.log");
+        HashChainAuditLog writer = new HashChainAuditLog(log, Clock.systemUTC());
+        for (int i = 0; i < 6; i++) {
+            writer.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "vm-" + i)));
+        }
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        Launcher.Result ok = cli().run("audit", "verify", "--json");
+        assertThat(ok.exit()).as(ok.show()).isZero();
+        assertThat(ok.json().path("checkpoint").path("size").asLong()).isEqualTo(6);
+
+        Files.write(log, lines.subList(0, 4), StandardCharsets.UTF_8);
+        Launcher.Result truncated = cli().run("audit", "verify");
+        assertThat(truncated.exit()).as(truncated.show()).isEqualTo(1);
+        assertThat(truncated.err()).contains("record 5").contains("truncated");
+
+        Files.write(log, new byte[0]);
+        Launcher.Result emptied = cli().run("audit", "verify", "--json");
+        assertThat(emptied.exit()).isEqualTo(1);
+        assertThat(emptied.json().path("firstBadRecord").path("reason").asText()).contains("the log is empty");
+
+        Files.delete(log);
+        Launcher.Result deleted = cli().run("audit", "verify");
+        assertThat(deleted.exit()).as(deleted.show()).isEqualTo(1);
+        assertThat(deleted.err()).contains("deleted");
+
+        // a complete, self-consistent chain written elsewhere and copied over the log
+        Path elsewhere = Files.createTempDirectory("forged");
+        HashChainAuditLog forger = new HashChainAuditLog(elsewhere.resolve("audit.log"), Clock.systemUTC());
+        for (int i = 0; i < 6; i++) {
+            forger.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "other-" + i)));
+        }
+        Files.copy(forger.file(), log);
+        Launcher.Result rewritten = cli().run("audit", "verify");
+        assertThat(rewritten.exit()).as(rewritten.show()).isEqualTo(1);
+        assertThat(rewritten.err()).contains("rewritten");
+    }
+
+    @Test
+    void auditVerify_cannotCheckWithoutItsKey_AUD04() throws Exception {
+        HashChainAuditLog writer = new HashChainAuditLog(home().resolve("audit.log"), Clock.systemUTC());
+        writer.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "a")));
+        Files.delete(home().resolve("audit").resolve("checkpoint.key"));
+        Launcher.Result r = cli().run("audit", "verify");
+        assertThat(r.exit()).as(r.show()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot check").contains("checkpoint.key");
+        Launcher.Result j = cli().run("audit", "verify", "--json");
+        assertThat(j.json().path("error").path("code").asText()).isEqualTo("AUDIT");
+    }
+
+    @Test
     @Tag("vm")
     void create_status_ssh_stop_destroy_aRealVm() throws Exception {
         String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())

@@ -336,6 +336,47 @@ class GitTemplateSourceTest {
         assertEmpty(work);
     }
 
+    /**
+     * CVE-2023-4759's shape: a symlink {@code A} to the repository's hooks beside a directory {@code a/} holding a
+     * hook, so that a checkout on a case-insensitive file system writes the hook through the link. Built with the real
+     * git on a case-sensitive file system, signed by the pinned key; and the same collision without a link.
+     */
+    @Test
+    void fetch_caseCollidingTreeWithSymlink_isRefusedAndNothingWrittenAnywhere_GIT04() throws Exception {
+        GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "cve-2023-4759");
+        Path t = repo.resolve("python-dev");
+        Files.createSymbolicLink(t.resolve("A"), Path.of("../.git/hooks"));
+        Files.createDirectories(t.resolve("a"));
+        Files.writeString(t.resolve("a/post-checkout"), "#!/bin/sh\ntouch /tmp/pwned-by-vboxmcp-git04\n");
+        GitCli.template(repo, "ssh-one", "ssh-one", "1.0.0", "case only");
+        Files.writeString(repo.resolve("ssh-one/Setup.sh"), "echo upper\n");
+        Files.writeString(repo.resolve("ssh-one/setup.sh"), "echo lower\n");
+        git.commitAll(repo, "c");
+        git.gpgTag(repo, "python-dev/v1.0.0", trustedPgp);
+        git.gpgTag(repo, "ssh-one/v1.0.0", trustedPgp);
+        assertThat(git.run(repo, "git", "ls-tree", "-r", "HEAD", "python-dev")).contains("120000").contains("python-dev/A")
+                .contains("python-dev/a/post-checkout");
+        try (TemplateSource s = daemonSource()) {
+            Path work = tmp.resolve("w");
+            // refused at the fetch itself: fsck with the macOS/Windows rules sees names that fold together
+            assertThatThrownBy(() -> s.fetch("python-dev", SemanticVersion.parse("1.0.0"), work))
+                    .isInstanceOfSatisfying(ArchiveException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.ARCHIVE_INVALID))
+                    .hasMessageContaining("duplicate entry names");
+            assertEmpty(work);
+            Path work2 = tmp.resolve("w2");
+            assertThatThrownBy(() -> s.fetch("ssh-one", SemanticVersion.parse("1.0.0"), work2))
+                    .isInstanceOf(ArchiveException.class).hasMessageContaining("duplicate entry names");
+            assertEmpty(work2);
+        }
+        assertThat(Path.of("/tmp/pwned-by-vboxmcp-git04")).doesNotExist();
+        // the mirror is bare: no worktree, no hook was written into it
+        try (var files = Files.walk(context.home())) {
+            assertThat(files.map(Path::toString).toList()).noneMatch(f -> f.endsWith("post-checkout"))
+                    .noneMatch(f -> f.contains("/hooks/") && !f.endsWith(".sample"));
+        }
+    }
+
     @Test
     void git07_tagMovedToAnotherCommitSinceLastSeen_isRefused() throws Exception {
         GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "good");
@@ -426,6 +467,15 @@ class GitTemplateSourceTest {
         try (TemplateSource s = unsignedDaemonSource()) {
             assertThatThrownBy(s::names).isInstanceOf(ArchiveException.class)
                     .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.ARCHIVE_INVALID));
+        }
+        // nothing left behind: no half-written pack, temporary mirror or lock file, and no mirror holding the object
+        try (var files = Files.walk(context.home())) {
+            assertThat(files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).toList())
+                    .noneMatch(n -> n.endsWith(".pack") || n.endsWith(".idx") || n.startsWith("incoming_")
+                            || n.endsWith(".tmp") || n.contains("mirror.tmp-") || n.endsWith(".lock"));
+        }
+        try (var dirs = Files.walk(context.home())) {
+            assertThat(dirs.map(Path::toString).toList()).noneMatch(n -> n.contains("mirror.tmp-"));
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.AuditLog;
+import io.vboxmcp.AuditLog.Checkpoint;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.util.FileLocks;
@@ -15,6 +16,7 @@ import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -32,7 +34,9 @@ import java.util.regex.Pattern;
  * Append-only JSON lines; each record carries {@code seq}, {@code prev} (the previous record's hash, 64 zeros for
  * the first) and {@code hash}, the SHA-256 of the record's JSON without {@code hash}. Editing a record breaks its own
  * hash; deleting or reordering records breaks {@code seq} and {@code prev} at that record.
- * Appends are serialised by a file lock across threads and processes.
+ * Appends are serialised by a file lock across threads and processes. After every record a signed checkpoint
+ * ({@link AuditCheckpoints}) covers the whole log, so truncation, deletion and whole-chain rewrites are detected
+ * too (AUD-04): it costs one Ed25519 signature and one atomic file write per record (see docs/trust.md).
  */
 public final class HashChainAuditLog implements AuditLog {
     static final String GENESIS = "0".repeat(64);
@@ -43,11 +47,23 @@ public final class HashChainAuditLog implements AuditLog {
     private final Path file;
     private final Path lockFile;
     private final Clock clock;
+    private final AuditCheckpoints checkpoints;
 
+    /** A log whose checkpoint key is {@code <dir>/audit/checkpoint.key} beside the log file. */
     public HashChainAuditLog(Path file, Clock clock) {
+        this(file, file.resolveSibling("audit").resolve("checkpoint.key"), clock);
+    }
+
+    /**
+     * @param file    the log
+     * @param keyFile the Ed25519 checkpoint key, created 0600 on first use; may live on another file system
+     * @param clock   time source of the records
+     */
+    public HashChainAuditLog(Path file, Path keyFile, Clock clock) {
         this.file = file;
         this.lockFile = file.resolveSibling(file.getFileName() + ".lock");
         this.clock = clock;
+        this.checkpoints = new AuditCheckpoints(keyFile, file.resolveSibling(file.getFileName() + ".checkpoint"));
     }
 
     /**
@@ -64,6 +80,7 @@ public final class HashChainAuditLog implements AuditLog {
         requireRegularOrAbsent();
         try (FileLocks.Held ignored = FileLocks.acquire(lockFile, Duration.ofSeconds(30), "the audit log")) {
             Tail tail = readTail();
+            refuseIfTampered(tail);
             ObjectNode rec = JSON.createObjectNode();
             rec.put("seq", tail.seq + 1);
             rec.put("time", clock.instant().toString());
@@ -84,6 +101,8 @@ public final class HashChainAuditLog implements AuditLog {
                 ch.write(java.nio.ByteBuffer.wrap(line));
                 ch.force(true);
             }
+            // after the record: a crash in between leaves one record beyond the checkpoint, which verifies
+            checkpoints.write(tail.seq + 1, rec.get("hash").asText());
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.AUDIT, "could not write the audit log " + file + ": " + e.getMessage(), e);
         }
@@ -104,8 +123,26 @@ public final class HashChainAuditLog implements AuditLog {
 
     private record Tail(long seq, String hash) { }
 
+    /**
+     * An append must not re-bless a log that was truncated or rewritten since the last checkpoint: the new checkpoint
+     * would cover the damage. So the tail is checked first (cheap: the checkpoint normally covers exactly the tail;
+     * only after a crash between record and checkpoint is the whole log re-verified).
+     */
+    private void refuseIfTampered(Tail tail) throws VboxmcpException {
+        Checkpoint cp = checkpoints.read();
+        boolean consistent = cp == null
+                || (tail.seq == cp.size() && tail.hash.equals(cp.rootHash()))
+                || (tail.seq > cp.size() && verify().isEmpty());
+        if (!consistent) {
+            throw new VboxmcpException(ErrorCode.AUDIT, "the audit log " + file + " no longer matches its signed "
+                    + "checkpoint (it was truncated or rewritten); nothing more is appended to it. Run 'vboxmcp audit "
+                    + "verify' for details, then move the log and " + checkpoints.checkpointFile() + " aside to start a "
+                    + "new one");
+        }
+    }
+
     private Tail readTail() throws IOException {
-        if (!Files.exists(file) || Files.size(file) == 0) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS) || Files.size(file) == 0) {
             return new Tail(0, GENESIS);
         }
         JsonNode n = JSON.readTree(lastLine());
@@ -139,12 +176,15 @@ public final class HashChainAuditLog implements AuditLog {
     @Override
     public Optional<BadRecord> verify() throws VboxmcpException {
         requireRegularOrAbsent();
-        if (!Files.exists(file)) {
-            return Optional.empty();
+        Checkpoint cp = checkpoints.read();  // first: a missing key or a forged checkpoint means "cannot check"
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            return cp == null || cp.size() == 0 ? Optional.empty() : Optional.of(new BadRecord(1, "the log is missing "
+                    + "but the signed checkpoint covers " + cp.size() + " records (the log was deleted)"));
         }
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String prevHash = GENESIS;
             long expected = 1;
+            String headAtCheckpoint = null;
             String line;
             while ((line = r.readLine()) != null) {
                 JsonNode n;
@@ -170,18 +210,44 @@ public final class HashChainAuditLog implements AuditLog {
                     return Optional.of(new BadRecord(expected, "record content does not match its hash (altered)"));
                 }
                 prevHash = claimed;
+                if (cp != null && expected == cp.size()) {
+                    headAtCheckpoint = claimed;
+                }
                 expected++;
             }
-            return Optional.empty();
+            return againstCheckpoint(cp, expected - 1, headAtCheckpoint);
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.AUDIT, "could not read the audit log " + file + ": " + e.getMessage(), e);
         }
     }
 
+    private static Optional<BadRecord> againstCheckpoint(Checkpoint cp, long records, String headAtCheckpoint) {
+        if (cp == null) {
+            return records == 0 ? Optional.empty() : Optional.of(new BadRecord(1, "there is no signed checkpoint for "
+                    + "these " + records + " records, so truncation or rewriting cannot be ruled out (the checkpoint "
+                    + "was deleted, or the log predates checkpoints: the next audited operation writes one)"));
+        }
+        if (records < cp.size()) {
+            return Optional.of(new BadRecord(records + 1, (records == 0 ? "the log is empty" : "the log ends after "
+                    + records + " records") + " but the signed checkpoint covers " + cp.size() + ": records "
+                    + (records + 1) + ".." + cp.size() + " were removed (truncated or emptied)"));
+        }
+        if (cp.size() > 0 && !cp.rootHash().equals(headAtCheckpoint)) {
+            return Optional.of(new BadRecord(cp.size(), "record " + cp.size() + "'s hash differs from the signed "
+                    + "checkpoint's: the log up to it was rewritten (its chain was recomputed)"));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<Checkpoint> checkpoint() throws VboxmcpException {
+        return Optional.ofNullable(checkpoints.read());
+    }
+
     @Override
     public long size() throws VboxmcpException {
         requireRegularOrAbsent();
-        if (!Files.exists(file)) {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {

@@ -38,6 +38,11 @@ final class ImageTransfer {
     /** Fetches {@code a} into {@code part}, resuming what is there over HTTP(S). */
     void download(String reference, ImageCatalog.Artifact a, Path part, ProgressListener progress)
             throws VboxmcpException {
+        if (a.size() > ImageStore.MAX_IMAGE_BYTES) {
+            // RES-05: a catalog may not declare its way past the cap; refused before a byte is fetched
+            throw new io.vboxmcp.ResourceLimitException("base image " + reference + " " + a.role() + " declares "
+                    + a.size() + " bytes, more than the " + ImageStore.MAX_IMAGE_BYTES + " bytes an image may have");
+        }
         long cap = a.size() >= 0 ? a.size() : ImageStore.MAX_IMAGE_BYTES;
         try {
             Files.createDirectories(part.getParent());
@@ -47,8 +52,25 @@ final class ImageTransfer {
                 httpDownload(reference, a, part, cap, progress);
             }
         } catch (IOException e) {
+            if (diskFull(part, e)) {
+                // RES-03: a partial file on a full disk helps no resume; free the space and say what happened
+                deleteQuietly(part);
+                throw new VboxmcpException(ErrorCode.IO, "no space left in " + part.getParent() + " for base image "
+                        + reference + " " + a.role() + " (" + a.size() + " bytes); nothing of it was kept", e);
+            }
             throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "could not fetch base image " + reference + " "
                     + a.role() + " from " + a.url() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean diskFull(Path part, IOException e) {
+        if (String.valueOf(e.getMessage()).contains("No space left")) {
+            return true;
+        }
+        try {
+            return Files.getFileStore(part.getParent()).getUsableSpace() < (1L << 20);
+        } catch (IOException | RuntimeException ignored) {
+            return false;
         }
     }
 

@@ -6,7 +6,6 @@ import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.ProviderProblem;
 import io.vboxmcp.ResourceLimitException;
-import io.vboxmcp.SignatureVerificationException;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.SshEndpoint;
 import io.vboxmcp.TemplateRef;
@@ -86,6 +85,7 @@ final class DefaultVmManager implements VmManager {
     private final ImageStore images;
     private final DefaultImageCache imageCache;
     private final HashChainAuditLog audit;
+    private final DenyRecords denies;
     private final VmStore store;
     private final Planner planner;
     private final Clock clock = Clock.systemUTC();
@@ -99,7 +99,9 @@ final class DefaultVmManager implements VmManager {
         this.registry = registry;
         this.loader = loader;
         this.repository = repository;
-        this.sources = sources;
+        this.denies = new DenyRecords(audit);
+        // refusals from a source (Git signature, moved tag, redirect ...) that reach a caller leave a deny record
+        this.sources = sources.stream().map(denies::source).toList();
         this.trust = trust;
         this.trustStore = trustStore;
         this.images = images;
@@ -174,7 +176,8 @@ final class DefaultVmManager implements VmManager {
             sources.add(registry.createSource(new SourceConfig(sc.id(), sc.uri(), sc.priority(), opts), ctx));
         }
         ImageStore images = ImageCatalogs.store(home, ctx::config);
-        HashChainAuditLog audit = new HashChainAuditLog(home.resolve("audit.log"), Clock.systemUTC());
+        HashChainAuditLog audit = new HashChainAuditLog(home.resolve("audit.log"), ctx.config(CoreKeys.AUDIT_CHECKPOINT_KEY)
+                .map(Path::of).orElse(home.resolve("audit").resolve("checkpoint.key")), Clock.systemUTC());
         VmStore store = new VmStore(home, lockTimeout);
         DefaultVmManager m = new DefaultVmManager(config, ctx, registry, loader, repository, List.copyOf(sources), trust,
                 trustStore, images, audit, store);
@@ -187,6 +190,11 @@ final class DefaultVmManager implements VmManager {
     @Override
     public Vm createFromTemplate(CreateVmRequest request) throws VboxmcpException {
         ensureOpen();
+        // the create writes its own record (outcome deny for a refusal): the sources it calls write none
+        return denies.quiet(() -> create(request));
+    }
+
+    private Vm create(CreateVmRequest request) throws VboxmcpException {
         ProgressListener progress = both(config.progress(), request.progress());
         Saga saga = new Saga(progress, request.vmName());
         Path work = config.home().resolve("tmp").resolve(request.vmName() + "-" + UUID.randomUUID());
@@ -226,7 +234,7 @@ final class DefaultVmManager implements VmManager {
             saga.run("provision", () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
                     config.packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.RUNNING));
-            auditCreate(request, prepared, "ok", null, null);  // fails closed (AUD-07): before the commit
+            auditCreate(request, prepared, null);  // fails closed (AUD-07): before the commit
             store.journal(request.vmName(), "COMMIT");
             saga.commit();
             return new DefaultVm(this, plan, m, d, channel);
@@ -242,8 +250,7 @@ final class DefaultVmManager implements VmManager {
                 }
             }
             try {
-                auditCreate(request, prepared, typed instanceof SignatureVerificationException ? "refused" : "failed",
-                        typed.step().orElse(null), typed.getMessage());
+                auditCreate(request, prepared, typed);
             } catch (VboxmcpException auditFailure) {
                 typed.addSuppressed(auditFailure);
             }
@@ -301,7 +308,10 @@ final class DefaultVmManager implements VmManager {
             Files.createDirectories(work.resolve("fetch"));
             return r.source().fetch(request.template().name(), r.version(), work.resolve("fetch"));
         });
-        TemplateTrust.VerifiedTemplate verified = saga.step("verify", () -> trust.verify(fetched, work.resolve("verified")));
+        // as a boundary call: a refusal names the source and template it came from in the deny record
+        TemplateTrust.VerifiedTemplate verified = saga.step("verify", () -> denies.guard("template.verify",
+                r.source().config().id(), fetched.name() + "@" + fetched.version(),
+                () -> trust.verify(fetched, work.resolve("verified"))));
         TemplateDefinition t = saga.step("load", () -> loadMatching(verified.directory(), fetched));
         String driverId = saga.step("driver", () -> registry.chooseDriver(
                 request.driverId() != null ? request.driverId() : config.defaultDriver(), context));
@@ -326,7 +336,9 @@ final class DefaultVmManager implements VmManager {
         ensureOpen();
         Path work = config.home().resolve("tmp").resolve("plan-" + UUID.randomUUID());
         try {
-            return prepare(request, new Saga(both(config.progress(), request.progress()), request.vmName()), work).plan();
+            return denies.guard("vm.plan", null, request.template().toString(),
+                    () -> prepare(request, new Saga(both(config.progress(), request.progress()), request.vmName()), work)
+                            .plan());
         } finally {
             try {
                 AtomicFiles.deleteTree(work);
@@ -553,17 +565,17 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public TemplateRepository templates() {
-        return repository;
+        return denies.repository(repository);
     }
 
     @Override
     public io.vboxmcp.trust.TrustStore trust() {
-        return trustStore;
+        return denies.trustStore(trustStore);
     }
 
     @Override
     public io.vboxmcp.trust.TemplatePublisher publisher() {
-        return new DefaultTemplatePublisher();
+        return denies.publisher(new DefaultTemplatePublisher());
     }
 
     @Override
@@ -628,30 +640,38 @@ final class DefaultVmManager implements VmManager {
 
     // ---------------------------------------------------------------- audit
 
-    private void auditCreate(CreateVmRequest req, Prepared p, String outcome, String step, String reason)
-            throws VboxmcpException {
-        appendAuditOrFail(new HashChainAuditLog.Event("vm.create", outcome, HashChainAuditLog.fields(
+    /** One record per create: ok, failed, or deny (a refusal, with the source that refused if resolution got that far). */
+    private void auditCreate(CreateVmRequest req, Prepared p, VboxmcpException failure) throws VboxmcpException {
+        boolean refused = failure != null && DenyRecords.isRefusal(failure);
+        String refusingSource = failure == null ? null : denies.origin(failure).map(DenyRecords.Origin::source).orElse(null);
+        appendAuditOrFail(new HashChainAuditLog.Event("vm.create",
+                failure == null ? "ok" : refused ? DenyRecords.OUTCOME : "failed", HashChainAuditLog.fields(
                 "vm", req.vmName(),
                 "template", req.template().name(),
                 "requested", req.template().range().toString(),
                 "version", p == null ? null : p.fetched().version(),
-                "source", p == null ? null : p.sourceId(),
+                "source", p == null ? refusingSource : p.sourceId(),
                 "digest", p == null ? null : p.verified().manifestDigest(),
                 "signer", p == null ? null : p.verified().signer(),
                 "driver", p == null ? null : p.plan().driverId(),
-                "step", step,
-                "reason", reason)));
+                "code", failure == null ? null : failure.code().name(),
+                "step", failure == null ? null : failure.step().orElse(null),
+                "reason", failure == null ? null : DenyRecords.redact(failure.getMessage()))));
     }
 
     private void appendAuditOrFail(HashChainAuditLog.Event e) throws VboxmcpException {
         try {
             audit.append(e);
         } catch (VboxmcpException ex) {
-            if (context.config(CoreKeys.AUDIT_FAIL_CLOSED).map(Boolean::parseBoolean).orElse(true)) {
+            if (failClosed(context)) {
                 throw ex;
             }
             LOG.warn("audit log unavailable: {}", ex.getMessage());
         }
+    }
+
+    private static boolean failClosed(CoreContext context) {
+        return context.config(CoreKeys.AUDIT_FAIL_CLOSED).map(Boolean::parseBoolean).orElse(true);
     }
 
     private void appendAudit(HashChainAuditLog.Event e) {

@@ -73,8 +73,21 @@ final class Planner {
         }
         List<PlannedSharedFolder> shares = new ArrayList<>();
         for (SharedFolder f : t.sharedFolders()) {
+            if (!f.readOnly() && !req.writableShares().contains(f.name())) {
+                // EXE-02: a template may ask for a writable host folder, only the caller may grant it
+                throw new VboxmcpException(ErrorCode.POLICY_VIOLATION, "shared folder '" + f.name() + "' of template "
+                        + t.coordinates() + " asks to be writable from the guest; allow it explicitly "
+                        + "(CreateVmRequest.Builder.allowWritableShare(\"" + f.name() + "\"), vboxmcp create --allow-write "
+                        + f.name() + ") or use a template that shares it read-only");
+            }
             String raw = req.hostPaths().getOrDefault(f.name(), f.hostPath());
             shares.add(new PlannedSharedFolder(f.name(), allowedHostPath(f.name(), raw), f.guestPath(), f.readOnly()));
+        }
+        for (String share : req.writableShares()) {
+            if (t.sharedFolders().stream().noneMatch(f -> f.name().equals(share))) {
+                throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "the request allows shared folder '" + share
+                        + "' to be writable, but template " + t.coordinates() + " does not have it");
+            }
         }
         for (String share : req.hostPaths().keySet()) {
             if (t.sharedFolders().stream().noneMatch(f -> f.name().equals(share))) {

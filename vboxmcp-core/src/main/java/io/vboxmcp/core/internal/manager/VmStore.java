@@ -52,7 +52,9 @@ final class VmStore {
             return FileLocks.acquire(locksDir.resolve("vm-" + name + ".lock"), lockTimeout, "VM '" + name + "'");
         } catch (VboxmcpException e) {
             if (e.code() == ErrorCode.LOCKED) {
-                throw new VmStateException(ErrorCode.LOCKED, "VM '" + name + "' is busy with another operation", e);
+                // keep the holder's pid that FileLocks found, if any
+                String holder = e.getMessage().replaceFirst("^.* is locked by another operation", "");
+                throw new VmStateException(ErrorCode.LOCKED, "VM '" + name + "' is busy with another operation" + holder, e);
             }
             throw e;
         }

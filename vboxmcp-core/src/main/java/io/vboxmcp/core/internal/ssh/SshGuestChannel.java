@@ -226,7 +226,15 @@ public final class SshGuestChannel implements GuestChannel {
             shell = "su -s /bin/sh " + c.user() + " -c " + quote(inner.toString());
         }
         long secs = Math.max(1, c.timeout().toSeconds());
-        return "if command -v timeout >/dev/null 2>&1; then exec timeout -s KILL " + secs + " " + shell
+        // EXE-03: `timeout` kills only the shell it started (busybox's, and coreutils' when it cannot signal the
+        // group): children and background jobs of a script outlived it. So the command runs in a session of its own
+        // and a watchdog kills that whole process group at the deadline; the watchdog has its own session too, so it
+        // goes away completely when the command ends first. `timeout` remains the fallback where setsid is missing.
+        return "if command -v setsid >/dev/null 2>&1; then "
+                + "setsid " + shell + " </dev/null & p=$!; "
+                + "setsid /bin/sh -c \"sleep " + secs + "; kill -s KILL -- -$p\" </dev/null >/dev/null 2>&1 & w=$!; "
+                + "wait $p; rc=$?; kill -s KILL -- -$w 2>/dev/null; exit $rc; "
+                + "elif command -v timeout >/dev/null 2>&1; then exec timeout -s KILL " + secs + " " + shell
                 + "; else exec " + shell + "; fi";
     }
 

@@ -127,6 +127,7 @@ public final class SafeExtractor {
                 if (!seen.containsKey(e.path())) throw mismatch("file '" + PathRules.printable(e.path()) + "' listed in the manifest is missing from the package");
             }
             if (tmp != null) {
+                directoriesReadableByAll(tmp);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (java.nio.file.AtomicMoveNotSupportedException e) {
@@ -157,10 +158,12 @@ public final class SafeExtractor {
         Files.createDirectories(parent);
         if (!f.normalize().startsWith(root) || Files.isSymbolicLink(parent)) throw new IOException("path escapes the target: " + path);
         long written = 0;
+        byte[] head = new byte[4];
         try (OutputStream out = Files.newOutputStream(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             byte[] buf = new byte[64 * 1024];
             int n;
             while ((n = in.read(buf)) >= 0) {
+                if (written < head.length) System.arraycopy(buf, 0, head, (int) written, (int) Math.min(n, head.length - written));
                 written += n;
                 if (written > size) throw new IOException(path + " is longer than declared");
                 if (md != null) md.update(buf, 0, n);
@@ -169,11 +172,29 @@ public final class SafeExtractor {
         }
         if (written != size) throw new IOException(path + " is shorter than declared");
         try {
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
+            // ARC-08: the archive's mode bits are not signed (the manifest binds content only), so they alone never
+            // make a file executable: 0755 only for an executable-marked script or binary (its signed content starts
+            // with "#!" or an ELF header), 0644 for everything else
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString(exec && isProgram(head) ? "rwxr-xr-x" : "rw-r--r--"));
         } catch (UnsupportedOperationException ignored) {
             // non-POSIX file systems keep their default permissions
         }
         return md == null ? null : Digests.hex(md.digest());
+    }
+
+    private static boolean isProgram(byte[] head) {
+        return (head[0] == '#' && head[1] == '!') || (head[0] == 0x7f && head[1] == 'E' && head[2] == 'L' && head[3] == 'F');
+    }
+
+    /** ARC-08: directories are 0755 whatever the archive or the umask said (the staging folder starts as 0700). */
+    private static void directoriesReadableByAll(Path root) throws IOException {
+        try (var s = Files.walk(root)) {
+            for (Path d : (Iterable<Path>) s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator) {
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        } catch (UnsupportedOperationException ignored) {
+            // non-POSIX file systems keep their default permissions
+        }
     }
 
     interface EntryVisitor {

@@ -67,7 +67,7 @@ public final class FileLocks {
         ReentrantLock jvm = IN_JVM.computeIfAbsent(lockFile.toAbsolutePath().normalize(), p -> new ReentrantLock());
         try {
             if (!jvm.tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw locked(what);
+                throw locked(what, lockFile);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -90,11 +90,16 @@ public final class FileLocks {
                     l = null;
                 }
                 if (l != null) {
+                    // the holder's pid, for the LOCKED message of whoever waits; a crashed holder's pid is stale but
+                    // harmless: the OS released its lock, and the next holder overwrites it (LCY-10)
+                    ch.truncate(0);
+                    ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
+                            .getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
                     return new Held(jvm, ch, l);
                 }
                 if (System.nanoTime() >= deadline) {
                     ch.close();
-                    throw locked(what);
+                    throw locked(what, lockFile);
                 }
                 try {
                     Thread.sleep(20);
@@ -118,7 +123,19 @@ public final class FileLocks {
         return acquire(lockFile, Duration.ZERO, what);
     }
 
-    private static VboxmcpException locked(String what) {
-        return new VboxmcpException(ErrorCode.LOCKED, what + " is locked by another operation");
+    private static VboxmcpException locked(String what, Path lockFile) {
+        String holder = "";
+        try {
+            if (Files.isRegularFile(lockFile, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.size(lockFile) < 32) {
+                String pid = Files.readString(lockFile, java.nio.charset.StandardCharsets.US_ASCII).strip();
+                if (pid.matches("[0-9]{1,10}")) {
+                    holder = pid.equals(String.valueOf(ProcessHandle.current().pid())) ? " in this process"
+                            : " (held by process " + pid + ")";
+                }
+            }
+        } catch (IOException ignored) {
+            // the message just names no holder
+        }
+        return new VboxmcpException(ErrorCode.LOCKED, what + " is locked by another operation" + holder);
     }
 }

@@ -141,7 +141,7 @@ class CreatePipelineTest {
             assertThat(m.vm("vm1")).isPresent();
             assertThat(m.vms()).extracting(Vm::name).containsExactly("vm1");
             vm.destroy();
-            vm.destroy();  // LCY-14: idempotent
+            vm.destroy();  // idempotent on one handle (LCY-14 has the half-created case)
             assertThat(vm.state()).isEqualTo(VmState.DESTROYED);
             assertNothingLeft("vm1");
             assertThat(m.vm("vm1")).isEmpty();
@@ -182,7 +182,9 @@ class CreatePipelineTest {
             assertNothingLeft("vm1");
             assertThat(m.audit().verify()).isEmpty();
             String last = Files.readAllLines(home.resolve("audit.log")).get(0);
-            assertThat(last).contains("\"outcome\":\"failed\"", "\"step\":\"" + step + "\"");
+            // a refused template (invalid, over the limits) is a deny record; a failing step is a failed one
+            String outcome = code.equals("TEMPLATE_INVALID") || code.equals("RESOURCE_LIMIT") ? "deny" : "failed";
+            assertThat(last).contains("\"outcome\":\"" + outcome + "\"", "\"step\":\"" + step + "\"");
         }
         if (step.equals("provision")) {
             assertThat(guest.commands).noneMatch(c -> c.contains("echo never"));
@@ -214,6 +216,70 @@ class CreatePipelineTest {
             kept.destroy();
             assertNothingLeft("vm1");
         }
+    }
+
+    @Test
+    void destroy_halfCreatedVmTwiceThroughTwoHandles_bothSucceed_LCY14() throws Exception {
+        try (VmManager m = manager()) {
+            // half-created: the machine exists, provisioning failed, the VM is kept as FAILED
+            CreateVmRequest r = CreateVmRequest.builder("vm1", TemplateRef.parse("broken-script")).keepOnFailure(true).build();
+            assertThatThrownBy(() -> m.createFromTemplate(r)).isInstanceOf(ProvisioningException.class);
+            Vm first = m.vm("vm1").orElseThrow();
+            Vm second = m.vm("vm1").orElseThrow();
+            assertThat(Files.readString(home.resolve("vms/vm1/vm.json"))).contains("\"state\" : \"FAILED\"");
+            first.destroy();
+            assertNothingLeft("vm1");
+            // the second handle still believes in the machine: its destroy finds nothing and succeeds
+            second.destroy();
+            second.destroy();
+            assertNothingLeft("vm1");
+            assertThat(driver.calls.stream().filter(c -> c.startsWith("destroy")).count())
+                    .as("the hypervisor was asked, not skipped").isGreaterThanOrEqualTo(2);
+            assertThat(m.audit().verify()).isEmpty();
+        }
+    }
+
+    @Test
+    void create_scriptAskingForHostExecution_isRefusedBeforeAnythingRuns_EXE01() throws Exception {
+        // Packer's shell-local: a template may not ask for its script to run on the host
+        writeTemplate("local-exec", "1.0.0", "scripts:\n  - name: on-the-host\n    command: touch "
+                + tmp.resolve("host-marker") + "\n    local: true\n");
+        try (VmManager m = manager()) {
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm1", "local-exec")))
+                    .isInstanceOfSatisfying(io.vboxmcp.TemplateValidationException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.TEMPLATE_INVALID);
+                        assertThat(e.violations()).anySatisfy(v -> assertThat(v.pointer()).contains("local"));
+                    });
+            assertNothingLeft("vm1");
+            assertThat(driver.calls).isEmpty();
+        }
+        assertThat(tmp.resolve("host-marker")).doesNotExist();
+        // the same command without the field runs, and only in the guest (over SSH), never on the host
+        writeTemplate("guest-exec", "1.0.0", "scripts:\n  - name: in-the-guest\n    command: touch "
+                + tmp.resolve("host-marker") + "\n");
+        try (VmManager m = manager()) {
+            m.createFromTemplate(request("vm2", "guest-exec")).destroy();
+        }
+        assertThat(guest.commands).anyMatch(c -> c.contains("touch " + tmp.resolve("host-marker")));
+        assertThat(tmp.resolve("host-marker")).as("nothing ran on the host").doesNotExist();
+    }
+
+    @Test
+    void create_secretEnvironmentValue_neverReachesAuditOrProgress_EXE07() throws Exception {
+        String secret = "s3cr3t-value-" + System.nanoTime();
+        writeTemplate("secretive", "1.0.0", "environment:\n  API_TOKEN: \"" + secret + "\"\n  DB_PASSWORD: \""
+                + secret + "-db\"\nscripts:\n  - name: uses-it\n    command: FAIL_ME with \"$API_TOKEN\"\n");
+        try (VmManager m = manager()) {
+            assertThatThrownBy(() -> m.createFromTemplate(request("vm1", "secretive")))
+                    .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                        assertThat(e.getMessage()).doesNotContain(secret);
+                        assertThat(String.valueOf(e.lastOutput())).doesNotContain(secret);
+                    });
+            assertNothingLeft("vm1");
+        }
+        assertThat(guest.commands).as("the guest does get the value").anyMatch(c -> c.contains(secret));
+        assertThat(Files.readString(home.resolve("audit.log"))).doesNotContain(secret);
+        assertThat(events).allSatisfy(ev -> assertThat(String.valueOf(ev.message())).doesNotContain(secret));
     }
 
     @Test

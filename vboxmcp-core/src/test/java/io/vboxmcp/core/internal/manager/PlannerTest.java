@@ -91,10 +91,29 @@ class PlannerTest {
         Path allowed = Files.createDirectories(tmp.resolve("allowed"));
         Path outside = Files.createDirectories(tmp.resolve("outside"));
         SharedFolder f = new SharedFolder("code", outside.toString(), "/home/developer/code", false);
-        assertThatThrownBy(() -> planner(ResourcePolicy.hostLimits(), List.of(allowed)).plan(req().build(),
-                Templates.withShare(f), "sha256:x", null, "qemu"))
+        assertThatThrownBy(() -> planner(ResourcePolicy.hostLimits(), List.of(allowed)).plan(
+                req().allowWritableShare("code").build(), Templates.withShare(f), "sha256:x", null, "qemu"))
                 .isInstanceOf(VboxmcpException.class)
+                .hasMessageContaining("outside")
                 .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.POLICY_VIOLATION));
+    }
+
+    @Test
+    void plan_refusesWritableShareUnlessTheCallerOptsIn_EXE02() throws Exception {
+        Path allowed = Files.createDirectories(tmp.resolve("allowed/project"));
+        SharedFolder f = new SharedFolder("code", allowed.toString(), "/home/developer/code", false);
+        Planner p = planner(ResourcePolicy.hostLimits(), List.of(tmp.resolve("allowed")));
+        assertThatThrownBy(() -> p.plan(req().build(), Templates.withShare(f), "sha256:x", null, "qemu"))
+                .isInstanceOfSatisfying(VboxmcpException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.POLICY_VIOLATION))
+                .hasMessageContaining("asks to be writable").hasMessageContaining("allowWritableShare(\"code\")");
+        VmPlan plan = p.plan(req().allowWritableShare("code").build(), Templates.withShare(f), "sha256:x", null, "qemu");
+        assertThat(plan.sharedFolders()).singleElement().satisfies(s -> assertThat(s.readOnly()).isFalse());
+        // a read-only share needs no opt-in, and an opt-in for a share the template lacks is a mistake
+        SharedFolder ro = new SharedFolder("code", allowed.toString(), "/home/developer/code", true);
+        assertThat(p.plan(req().build(), Templates.withShare(ro), "sha256:x", null, "qemu").sharedFolders()).hasSize(1);
+        assertThatThrownBy(() -> p.plan(req().allowWritableShare("nope").build(), Templates.withShare(ro), "sha256:x",
+                null, "qemu")).hasMessageContaining("'nope'");
     }
 
     @Test

@@ -133,8 +133,12 @@ class SafeExtractorTest {
             t.file("run.sh", "#!/bin/sh\n".getBytes(StandardCharsets.UTF_8), 0107777);
         }
         var v = trust().verify(Fixtures.fetched(pkg, false, List.of()), work);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(v.directory().resolve("data.txt")))).isEqualTo("rwxr-xr-x");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(v.directory().resolve("run.sh")))).isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(v.directory().resolve("data.txt"))))
+                .as("a data file marked executable in the archive is still a data file").isEqualTo("rw-r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(v.directory().resolve("run.sh"))))
+                .as("an executable script keeps 0755, without setuid/setgid/sticky").isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(v.directory())))
+                .as("directories are 0755").isEqualTo("rwxr-xr-x");
 
         Files.delete(pkg);
         SafeExtractor.deleteTree(v.directory());
@@ -201,18 +205,36 @@ class SafeExtractorTest {
     }
 
     @Test
-    void extract_abortsOnEntryCountAndEntrySize_ARC14() throws Exception {
-        try (TarBuilder t = withManifest()) {
+    void extract_abortsOnEntryCountAndEntrySizeAndWritesNothing_ARC14() throws Exception {
+        SafeExtractor.Limits few = new SafeExtractor.Limits(10, 4000, 1 << 20, 100, 1 << 20, 1 << 20);
+        TemplateTrust limited = new TemplateTrust(TemplateTrust.storeKeys(new TrustStore(home)), TrustPolicy.defaults(),
+                Fixtures.VERIFIERS, Clock.systemUTC(), new SafeExtractor(few));
+        // the entries are listed in the manifest, so only the caps can refuse them
+        String[] many = new String[40];
+        for (int i = 0; i < 20; i++) {
+            many[2 * i] = "f" + i;
+            many[2 * i + 1] = "x";
+        }
+        try (TarBuilder t = withManifest(many)) {
             for (int i = 0; i < 20; i++) t.file("f" + i, "x");
         }
-        SafeExtractor.Limits few = new SafeExtractor.Limits(10, 1000, 1 << 20, 100, 1 << 20, 1 << 20);
-        assertThatThrownBy(() -> new SafeExtractor(few).scan(pkg)).isInstanceOf(ArchiveException.class).hasMessageContaining("entries (ARC-14)");
+        assertRefusedBy(limited, "entries (ARC-14)");
 
         Files.delete(pkg);
-        try (TarBuilder t = withManifest()) {
-            t.file("big", new byte[2000], 0100644);
+        try (TarBuilder t = withManifest("big", "y".repeat(5000))) {
+            t.file("big", "y".repeat(5000).getBytes(StandardCharsets.UTF_8), 0100644);
         }
-        assertThatThrownBy(() -> new SafeExtractor(few).scan(pkg)).isInstanceOf(ArchiveException.class).hasMessageContaining("bytes (ARC-14)");
+        assertRefusedBy(limited, "bytes (ARC-14)");
+    }
+
+    private void assertRefusedBy(TemplateTrust t, String messagePart) throws Exception {
+        var before = TreeSnapshot.of(work);
+        var homeBefore = TreeSnapshot.of(home);
+        assertThatThrownBy(() -> t.verify(Fixtures.fetched(pkg, false, List.of()), work))
+                .isInstanceOfSatisfying(ArchiveException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ARCHIVE_INVALID))
+                .hasMessageContaining(messagePart);
+        assertThat(TreeSnapshot.of(work)).as("nothing written: no file, no temp dir").isEqualTo(before);
+        assertThat(TreeSnapshot.of(home)).as("home unchanged").isEqualTo(homeBefore);
     }
 
     @Test
