@@ -161,7 +161,9 @@ class PythonDevOnDebianTest {
             assertThat(r.exitCode()).as(python + ": " + r.stderr()).isZero();
             assertThat(r.stdout().trim()).as(python).isEqualTo("hello from world (vboxmcp-hello 1.0.0)");
         }
-        assertThat(exec("sh -lc 'command -v python3 pip'").stdout()).as("a login shell's python3 and pip are the venv's")
+        // (dash's command -v reports only its first argument, hence two)
+        assertThat(exec("sh -lc 'command -v python3; command -v pip'").stdout())
+                .as("a login shell's python3 and pip are the venv's")
                 .contains("/opt/vboxmcp/venv/bin/python3", "/opt/vboxmcp/venv/bin/pip");
     }
 
@@ -170,8 +172,10 @@ class PythonDevOnDebianTest {
     void environment_isInLoginShells() throws Exception {
         assertThat(exec("sh -lc 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"'").stdout().trim())
                 .isEqualTo("PYTHONUNBUFFERED=1");
-        assertThat(exec("su - developer -c 'echo $PYTHONUNBUFFERED'").stdout().trim()).as("the developer user's too")
-                .isEqualTo("1");
+        ExecResult developer = exec("su - developer -c 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"; echo \"shell=$0\"'");
+        assertThat(developer.stdout()).as("the developer user's login shell: exit %d, %s %s %s", developer.exitCode(),
+                developer.stdout(), developer.stderr(), exec("ls -ld /etc/profile.d /etc/profile.d/*; getent passwd "
+                        + "developer; umask").stdout()).contains("PYTHONUNBUFFERED=1");
     }
 
     @Test
