@@ -172,10 +172,9 @@ class PythonDevOnDebianTest {
     void environment_isInLoginShells() throws Exception {
         assertThat(exec("sh -lc 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"'").stdout().trim())
                 .isEqualTo("PYTHONUNBUFFERED=1");
-        ExecResult developer = exec("su - developer -c 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"; echo \"shell=$0\"'");
-        assertThat(developer.stdout()).as("the developer user's login shell: exit %d, %s %s %s", developer.exitCode(),
-                developer.stdout(), developer.stderr(), exec("ls -ld /etc/profile.d /etc/profile.d/*; getent passwd "
-                        + "developer; umask").stdout()).contains("PYTHONUNBUFFERED=1");
+        // bash's login shell too (vboxmcp logs in as root; the seed's /home/developer paths are folders, no user)
+        assertThat(exec("bash -lc 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"'").stdout().trim())
+                .isEqualTo("PYTHONUNBUFFERED=1");
     }
 
     @Test
