@@ -85,13 +85,22 @@ public final class ImageStore {
      * @param clock        when stamps are recorded (tests move it to make a fresh stamp non-racy)
      */
     public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock) {
+        this(home, catalogs, http, rehashAlways, clock, ImageTransfer.DEFAULT_IDLE, ImageTransfer.DEFAULT_TOTAL);
+    }
+
+    /**
+     * @param idleTimeout  a download that receives no byte for this long fails with {@link ErrorCode#TIMEOUT}
+     * @param totalTimeout no single download may take longer
+     */
+    public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock,
+                      Duration idleTimeout, Duration totalTimeout) {
         this.cacheDir = Objects.requireNonNull(home, "home").resolve("cache").resolve("images");
         this.catalogs = List.copyOf(catalogs);
         Objects.requireNonNull(http, "http");
         if (http.followRedirects() != HttpClient.Redirect.NEVER) {
             throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
         }
-        this.transfer = new ImageTransfer(http);
+        this.transfer = new ImageTransfer(http, idleTimeout, totalTimeout);
         this.stamps = new VerifiedStamp(cacheDir, clock);
         this.rehashAlways = rehashAlways;
     }
