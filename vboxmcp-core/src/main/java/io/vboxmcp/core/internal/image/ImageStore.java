@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.image;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressListener;
@@ -253,10 +254,11 @@ public final class ImageStore {
                 }
             } else if (scheme.equals("file")) {
                 Path p = Path.of(uri);
-                if (Files.size(p) > MAX_CATALOG_BYTES) {
-                    throw new IOException("larger than " + MAX_CATALOG_BYTES + " bytes");
+                // a user's catalog may be reached through a link, but never a FIFO or device (it would block)
+                if (!Files.isRegularFile(p)) {
+                    throw Files.exists(p) ? new IOException("not a regular file") : new NoSuchFileException(p.toString());
                 }
-                body = Files.readAllBytes(p);
+                body = RegularFiles.read(p.toRealPath(), MAX_CATALOG_BYTES);
             } else if (scheme.equals("http") || scheme.equals("https")) {
                 HttpResponse<InputStream> resp = transfer.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET(), uri);
                 try (InputStream in = resp.body()) {

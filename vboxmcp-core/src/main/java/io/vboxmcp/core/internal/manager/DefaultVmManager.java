@@ -38,6 +38,7 @@ import io.vboxmcp.core.internal.trust.TemplateTrust;
 import io.vboxmcp.core.internal.trust.TrustStore;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.FileLocks;
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.HypervisorDriver;
@@ -438,7 +439,7 @@ final class DefaultVmManager implements VmManager {
         String pin = null;
         try {
             Path f = ssh.resolve("host_key_pin");
-            pin = Files.exists(f) ? Files.readString(f).trim() : null;
+            pin = RegularFiles.isRegular(f) ? new String(RegularFiles.read(f, 64 << 10), java.nio.charset.StandardCharsets.UTF_8).trim() : null;
         } catch (IOException ignored) {
             // not pinned yet
         }
