@@ -314,9 +314,4 @@ public final class Manifest {
     public byte[] bytes() {
         return bytes.clone();
     }
-
-    /** @return total size of the listed files */
-    public long totalSize() {
-        return entries.stream().mapToLong(Entry::size).sum();
-    }
 }
