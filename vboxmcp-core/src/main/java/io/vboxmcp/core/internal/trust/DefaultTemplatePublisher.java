@@ -50,7 +50,7 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
         Manifest m = upToDateManifest(dir);
         byte[] sig;
         try {
-            sig = OpenPgp.sign(m.bytes(), readKeyFile(secretKeyFile), passphrase, clock.instant());
+            sig = OpenPgpSigner.sign(m.bytes(), readKeyFile(secretKeyFile), passphrase, clock.instant());
         } catch (IllegalArgumentException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot sign with " + secretKeyFile.getFileName() + ": " + e.getMessage(), e);
         }
