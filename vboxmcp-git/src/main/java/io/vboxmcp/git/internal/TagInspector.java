@@ -93,7 +93,9 @@ final class TagInspector {
                     if (check.valid()) {
                         signer = check.fingerprint();
                         format = split.format();
-                    } else if (options.requireSignedTags()) {
+                    } else {
+                        // a signature that does not verify (bad, or by a key not pinned here) is never "unsigned",
+                        // even where unsigned tags are allowed: that would let a forger drop to the weaker rule
                         throw new SignatureVerificationException(ErrorCode.SIGNATURE_INVALID, result(split.format(),
                                 "tag " + entry.tagName() + " of git source '" + sourceId + "': " + check.reason()));
                     }
