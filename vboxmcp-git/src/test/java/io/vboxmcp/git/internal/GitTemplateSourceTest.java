@@ -249,6 +249,30 @@ class GitTemplateSourceTest {
     }
 
     @Test
+    void git02_tagSignedByAnUnpinnedKey_isRefusedEvenWhereUnsignedTagsAreAllowed() throws Exception {
+        // an invalid signature is never "unsigned": a forger must not drop to the weaker rule of a local source
+        GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "d");
+        GitCli.template(repo, "ssh-one", "ssh-one", "1.0.0", "d");
+        GitCli.template(repo, "plain", "plain", "1.0.0", "d");
+        git.commitAll(repo, "c");
+        git.gpgTag(repo, "python-dev/v1.0.0", strangerPgp);
+        git.sshTag(repo, "ssh-one/v1.0.0", strangerSsh);
+        git.run(repo, "git", "tag", "-a", "-m", "release plain/v1.0.0", "plain/v1.0.0");
+        try (TemplateSource s = unsignedFileSource()) {
+            for (String name : List.of("python-dev", "ssh-one")) {
+                Path work = tmp.resolve("u-" + name);
+                assertThatThrownBy(() -> s.fetch(name, SemanticVersion.parse("1.0.0"), work))
+                        .isInstanceOf(SignatureVerificationException.class)
+                        .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.SIGNATURE_INVALID));
+                assertEmpty(work);
+            }
+            Path work = tmp.resolve("u-plain");
+            assertThat(s.fetch("plain", SemanticVersion.parse("1.0.0"), work).name())
+                    .as("an unsigned tag still passes where the source allows unsigned tags").isEqualTo("plain");
+        }
+    }
+
+    @Test
     void git03_tamperedSignedTag_isRefusedBeforeAnyFileIsWritten() throws Exception {
         GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "d");
         git.commitAll(repo, "c");

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The firmware a QEMU machine starts with. Images with their own kernel are booted directly (SeaBIOS, the
@@ -56,24 +55,21 @@ final class BootFirmware {
         Files.copy(s.ovmfVars(), vmDir.resolve(VARS), StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Records the firmware in {@code machine.json}. */
-    static void record(Map<String, Object> json, String firmware, QemuSettings s) {
-        json.put("firmware", firmware);
-        if (UEFI.equals(firmware)) {
-            json.put("ovmfCode", s.ovmfCode().toAbsolutePath().toString());
-        }
+    /** @return the OVMF code file {@code machine.json} records for this firmware, null for BIOS */
+    static String ovmfCode(String firmware, QemuSettings s) {
+        return UEFI.equals(firmware) ? s.ovmfCode().toAbsolutePath().toString() : null;
     }
 
     /** @return the pflash drives of a UEFI machine, nothing for BIOS (machines written before firmware existed too) */
-    static List<String> args(Map<String, Object> json, Path vmDir) throws HypervisorException {
-        if (!UEFI.equals(json.get("firmware"))) {
+    static List<String> args(MachineRecord m, Path vmDir) throws HypervisorException {
+        if (!UEFI.equals(m.firmware())) {
             return List.of();
         }
-        Path code = Path.of((String) json.get("ovmfCode"));
+        Path code = Path.of(m.ovmfCode());
         Path vars = vmDir.resolve(VARS);
-        requireOvmf(code, vars, (String) json.get("image"));
-        return List.of("-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + QemuDriver.opt(code.toString()),
-                "-drive", "if=pflash,format=raw,unit=1,file=" + QemuDriver.opt(vars.toString()));
+        requireOvmf(code, vars, m.image());
+        return List.of("-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + QemuCommandLine.opt(code.toString()),
+                "-drive", "if=pflash,format=raw,unit=1,file=" + QemuCommandLine.opt(vars.toString()));
     }
 
     private static void requireOvmf(Path code, Path vars, String image) throws HypervisorException {

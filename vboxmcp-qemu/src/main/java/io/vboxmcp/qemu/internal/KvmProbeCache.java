@@ -83,7 +83,7 @@ final class KvmProbeCache {
             if (!Files.isRegularFile(file) || Files.size(file) > 64 * 1024) {
                 return Optional.empty();
             }
-            Map<String, Object> j = MiniJson.parseObject(Files.readString(file));
+            Map<String, Object> j = Json.parseObject(Files.readString(file));
             Host h = new Host(str(j, "bootId"), str(j, "qemu"), num(j, "qemuSize"), num(j, "qemuMtime"));
             Object usable = j.get("kvmUsable");
             if (!(usable instanceof Boolean b)) {
@@ -118,7 +118,7 @@ final class KvmProbeCache {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".kvm-probe", ".tmp");
-            Files.writeString(tmp, MiniJson.write(j) + "\n");
+            Files.writeString(tmp, Json.write(j) + "\n");
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException ex) {

@@ -67,7 +67,7 @@ final class Qmp implements Closeable {
     Object execute(String command, Map<String, Object> arguments) throws IOException {
         Map<String, Object> msg = arguments == null ? Map.of("execute", command)
                 : Map.of("execute", command, "arguments", arguments);
-        ByteBuffer out = ByteBuffer.wrap((MiniJson.write(msg) + "\n").getBytes(StandardCharsets.UTF_8));
+        ByteBuffer out = ByteBuffer.wrap((Json.write(msg) + "\n").getBytes(StandardCharsets.UTF_8));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (out.hasRemaining()) {
             channel.write(out);
@@ -95,8 +95,8 @@ final class Qmp implements Closeable {
                     continue;
                 }
                 try {
-                    return MiniJson.parseObject(line);
-                } catch (IllegalArgumentException e) {
+                    return Json.parseObject(line);
+                } catch (IOException e) {
                     throw new IOException("unreadable QMP message: " + line, e);
                 }
             }

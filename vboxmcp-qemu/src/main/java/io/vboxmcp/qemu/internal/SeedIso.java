@@ -75,7 +75,7 @@ final class SeedIso {
             }
             cmd.addAll(List.of("-quiet", "-output", iso.toString(), "-volid", "cidata", "-joliet", "-rock",
                     workDir.resolve("user-data").toString(), workDir.resolve("meta-data").toString()));
-            QemuDriver.exec(cmd, Duration.ofSeconds(30), "seed ISO (" + tool + ")");
+            HostCommand.run(cmd, Duration.ofSeconds(30), "seed ISO (" + tool + ")");
         } catch (IOException e) {
             throw new HypervisorException("could not write the cloud-init seed: " + e.getMessage(), e);
         } finally {

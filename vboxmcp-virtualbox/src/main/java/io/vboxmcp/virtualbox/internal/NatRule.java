@@ -26,11 +26,6 @@ public record NatRule(int nic, String name, String protocol, String hostIp, int 
         guestIp = Objects.requireNonNullElse(guestIp, "");
     }
 
-    /** @return a TCP rule on NIC 1 bound to 127.0.0.1 */
-    public static NatRule loopbackTcp(String name, int hostPort, int guestPort) {
-        return new NatRule(1, name, "tcp", "127.0.0.1", hostPort, "", guestPort);
-    }
-
     /** @return the {@code --natpf1} argument */
     public String spec() {
         return name + "," + protocol + "," + hostIp + "," + hostPort + "," + guestIp + "," + guestPort;

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.audit;
 
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.AuditLog;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
@@ -15,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
@@ -234,10 +233,6 @@ final class AuditCheckpoints {
     }
 
     private static byte[] sha256(byte[] in) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(in);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256().digest(in);
     }
 }

@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.audit;
 
+import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.core.internal.util.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,13 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -89,7 +87,8 @@ public final class HashChainAuditLog implements AuditLog {
             rec.put("outcome", event.outcome());
             event.fields().forEach((k, v) -> {
                 if (v != null) {
-                    rec.put(k, SECRET_KEY.matcher(k).matches() ? "[redacted]" : sanitize(String.valueOf(v)));
+                    // control and bidi characters are escaped so a log viewer shows what was really there (YML-13)
+                    rec.put(k, SECRET_KEY.matcher(k).matches() ? "[redacted]" : Printable.of(String.valueOf(v), Integer.MAX_VALUE));
                 }
             });
             rec.put("prev", tail.hash);
@@ -108,18 +107,6 @@ public final class HashChainAuditLog implements AuditLog {
         }
     }
 
-    private static String sanitize(String s) {
-        // control and bidi characters are escaped so a log viewer shows what was really there (YML-13)
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(cp -> {
-            if (Character.isISOControl(cp) || Character.getType(cp) == Character.FORMAT) {
-                b.append(String.format(Locale.ROOT, "\\u%04x", cp));
-            } else {
-                b.appendCodePoint(cp);
-            }
-        });
-        return b.toString();
-    }
 
     private record Tail(long seq, String hash) { }
 
@@ -271,11 +258,7 @@ public final class HashChainAuditLog implements AuditLog {
     }
 
     static String sha256(String line) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(line);
     }
 
     /** Convenience for building event fields in order, dropping nulls. */

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.image;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vboxmcp.ErrorCode;
@@ -15,12 +16,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -294,11 +293,7 @@ public final class ImageStore {
 
     private static void move(Path from, Path to) throws VboxmcpException {
         try {
-            try {
-                Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.move(from, to);
             to.toFile().setReadOnly();
         } catch (IOException e) {
             ImageTransfer.deleteQuietly(from);

@@ -1,13 +1,12 @@
 package io.vboxmcp.core.internal.image;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
@@ -94,16 +93,9 @@ final class VerifiedStamp {
             List<String> ds = new ArrayList<>();
             digests.forEach(d -> ds.add(d.toString()));
             p.setProperty("digests", String.join(",", ds));
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".stamp", ".tmp");
-            try (var out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(out, "vboxmcp: this cached file was hashed and matched; see VerifiedStamp");
-            }
-            try {
-                Files.move(tmp, sidecar(file), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, sidecar(file), StandardCopyOption.REPLACE_EXISTING);
-            }
+            java.io.StringWriter text = new java.io.StringWriter();
+            p.store(text, "vboxmcp: this cached file was hashed and matched; see VerifiedStamp");
+            AtomicFiles.write(sidecar(file), text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
             forget(file);
         }

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.ssh;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ExecResult;
@@ -87,11 +88,7 @@ public final class SshGuestChannel implements GuestChannel {
             session.addPublicKeyIdentity(identity);
             session.auth().verify(timeout);
             if (pinned == null && seen.get() != null) {
-                Files.createDirectories(pinFile.getParent());
-                Path tmp = pinFile.resolveSibling(pinFile.getFileName() + ".tmp");
-                Files.writeString(tmp, seen.get() + "\n");
-                Files.move(tmp, pinFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                AtomicFiles.write(pinFile, (seen.get() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             return new SshGuestChannel(client, session, user, seen.get());
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.template;
 
+import java.util.Locale;
+
 /**
  * Escapes text from template documents before it reaches a message, a terminal or a log (threat YML-13):
  * control characters, C1 controls, bidi overrides and other format characters become {@code \\uXXXX}.
@@ -13,6 +15,11 @@ public final class Printable {
     /** @return {@code text} escaped and cut to 80 code points ({@code …} marks a cut); "null" for null */
     public static String of(String text) {
         return of(text, DEFAULT_LIMIT);
+    }
+
+    /** @return a file name or path for a message: escaped and cut to 200 code points; "null" for null */
+    public static String path(String text) {
+        return of(text, 200);
     }
 
     /** @return {@code text} escaped and cut to {@code limit} code points; "null" for null */
@@ -31,9 +38,9 @@ public final class Printable {
             }
             if (needsEscape(cp)) {
                 if (cp > 0xffff) {
-                    b.append(String.format("\\U%08x", cp));
+                    b.append(String.format(Locale.ROOT, "\\U%08x", cp));
                 } else {
-                    b.append(String.format("\\u%04x", cp));
+                    b.append(String.format(Locale.ROOT, "\\u%04x", cp));
                 }
             } else {
                 b.appendCodePoint(cp);

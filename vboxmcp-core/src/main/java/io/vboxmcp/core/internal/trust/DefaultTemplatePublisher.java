@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.trust;
 
+import java.nio.file.attribute.PosixFilePermissions;
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
@@ -13,13 +15,9 @@ import io.vboxmcp.spi.TrustedKey;
 import io.vboxmcp.trust.TemplatePublisher;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +50,7 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
         Manifest m = upToDateManifest(dir);
         byte[] sig;
         try {
-            sig = OpenPgp.sign(m.bytes(), readKeyFile(secretKeyFile), passphrase, clock.instant());
+            sig = OpenPgpSigner.sign(m.bytes(), readKeyFile(secretKeyFile), passphrase, clock.instant());
         } catch (IllegalArgumentException e) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot sign with " + secretKeyFile.getFileName() + ": " + e.getMessage(), e);
         }
@@ -161,29 +159,11 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
             throw new VboxmcpException(ErrorCode.CONFLICT, "cannot write " + target + ": it is " + RegularFiles.kind(target)
                     + ", not a regular file; nothing was written");
         }
-        Path tmp = null;
         try {
-            tmp = Files.createTempFile(target.toAbsolutePath().getParent(), ".vboxmcp-", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
-                ch.force(true);
-            }
-            Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException | UnsupportedOperationException e) {
+            // world-readable like any published file, whatever the umask of the temp file was
+            AtomicFiles.replace(target, bytes, PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "cannot write " + target + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // hidden temp file; best effort
-                }
-            }
         }
     }
 }

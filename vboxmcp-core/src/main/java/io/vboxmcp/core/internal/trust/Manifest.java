@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
@@ -172,17 +174,17 @@ public final class Manifest {
         Map<String, Long> actual = listFiles(dir);
         for (Entry e : entries) {
             Long size = actual.get(e.path());
-            if (size == null) return "file '" + PathRules.printable(e.path()) + "' listed in the manifest is missing";
-            if (size != e.size()) return "file '" + PathRules.printable(e.path()) + "' has " + size + " bytes, the manifest says " + e.size();
+            if (size == null) return "file '" + Printable.path(e.path()) + "' listed in the manifest is missing";
+            if (size != e.size()) return "file '" + Printable.path(e.path()) + "' has " + size + " bytes, the manifest says " + e.size();
         }
         for (String p : actual.keySet()) {
-            if (!byPath.containsKey(p)) return "file '" + PathRules.printable(p) + "' is not listed in the manifest";
+            if (!byPath.containsKey(p)) return "file '" + Printable.path(p) + "' is not listed in the manifest";
         }
         for (Entry e : entries) {
             try {
                 Digests.Hashed h = Digests.sha256File(dir.resolve(e.path()));
                 if (!h.hex().equals(e.sha256()) || h.size() != e.size()) {
-                    return "file '" + PathRules.printable(e.path()) + "' does not match its sha256 in the manifest";
+                    return "file '" + Printable.path(e.path()) + "' does not match its sha256 in the manifest";
                 }
             } catch (IOException ex) {
                 throw new VboxmcpException(ErrorCode.IO, "cannot read " + e.path() + ": " + ex.getMessage(), ex);
@@ -213,8 +215,8 @@ public final class Manifest {
                 @Override
                 public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
                     String rel = relative(f);
-                    if (attrs.isSymbolicLink()) return fail("symbolic link '" + PathRules.printable(rel) + "' (templates hold regular files only)");
-                    if (!attrs.isRegularFile()) return fail("special file '" + PathRules.printable(rel) + "' (templates hold regular files only)");
+                    if (attrs.isSymbolicLink()) return fail("symbolic link '" + Printable.path(rel) + "' (templates hold regular files only)");
+                    if (!attrs.isRegularFile()) return fail("special file '" + Printable.path(rel) + "' (templates hold regular files only)");
                     if (TRUST_FILES.contains(rel)) return FileVisitResult.CONTINUE;
                     return accept(f, true, attrs.size()) ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
                 }
@@ -223,12 +225,12 @@ public final class Manifest {
                     String rel = relative(p);
                     String why = PathRules.problem(rel);
                     if (why != null) {
-                        problem[0] = new ArchiveException("unsafe path '" + PathRules.printable(rel) + "': " + why);
+                        problem[0] = new ArchiveException("unsafe path '" + Printable.path(rel) + "': " + why);
                         return false;
                     }
                     String other = collisions.putIfAbsent(PathRules.collisionKey(rel), rel);
                     if (other != null) {
-                        problem[0] = new ArchiveException("'" + PathRules.printable(rel) + "' and '" + PathRules.printable(other)
+                        problem[0] = new ArchiveException("'" + Printable.path(rel) + "' and '" + Printable.path(other)
                                 + "' collide on case-insensitive file systems");
                         return false;
                     }
@@ -313,10 +315,5 @@ public final class Manifest {
     /** @return the canonical bytes, the exact bytes signatures sign (a copy) */
     public byte[] bytes() {
         return bytes.clone();
-    }
-
-    /** @return total size of the listed files */
-    public long totalSize() {
-        return entries.stream().mapToLong(Entry::size).sum();
     }
 }

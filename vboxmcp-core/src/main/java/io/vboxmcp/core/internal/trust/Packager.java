@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
@@ -12,11 +14,9 @@ import org.apache.commons.compress.compressors.gzip.GzipParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -87,7 +87,7 @@ public final class Packager {
                 }
                 tar.finish();
             }
-            move(tmp, out);
+            AtomicFiles.move(tmp, out);
             return Digests.PREFIX + Digests.sha256File(out).hex();
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "cannot write package " + out + ": " + e.getMessage(), e);
@@ -147,13 +147,6 @@ public final class Packager {
         }
     }
 
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 
     /** @return the sorted paths packed for a manifest, directories excluded (for tests and docs) */
     static List<String> order(Manifest m) {

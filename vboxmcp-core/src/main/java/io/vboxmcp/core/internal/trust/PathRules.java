@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.ArchiveException;
 
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ final class PathRules {
     static void check(String path) throws ArchiveException {
         String why = problem(path);
         if (why != null) {
-            throw new ArchiveException("unsafe path '" + printable(path) + "': " + why);
+            throw new ArchiveException("unsafe path '" + Printable.path(path) + "': " + why);
         }
     }
 
@@ -64,17 +65,6 @@ final class PathRules {
         return Normalizer.normalize(path, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     }
 
-    static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        s.codePoints().limit(200).forEach(cp -> {
-            if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || Character.getType(cp) == Character.FORMAT) {
-                b.append(String.format("\\u%04x", cp));
-            } else {
-                b.appendCodePoint(cp);
-            }
-        });
-        return b.toString();
-    }
 
     /** Byte order of UTF-8, which is what {@code LC_ALL=C sort} gives. */
     static int compareUtf8(String a, String b) {

@@ -1,5 +1,8 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
+import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
@@ -13,14 +16,11 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -115,16 +115,16 @@ public final class SafeExtractor {
                     return;
                 }
                 Manifest.Entry m = manifest.entry(path);
-                if (m == null) throw mismatch("file '" + PathRules.printable(path) + "' is not listed in the manifest");
-                if (entry.getSize() != m.size()) throw mismatch("file '" + PathRules.printable(path) + "' has " + entry.getSize() + " bytes, the manifest says " + m.size());
+                if (m == null) throw mismatch("file '" + Printable.path(path) + "' is not listed in the manifest");
+                if (entry.getSize() != m.size()) throw mismatch("file '" + Printable.path(path) + "' has " + entry.getSize() + " bytes, the manifest says " + m.size());
                 boolean exec = (entry.getMode() & 0100) != 0;
                 String hex = root != null ? writeFile(root, path, in, m.size(), exec, MessageDigestHolder.sha256())
                         : Digests.sha256Stream(in).hex();
-                if (!hex.equals(m.sha256())) throw mismatch("file '" + PathRules.printable(path) + "' does not match its sha256 in the manifest");
+                if (!hex.equals(m.sha256())) throw mismatch("file '" + Printable.path(path) + "' does not match its sha256 in the manifest");
                 seen.put(path, true);
             });
             for (Manifest.Entry e : manifest.entries()) {
-                if (!seen.containsKey(e.path())) throw mismatch("file '" + PathRules.printable(e.path()) + "' listed in the manifest is missing from the package");
+                if (!seen.containsKey(e.path())) throw mismatch("file '" + Printable.path(e.path()) + "' listed in the manifest is missing from the package");
             }
             if (tmp != null) {
                 directoriesReadableByAll(tmp);
@@ -138,7 +138,7 @@ public final class SafeExtractor {
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "cannot extract " + pkg.getFileName() + ": " + e.getMessage(), e);
         } finally {
-            if (tmp != null) deleteTree(tmp);
+            if (tmp != null) AtomicFiles.deleteTreeQuietly(tmp);
         }
     }
 
@@ -219,9 +219,9 @@ public final class SafeExtractor {
                 byte type = e.getLinkFlag();
                 boolean dir = type == TarConstants.LF_DIR;
                 boolean file = type == TarConstants.LF_NORMAL || type == TarConstants.LF_OLDNORM;
-                if (!dir && !file) throw new ArchiveException("entry '" + PathRules.printable(name) + "' is " + describe(e) + "; packages hold regular files and directories only");
+                if (!dir && !file) throw new ArchiveException("entry '" + Printable.path(name) + "' is " + describe(e) + "; packages hold regular files and directories only");
                 if (e.isSparse() || e.isPaxGNUSparse() || e.isPaxGNU1XSparse() || e.isStarSparse() || e.isOldGNUSparse()) {
-                    throw new ArchiveException("entry '" + PathRules.printable(name) + "' is a sparse file");
+                    throw new ArchiveException("entry '" + Printable.path(name) + "' is a sparse file");
                 }
                 if (name.startsWith("./")) name = name.substring(2);
                 if (dir) {
@@ -229,22 +229,22 @@ public final class SafeExtractor {
                     name = name.isEmpty() ? name : name.substring(0, name.length() - 1);
                     if (name.isEmpty()) continue;
                 } else if (name.endsWith("/")) {
-                    throw new ArchiveException("file entry '" + PathRules.printable(name) + "' has a directory name");
+                    throw new ArchiveException("file entry '" + Printable.path(name) + "' has a directory name");
                 }
                 PathRules.check(name);
                 Boolean previous = kinds.put(name, dir);
-                if (previous != null) throw new ArchiveException("duplicate entry '" + PathRules.printable(name) + "' (ARC-09)");
+                if (previous != null) throw new ArchiveException("duplicate entry '" + Printable.path(name) + "' (ARC-09)");
                 String other = collisions.putIfAbsent(PathRules.collisionKey(name), name);
-                if (other != null) throw new ArchiveException("'" + PathRules.printable(name) + "' and '" + PathRules.printable(other) + "' collide on case-insensitive or normalising file systems (ARC-11)");
+                if (other != null) throw new ArchiveException("'" + Printable.path(name) + "' and '" + Printable.path(other) + "' collide on case-insensitive or normalising file systems (ARC-11)");
                 int slash = name.lastIndexOf('/');
                 while (slash > 0) {
                     String parent = name.substring(0, slash);
-                    if (Boolean.FALSE.equals(kinds.get(parent))) throw new ArchiveException("'" + PathRules.printable(name) + "' is below the file '" + PathRules.printable(parent) + "'");
+                    if (Boolean.FALSE.equals(kinds.get(parent))) throw new ArchiveException("'" + Printable.path(name) + "' is below the file '" + Printable.path(parent) + "'");
                     slash = parent.lastIndexOf('/');
                 }
                 if (!dir) {
                     long size = e.getSize();
-                    if (size < 0 || size > limits.maxEntryBytes()) throw new ArchiveException("entry '" + PathRules.printable(name) + "' is larger than " + limits.maxEntryBytes() + " bytes (ARC-14)");
+                    if (size < 0 || size > limits.maxEntryBytes()) throw new ArchiveException("entry '" + Printable.path(name) + "' is larger than " + limits.maxEntryBytes() + " bytes (ARC-14)");
                     total += size;
                     if (total > limits.maxTotalBytes()) throw new ArchiveException("package expands to more than " + limits.maxTotalBytes() + " bytes (ARC-13)");
                 }
@@ -309,7 +309,7 @@ public final class SafeExtractor {
                 read += n;
                 long expanded = before + read;
                 if (expanded > limits.ratioGraceBytes() && expanded > limits.maxRatio() * Math.max(1, raw.count())) {
-                    throw new IOException(new ArchiveException("compression ratio above " + limits.maxRatio() + ":1 at '" + PathRules.printable(name) + "' (ARC-13)"));
+                    throw new IOException(new ArchiveException("compression ratio above " + limits.maxRatio() + ":1 at '" + Printable.path(name) + "' (ARC-13)"));
                 }
             }
             return n;
@@ -362,8 +362,8 @@ public final class SafeExtractor {
     }
 
     private static String describe(TarArchiveEntry e) {
-        if (e.isSymbolicLink()) return "a symbolic link to '" + PathRules.printable(e.getLinkName()) + "' (ARC-03)";
-        if (e.isLink()) return "a hard link to '" + PathRules.printable(e.getLinkName()) + "' (ARC-05)";
+        if (e.isSymbolicLink()) return "a symbolic link to '" + Printable.path(e.getLinkName()) + "' (ARC-03)";
+        if (e.isLink()) return "a hard link to '" + Printable.path(e.getLinkName()) + "' (ARC-05)";
         if (e.isCharacterDevice()) return "a character device (ARC-07)";
         if (e.isBlockDevice()) return "a block device (ARC-07)";
         if (e.isFIFO()) return "a FIFO (ARC-07)";
@@ -379,23 +379,4 @@ public final class SafeExtractor {
         };
     }
 
-    static void deleteTree(Path p) {
-        try {
-            Files.walkFileTree(p, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort: the folder is hidden (.extract-*) inside the caller's work dir
-        }
-    }
 }

@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.core.internal.util.Digests;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
@@ -46,7 +48,7 @@ final class SshKeys {
             String[] parts = l.split("\\s+", 3);
             if (parts.length < 2) throw new IllegalArgumentException("not an OpenSSH public key line");
             if (!TYPES.contains(parts[0])) {
-                throw new IllegalArgumentException("unsupported SSH key type '" + PathRules.printable(parts[0])
+                throw new IllegalArgumentException("unsupported SSH key type '" + Printable.path(parts[0])
                         + "' (supported: " + String.join(", ", new java.util.TreeSet<>(TYPES)) + "; options and certificates are not)");
             }
             byte[] blob;
@@ -65,7 +67,7 @@ final class SshKeys {
     static SshPublicKey parseBlob(byte[] blob, String comment) {
         SshWire.Reader r = new SshWire.Reader(blob);
         String type = r.utf8();
-        if (!TYPES.contains(type)) throw new IllegalArgumentException("unsupported SSH key type '" + PathRules.printable(type) + "'");
+        if (!TYPES.contains(type)) throw new IllegalArgumentException("unsupported SSH key type '" + Printable.path(type) + "'");
         if (type.equals("ssh-ed25519")) {
             byte[] k = r.string();
             if (k.length != 32 || !r.atEnd()) throw new IllegalArgumentException("Ed25519 public key must be 32 bytes (SIG-12)");

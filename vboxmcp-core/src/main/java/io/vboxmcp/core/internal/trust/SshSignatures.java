@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.TrustedKey;
 import io.vboxmcp.trust.TemplatePublisher;
@@ -75,12 +76,12 @@ public final class SshSignatures implements SignatureVerifier {
         byte[] sigField = r.string();
         if (!r.atEnd()) return Check.invalid("trailing bytes after the SSH signature");
         if (!expectedNamespace.equals(namespace)) {
-            return Check.invalid("SSH signature namespace is '" + PathRules.printable(namespace) + "', expected '"
-                    + PathRules.printable(expectedNamespace) + "'");
+            return Check.invalid("SSH signature namespace is '" + Printable.path(namespace) + "', expected '"
+                    + Printable.path(expectedNamespace) + "'");
         }
         if (reserved.length != 0) return Check.invalid("SSH signature reserved field is not empty");
         if (!hashAlg.equals("sha256") && !hashAlg.equals("sha512")) {
-            return Check.invalid("SSH signature hash '" + PathRules.printable(hashAlg) + "' is not sha256 or sha512");
+            return Check.invalid("SSH signature hash '" + Printable.path(hashAlg) + "' is not sha256 or sha512");
         }
         SshKeys.SshPublicKey signer = SshKeys.parseBlob(pk, "");
         TrustedKey pinned = null;
@@ -121,7 +122,7 @@ public final class SshSignatures implements SignatureVerifier {
         AsymmetricKeyParameter p = key.params();
         switch (key.type()) {
             case "ssh-ed25519" -> {
-                if (!sigType.equals("ssh-ed25519")) return "signature type " + PathRules.printable(sigType) + " does not match an Ed25519 key";
+                if (!sigType.equals("ssh-ed25519")) return "signature type " + Printable.path(sigType) + " does not match an Ed25519 key";
                 if (blob.length != 64) return "Ed25519 signature is " + blob.length + " bytes, must be 64 (SIG-12)";
                 // the key was validated (canonical, full order: SIG-11) when its blob was parsed
                 byte[] sLe = java.util.Arrays.copyOfRange(blob, 32, 64);
@@ -137,14 +138,14 @@ public final class SshSignatures implements SignatureVerifier {
                 Digest d;
                 if (sigType.equals("rsa-sha2-512")) d = new SHA512Digest();
                 else if (sigType.equals("rsa-sha2-256")) d = new SHA256Digest();
-                else return "RSA signature type '" + PathRules.printable(sigType) + "' is refused (SHA-1 is weak, SIG-07)";
+                else return "RSA signature type '" + Printable.path(sigType) + "' is refused (SHA-1 is weak, SIG-07)";
                 RSADigestSigner v = new RSADigestSigner(d);
                 v.init(false, (RSAKeyParameters) p);
                 v.update(message, 0, message.length);
                 return v.verifySignature(blob) ? null : "SSH RSA signature does not verify";
             }
             default -> {
-                if (!sigType.equals(key.type())) return "signature type " + PathRules.printable(sigType) + " does not match key type " + key.type();
+                if (!sigType.equals(key.type())) return "signature type " + Printable.path(sigType) + " does not match key type " + key.type();
                 SshWire.Reader rs = new SshWire.Reader(blob);
                 BigInteger rr = rs.mpint();
                 BigInteger ss = rs.mpint();

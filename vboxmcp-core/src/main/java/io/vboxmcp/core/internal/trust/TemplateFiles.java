@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.VboxmcpException;
 
@@ -30,7 +31,7 @@ public final class TemplateFiles {
         long total = 0;
         for (Map.Entry<String, Long> e : files.entrySet()) {
             if (e.getValue() > limits.maxEntryBytes()) {
-                throw new ArchiveException("file '" + PathRules.printable(e.getKey()) + "' is larger than "
+                throw new ArchiveException("file '" + Printable.path(e.getKey()) + "' is larger than "
                         + limits.maxEntryBytes() + " bytes (ARC-14)");
             }
             total += e.getValue();

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SignatureVerificationException;
@@ -140,11 +141,11 @@ public final class TemplateTrust {
         // every listed file present with its declared size, nothing unlisted: refused before a byte is written
         for (Manifest.Entry e : m.entries()) {
             Long size = scan.files().get(e.path());
-            if (size == null) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + PathRules.printable(e.path()) + "' listed in the manifest is missing from the package");
-            if (size != e.size()) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + PathRules.printable(e.path()) + "' has " + size + " bytes, the manifest says " + e.size());
+            if (size == null) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + Printable.path(e.path()) + "' listed in the manifest is missing from the package");
+            if (size != e.size()) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + Printable.path(e.path()) + "' has " + size + " bytes, the manifest says " + e.size());
         }
         for (String p : scan.files().keySet()) {
-            if (m.entry(p) == null) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + PathRules.printable(p) + "' is not listed in the manifest");
+            if (m.entry(p) == null) throw refuse(ErrorCode.DIGEST_MISMATCH, m.digest(), "file '" + Printable.path(p) + "' is not listed in the manifest");
         }
         Path target = extract ? workDir.resolve(m.name() + "-" + m.version()) : null;
         try {

@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.AtomicFiles;
+import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
@@ -12,13 +14,11 @@ import org.bouncycastle.openpgp.PGPPublicKeyRing;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,17 +86,7 @@ public final class TrustStore implements io.vboxmcp.trust.TrustStore {
         Path target = dir.resolve(fileName(parsed.pinned()));
         try {
             withLock(() -> {
-                Files.createDirectories(dir);
-                Path tmp = Files.createTempFile(dir, ".pin-", ".tmp");
-                try {
-                    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                        ch.write(java.nio.ByteBuffer.wrap(parsed.trusted().material()));
-                        ch.force(true);
-                    }
-                    move(tmp, target);
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
+                AtomicFiles.write(target, parsed.trusted().material());
                 return null;
             });
         } catch (IOException e) {
@@ -220,18 +210,11 @@ public final class TrustStore implements io.vboxmcp.trust.TrustStore {
 
     private static void checkId(String sourceId) throws VboxmcpException {
         if (sourceId == null || !SOURCE_ID.matcher(sourceId).matches()) {
-            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + (sourceId == null ? "null" : PathRules.printable(sourceId))
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + (sourceId == null ? "null" : Printable.path(sourceId))
                     + "' is not a source id (" + TemplateRef.NAME_PATTERN + ")");
         }
     }
 
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 
     private interface IoAction<T> {
         T run() throws IOException;

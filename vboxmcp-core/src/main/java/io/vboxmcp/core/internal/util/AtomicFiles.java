@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,24 +14,63 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 
 /** Write-then-rename helpers: readers see the old or the new content, never a torn file. */
 public final class AtomicFiles {
     private AtomicFiles() {
     }
 
-    /** Writes {@code bytes} to a temp file beside {@code target}, forces it to disk, then renames it over. */
+    /**
+     * Writes {@code bytes} to a temp file beside {@code target} (creating the folder), forces it to disk, then
+     * renames it over.
+     */
     public static void write(Path target, byte[] bytes) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        replace(target, bytes, null);
+    }
+
+    /**
+     * Like {@link #write(Path, byte[])} but into an existing folder only, and with {@code permissions} (when not
+     * null) set on the new file before it appears under its name.
+     */
+    public static void replace(Path target, byte[] bytes, Set<PosixFilePermission> permissions) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 ch.write(java.nio.ByteBuffer.wrap(bytes));
                 ch.force(true);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            if (permissions != null) {
+                try {
+                    Files.setPosixFilePermissions(tmp, permissions);
+                } catch (UnsupportedOperationException ignored) {
+                    // non-POSIX file systems keep their default permissions
+                }
+            }
+            move(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Renames {@code tmp} over {@code target}: atomically where the file system can, else a plain replace. */
+    public static void move(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** {@link #deleteTree} for clean-up after a failure: what cannot be deleted stays, silently. */
+    public static void deleteTreeQuietly(Path root) {
+        try {
+            deleteTree(root);
+        } catch (IOException ignored) {
+            // best effort: callers leave only hidden work folders behind
         }
     }
 

@@ -91,7 +91,7 @@ class InteropTest {
             String fpr = gpg.generate("Bob <bob@example.org>", algo, "sign", "0");
             Path secret = gpg.exportSecret(fpr, tmp.resolve("secret.asc"));
             Path file = data();
-            byte[] sig = OpenPgp.sign(Files.readAllBytes(file), Files.readAllBytes(secret), Tools.Gpg.PASS.toCharArray(), Instant.now());
+            byte[] sig = OpenPgpSigner.sign(Files.readAllBytes(file), Files.readAllBytes(secret), Tools.Gpg.PASS.toCharArray(), Instant.now());
             Path sigFile = tmp.resolve("ours.asc");
             Files.write(sigFile, sig);
 

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.ArchiveException;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SignatureVerificationException;
@@ -141,7 +142,7 @@ class SafeExtractorTest {
                 .as("directories are 0755").isEqualTo("rwxr-xr-x");
 
         Files.delete(pkg);
-        SafeExtractor.deleteTree(v.directory());
+        io.vboxmcp.core.internal.util.AtomicFiles.deleteTreeQuietly(v.directory());
         try (TarBuilder t = withManifest("plain.txt", "p")) {
             t.file("plain.txt", "p".getBytes(StandardCharsets.UTF_8), 0106666);
         }

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.trust;
 
+import io.vboxmcp.core.internal.util.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

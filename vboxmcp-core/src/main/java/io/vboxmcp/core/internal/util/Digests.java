@@ -1,7 +1,8 @@
-package io.vboxmcp.core.internal.trust;
+package io.vboxmcp.core.internal.util;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -10,15 +11,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 helpers; every digest vboxmcp prints is {@code sha256:<lower-case hex>}. */
-final class Digests {
-    static final String PREFIX = "sha256:";
+/** SHA-256 helpers, the one home of hashing in core; every digest vboxmcp prints is {@code sha256:<lower-case hex>}. */
+public final class Digests {
+    public static final String PREFIX = "sha256:";
     private static final int BUFFER = 1 << 20;
 
     private Digests() {
     }
 
-    static MessageDigest sha256() {
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -26,16 +27,21 @@ final class Digests {
         }
     }
 
-    static String hex(byte[] b) {
+    public static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }
 
-    static String sha256Hex(byte[] data) {
+    public static String sha256Hex(byte[] data) {
         return hex(sha256().digest(data));
     }
 
+    /** @return the hex SHA-256 of the string's UTF-8 bytes */
+    public static String sha256Hex(String text) {
+        return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Hashes a file with a direct buffer; on a 2-core box this runs at the speed of the SHA-256 intrinsic. */
-    static Hashed sha256File(Path file) throws IOException {
+    public static Hashed sha256File(Path file) throws IOException {
         MessageDigest md = sha256();
         long size = 0;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -52,7 +58,7 @@ final class Digests {
         return new Hashed(hex(md.digest()), size);
     }
 
-    static Hashed sha256Stream(InputStream in) throws IOException {
+    public static Hashed sha256Stream(InputStream in) throws IOException {
         MessageDigest md = sha256();
         byte[] buf = new byte[64 * 1024];
         long size = 0;
@@ -64,6 +70,7 @@ final class Digests {
         return new Hashed(hex(md.digest()), size);
     }
 
-    record Hashed(String hex, long size) {
+    /** A file or stream's SHA-256 (lower-case hex) and its length in bytes. */
+    public record Hashed(String hex, long size) {
     }
 }

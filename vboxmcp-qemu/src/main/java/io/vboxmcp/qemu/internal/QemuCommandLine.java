@@ -1,0 +1,69 @@
+package io.vboxmcp.qemu.internal;
+
+import io.vboxmcp.HypervisorException;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The {@code qemu-system-x86_64} command line of a recorded machine: no defaults, no display, virtio disk and seed,
+ * user networking with the recorded host forwards, 9p shares, serial console to a file, QMP on a unix socket,
+ * daemonized with a pid file.
+ */
+final class QemuCommandLine {
+    private final QemuSettings settings;
+
+    QemuCommandLine(QemuSettings settings) {
+        this.settings = settings;
+    }
+
+    List<String> build(MachineRecord m, Path vmDir, String accel) throws HypervisorException {
+        List<String> a = new ArrayList<>();
+        a.add(settings.qemu());
+        a.addAll(List.of("-name", "guest=" + opt(QemuDriver.hostname(m.name())),
+                "-nodefaults", "-no-user-config", "-display", "none",
+                "-machine", settings.machine() + ",accel=" + accel,
+                "-m", String.valueOf(m.memoryMb()), "-smp", String.valueOf(m.cpus())));
+        if ("kvm".equals(accel)) {
+            a.addAll(List.of("-cpu", "host"));
+        }
+        a.addAll(BootFirmware.args(m, vmDir));
+        if (m.kernel() != null) {
+            a.addAll(List.of("-kernel", m.kernel()));
+            if (m.initrd() != null) {
+                a.addAll(List.of("-initrd", m.initrd()));
+            }
+            if (m.kernelArgs() != null) {
+                a.addAll(List.of("-append", m.kernelArgs()));
+            }
+        }
+        a.addAll(List.of(
+                "-drive", "file=" + opt(vmDir.resolve(MachineFolder.DISK).toString()) + ",if=virtio,format=qcow2,discard=unmap",
+                "-drive", "file=" + opt(vmDir.resolve(MachineFolder.SEED).toString()) + ",if=virtio,format=raw,readonly=on"));
+        StringBuilder net = new StringBuilder("user,id=net0");
+        for (MachineRecord.Port p : m.ports()) {
+            net.append(",hostfwd=tcp:").append(p.address()).append(':').append(p.host()).append("-:").append(p.guest());
+        }
+        a.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0",
+                "-device", "virtio-rng-pci"));
+        int n = 0;
+        for (MachineRecord.Share s : m.shares()) {
+            String v = "local,path=" + opt(s.hostPath()) + ",mount_tag=" + s.tag()
+                    + ",security_model=none,id=fs" + (n++);
+            if (s.readOnly()) {
+                v += ",readonly=on";
+            }
+            a.addAll(List.of("-virtfs", v));
+        }
+        a.addAll(List.of("-serial", "file:" + vmDir.resolve(MachineFolder.CONSOLE),
+                "-qmp", "unix:" + opt(m.qmpSocket()) + ",server=on,wait=off",
+                "-pidfile", vmDir.resolve(MachineFolder.PID).toString(), "-daemonize"));
+        return a;
+    }
+
+    /** QEMU option values escape commas by doubling them. */
+    static String opt(String v) {
+        return v.replace(",", ",,");
+    }
+}
