@@ -18,6 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench-lib.sh
 . "$root/scripts/bench-lib.sh"
+cli=${BENCH_CLI:-$root/vboxmcp}  # another build's launcher (a copy of the repository) to measure that one
 runs=${1:-5}
 memory=256 cpus=1
 
@@ -30,8 +31,8 @@ home=$tmp/home
 qemu_pid=
 cleanup() {
   [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-  for vm in $("$root/vboxmcp" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-    "$root/vboxmcp" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
+  for vm in $("$cli" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+    "$cli" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
   done
   rm -rf "$tmp"
 }
@@ -47,13 +48,13 @@ base_image: "vboxmcp-test:1"
 min_ram: 256
 min_cores: 1
 EOF
-"$root/vboxmcp" --home "$home" -q install "$tmp/bench-min" >/dev/null
+"$cli" --home "$home" -q install "$tmp/bench-min" >/dev/null
 
 vbox_create() { # NAME: one whole `vboxmcp create`, plain progress lines kept in $tmp/NAME.log
-  "$root/vboxmcp" --home "$home" create "$1" --template bench-min --version 1.0.0 --memory "$memory" \
+  "$cli" --home "$home" create "$1" --template bench-min --version 1.0.0 --memory "$memory" \
     --cpus "$cpus" --image-catalog "$catalog" >"$tmp/$1.log" 2>&1 || { cat "$tmp/$1.log" >&2; exit 1; }
 }
-vbox_destroy() { "$root/vboxmcp" --home "$home" -q destroy "$1" >/dev/null; }
+vbox_destroy() { "$cli" --home "$home" -q destroy "$1" >/dev/null; }
 step_time() { sed -n "s/^$2: done in \([0-9.]*\)s.*/\1/p" "$tmp/$1.log" | head -n 1; }
 
 ssh-keygen -q -t ed25519 -N '' -C vboxmcp-bench -f "$tmp/id"

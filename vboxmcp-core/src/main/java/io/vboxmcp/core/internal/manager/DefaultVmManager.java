@@ -361,6 +361,11 @@ final class DefaultVmManager implements VmManager {
     SshGuestChannel waitForGuest(String name, Machine m, HypervisorDriver driver, Duration timeout,
                                  ProgressListener progress) throws VboxmcpException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // the SSH client's class loading overlaps the guest's boot instead of following it
+        SshKeys.SshKeyPair keys = SshKeys.load(store.dir(name).resolve("ssh").resolve(SshKeys.PRIVATE_KEY_FILE));
+        Thread warm = new Thread(() -> SshGuestChannel.warmUp(keys.keyPair()), "vboxmcp-ssh-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         SshGuestChannel ch = pollSsh(name, m, driver, timeout, deadline);
         try {
             CloudInitWait.await(ch, Duration.ofNanos(deadline - System.nanoTime()), progress, name);
