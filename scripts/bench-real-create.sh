@@ -17,6 +17,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench-lib.sh
 . "$root/scripts/bench-lib.sh"
+cli=${BENCH_CLI:-$root/vboxmcp}  # another build's launcher (a copy of the repository) to measure that one
 runs=${1:-3}
 memory=1024 cpus=2 disk_mb=4096
 packages="tree jq"
@@ -30,8 +31,8 @@ pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for vm in $("$root/vboxmcp" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-    "$root/vboxmcp" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
+  for vm in $("$cli" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+    "$cli" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
   done
   rm -rf "$tmp"
 }
@@ -54,15 +55,15 @@ min_cores: $cpus
 packages:
   system: [$(echo "$packages" | sed 's/ /, /g')]
 EOF
-"$root/vboxmcp" --home "$home" -q install "$tmp/bench-debian" >/dev/null
+"$cli" --home "$home" -q install "$tmp/bench-debian" >/dev/null
 # the image in the VM home's cache, as a user's second create finds it (download and digest are not the subject)
-"$root/vboxmcp" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
+"$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
 
 # NAME: one whole `vboxmcp create`; every progress line prefixed with seconds since the process started
 vbox_create() {
   local t0; t0=$(bench_now)
   set +e
-  "$root/vboxmcp" --home "$home" create "$1" --template bench-debian --version 1.0.0 --memory "$memory" \
+  "$cli" --home "$home" create "$1" --template bench-debian --version 1.0.0 --memory "$memory" \
     --cpus "$cpus" --disk-size "$disk_mb" --image-catalog "$catalog" \
     --apt-mirror "http://10.0.2.2:$http_port/" --apt-suite bookworm --apt-key "$tmp/mirror/mirror-key.asc" 2>&1 |
     while IFS= read -r line; do printf '%s %s\n' "$(bench_since "$t0")" "$line"; done > "$tmp/$1.log"
@@ -112,7 +113,7 @@ tr=; tp=; tt=; tl=; td=
 for i in $(seq 1 "$runs"); do
   l1=$(bench_load); vbox_create "deb$i"
   r=$(at "deb$i" "guest-ready: done"); p=$(step "deb$i" provision); t=$(at "deb$i" "exit 0")
-  "$root/vboxmcp" --home "$home" -q destroy "deb$i" >/dev/null
+  "$cli" --home "$home" -q destroy "deb$i" >/dev/null
   l2=$(bench_load); read -r lg dn < <(raw_boot)
   tr="$tr $r"; tp="$tp $p"; tt="$tt $t"; tl="$tl $lg"; td="$td $dn"
   echo "run $i: vboxmcp (load $l1) guest-ready at $r s, provision ${p} s, exit at $t s | raw qemu (load $l2): first login $lg s, cloud-init done $dn s"

@@ -23,6 +23,10 @@ public final class CoreKeys {
      * inode or ctime changed since it was last hashed; {@code always} hashes it in full every time.
      */
     public static final String IMAGE_VERIFY = "image.verify";
+    /** Seconds a base-image download may receive nothing before it fails with TIMEOUT (integer, default 60). */
+    public static final String IMAGE_IDLE_TIMEOUT = "image.download.idle-timeout";
+    /** Seconds one base-image download may take in all (integer, default 21600 = 6 h). */
+    public static final String IMAGE_TOTAL_TIMEOUT = "image.download.total-timeout";
     /** Seconds to wait for the guest's SSH after start. Integer, default 180. */
     public static final String READY_TIMEOUT = "ready.timeout";
     /** Default seconds a provisioning script may run when it names no timeout. Integer, default 1800. */

@@ -76,23 +76,29 @@ final class RepoCommands {
                     if (uri.getUserInfo() != null) {
                         throw usage("the URL carries credentials; they are never sent, stored or printed");
                     }
-                    boolean https = "https".equalsIgnoreCase(uri.getScheme());
-                    if (allowUnsigned && !https) {
-                        throw new SignatureVerificationException(ErrorCode.UNTRUSTED, new VerificationResult(false, "unknown",
-                                null, null, "--allow-unsigned is refused over plain http: anyone on the path could "
-                                + "replace the package; use https, or a package signed by a pinned key (ART-11)"));
+                    try {
+                        boolean https = "https".equalsIgnoreCase(uri.getScheme());
+                        if (allowUnsigned && !https) {
+                            throw new SignatureVerificationException(ErrorCode.UNTRUSTED, new VerificationResult(false, "unknown",
+                                    null, null, "--allow-unsigned is refused over plain http: anyone on the path could "
+                                    + "replace the package; use https, or a package signed by a pinned key (ART-11)"));
+                        }
+                        Downloader.Timeouts timeouts = Downloader.Timeouts.configured();
+                        // inside the home, and removed even when the command is interrupted (SIGINT/SIGTERM)
+                        Path parent = s.home().resolve("tmp");
+                        Files.createDirectories(parent);
+                        Path dir = Files.createTempDirectory(parent, "download-");
+                        tmp = dir;
+                        cleanup = new Thread(() -> quietDelete(dir), "vboxmcp-download-cleanup");
+                        Runtime.getRuntime().addShutdownHook(cleanup);
+                        source = s.step("download", Session.safe(uri.toString()),
+                                () -> Downloader.download(uri, dir, "download", s.progress(), timeouts));
+                        requireSignedOrAllowed(s, uri, source);
+                    } catch (VboxmcpException refused) {
+                        // the URL layer's refusals are audited like the manager's (threats.md: "refuse" writes a deny record)
+                        denyRecord(s, uri, refused);
+                        throw refused;
                     }
-                    Downloader.Timeouts timeouts = Downloader.Timeouts.configured();
-                    // inside the home, and removed even when the command is interrupted (SIGINT/SIGTERM)
-                    Path parent = s.home().resolve("tmp");
-                    Files.createDirectories(parent);
-                    Path dir = Files.createTempDirectory(parent, "download-");
-                    tmp = dir;
-                    cleanup = new Thread(() -> quietDelete(dir), "vboxmcp-download-cleanup");
-                    Runtime.getRuntime().addShutdownHook(cleanup);
-                    source = s.step("download", Session.safe(uri.toString()),
-                            () -> Downloader.download(uri, dir, "download", s.progress(), timeouts));
-                    requireSignedOrAllowed(s, uri, source);
                 } else {
                     if (allowUnsigned) {
                         throw usage("--allow-unsigned applies to URLs only (local installs follow the trust policy)");
@@ -125,6 +131,22 @@ final class RepoCommands {
             }
         }
 
+        private static void denyRecord(Session s, URI uri, VboxmcpException refused) {
+            if (!URL_REFUSALS.contains(refused.code())) {
+                return;
+            }
+            try {
+                if (!(s.manager().audit() instanceof HashChainAuditLog log)) {
+                    return;
+                }
+                log.append(new HashChainAuditLog.Event("template.install", "deny", HashChainAuditLog.fields(
+                        "code", refused.code().name(), "source", "url", "subject", uri.toString(),
+                        "reason", refused.getMessage())));
+            } catch (VboxmcpException auditFailure) {
+                refused.addSuppressed(auditFailure);
+            }
+        }
+
         /** Remote means signed (ART-11): a package from a URL carries a signature, which install then verifies. */
         private void requireSignedOrAllowed(Session s, URI uri, Path pkg) throws VboxmcpException {
             SafeExtractor.Scan scan = new SafeExtractor().scan(pkg);
@@ -152,6 +174,11 @@ final class RepoCommands {
             }
         }
     }
+
+    /** What the URL layer refuses (as opposed to failing): each writes one deny record. */
+    private static final java.util.Set<ErrorCode> URL_REFUSALS = java.util.EnumSet.of(ErrorCode.UNTRUSTED,
+            ErrorCode.SIGNATURE_INVALID, ErrorCode.POLICY_VIOLATION, ErrorCode.DIGEST_MISMATCH, ErrorCode.ARCHIVE_INVALID,
+            ErrorCode.TIMEOUT, ErrorCode.RESOURCE_LIMIT);
 
     @Command(name = "list", header = "List installed templates",
         description = "Lists the templates installed in the local repository.")

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -214,6 +215,11 @@ class CliRemoteInputTest {
         assertThat(allowed.exit()).as(allowed.show()).isEqualTo(1);
         assertThat(allowed.json().path("error").path("message").asText()).contains("plain http");
         assertNothingWritten();
+        // each refusal in the URL layer wrote exactly one deny record naming the URL and the code
+        List<String> denies = Files.readAllLines(home().resolve("audit.log")).stream()
+                .filter(l -> l.contains("\"outcome\":\"deny\"")).toList();
+        assertThat(denies).hasSize(2).allSatisfy(l -> assertThat(l).contains("\"code\":\"UNTRUSTED\"", url));
+        assertThat(cli().run("audit", "verify").exit()).as("the log with its deny records verifies").isZero();
     }
 
     @Test

@@ -63,7 +63,23 @@ public final class ImageCatalogs {
         }
         HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(20)).build();
-        return new ImageStore(home, catalogs, http, verify.equals("always"), Clock.systemUTC());
+        return new ImageStore(home, catalogs, http, verify.equals("always"), Clock.systemUTC(),
+                seconds(config, CoreKeys.IMAGE_IDLE_TIMEOUT, 60), seconds(config, CoreKeys.IMAGE_TOTAL_TIMEOUT, 21_600));
+    }
+
+    private static Duration seconds(Function<String, Optional<String>> config, String key, long dflt)
+            throws VboxmcpException {
+        String v = config.apply(key).orElse(Long.toString(dflt)).trim();
+        try {
+            long s = Long.parseLong(v);
+            if (s > 0 && s <= 7 * 24 * 3600) {
+                return Duration.ofSeconds(s);
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the typed error
+        }
+        throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "configuration key '" + key
+                + "' must be a number of seconds from 1 to 604800, got '" + v + "'");
     }
 
     private static URI uri(String s) throws VboxmcpException {

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.image;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressListener;
@@ -85,13 +86,22 @@ public final class ImageStore {
      * @param clock        when stamps are recorded (tests move it to make a fresh stamp non-racy)
      */
     public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock) {
+        this(home, catalogs, http, rehashAlways, clock, ImageTransfer.DEFAULT_IDLE, ImageTransfer.DEFAULT_TOTAL);
+    }
+
+    /**
+     * @param idleTimeout  a download that receives no byte for this long fails with {@link ErrorCode#TIMEOUT}
+     * @param totalTimeout no single download may take longer
+     */
+    public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock,
+                      Duration idleTimeout, Duration totalTimeout) {
         this.cacheDir = Objects.requireNonNull(home, "home").resolve("cache").resolve("images");
         this.catalogs = List.copyOf(catalogs);
         Objects.requireNonNull(http, "http");
         if (http.followRedirects() != HttpClient.Redirect.NEVER) {
             throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
         }
-        this.transfer = new ImageTransfer(http);
+        this.transfer = new ImageTransfer(http, idleTimeout, totalTimeout);
         this.stamps = new VerifiedStamp(cacheDir, clock);
         this.rehashAlways = rehashAlways;
     }
@@ -244,10 +254,11 @@ public final class ImageStore {
                 }
             } else if (scheme.equals("file")) {
                 Path p = Path.of(uri);
-                if (Files.size(p) > MAX_CATALOG_BYTES) {
-                    throw new IOException("larger than " + MAX_CATALOG_BYTES + " bytes");
+                // a user's catalog may be reached through a link, but never a FIFO or device (it would block)
+                if (!Files.isRegularFile(p)) {
+                    throw Files.exists(p) ? new IOException("not a regular file") : new NoSuchFileException(p.toString());
                 }
-                body = Files.readAllBytes(p);
+                body = RegularFiles.read(p.toRealPath(), MAX_CATALOG_BYTES);
             } else if (scheme.equals("http") || scheme.equals("https")) {
                 HttpResponse<InputStream> resp = transfer.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).GET(), uri);
                 try (InputStream in = resp.body()) {

@@ -4,6 +4,7 @@ import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.util.ReadWatchdog;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,10 +30,19 @@ final class ImageTransfer {
     private static final int MAX_REDIRECTS = 5;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
-    private final HttpClient http;
+    /** Default: a download that receives nothing for this long fails. */
+    static final Duration DEFAULT_IDLE = Duration.ofSeconds(60);
+    /** Default: no single download may take longer (a multi-GB image on a slow line still fits). */
+    static final Duration DEFAULT_TOTAL = Duration.ofHours(6);
 
-    ImageTransfer(HttpClient http) {
+    private final HttpClient http;
+    private final Duration idle;
+    private final Duration total;
+
+    ImageTransfer(HttpClient http, Duration idle, Duration total) {
         this.http = http;
+        this.idle = idle;
+        this.total = total;
     }
 
     /** Fetches {@code a} into {@code part}, resuming what is there over HTTP(S). */
@@ -125,7 +135,36 @@ final class ImageTransfer {
             if (start == 0) {
                 deleteQuietly(part);
             }
-            write(reference, a, body, part, start, total, cap, progress);
+            // the JDK client has no read timeout: a server that stalls or drips would hold the create forever
+            try (ReadWatchdog dog = ReadWatchdog.start(body, idle, this.total)) {
+                try {
+                    write(reference, a, new WatchedStream(body, dog), part, start, total, cap, progress);
+                } catch (IOException e) {
+                    if (dog.expiry().isPresent()) {
+                        throw new VboxmcpException(ErrorCode.TIMEOUT, "download of base image " + reference + " "
+                                + a.role() + " from " + a.url() + " stopped: " + dog.expiry().get()
+                                + " (what arrived is kept to resume from)", e);
+                    }
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Reports each successful read to the watchdog. */
+    private static final class WatchedStream extends java.io.FilterInputStream {
+        private final ReadWatchdog dog;
+
+        WatchedStream(InputStream in, ReadWatchdog dog) {
+            super(in);
+            this.dog = dog;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            dog.progress();
+            return n;
         }
     }
 

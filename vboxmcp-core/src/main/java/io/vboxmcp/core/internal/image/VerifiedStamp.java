@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.image;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -65,7 +66,7 @@ final class VerifiedStamp {
             return false;
         }
         Properties p = new Properties();
-        try (var in = Files.newBufferedReader(side, StandardCharsets.UTF_8)) {
+        try (var in = new java.io.InputStreamReader(RegularFiles.open(side), StandardCharsets.UTF_8)) {
             p.load(in);
         } catch (IOException | IllegalArgumentException e) {
             return false;

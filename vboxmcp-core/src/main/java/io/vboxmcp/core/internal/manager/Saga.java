@@ -43,6 +43,16 @@ final class Saga {
         return currentStep;
     }
 
+    /** Runs one step of the create pipeline. */
+    <T> T step(CreateStep step, Body<T> body) throws VboxmcpException {
+        return step(step.id(), body);
+    }
+
+    /** Runs one step of the create pipeline that returns nothing. */
+    void run(CreateStep step, Undoable body) throws VboxmcpException {
+        run(step.id(), body);
+    }
+
     <T> T step(String name, Body<T> body) throws VboxmcpException {
         currentStep = name;
         long start = System.nanoTime();

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.ErrorCode;
@@ -95,7 +96,8 @@ final class VmStore {
 
     List<String> readJournal(String name) {
         try {
-            return Files.readAllLines(dir(name).resolve(JOURNAL), StandardCharsets.UTF_8);
+            // a FIFO or link planted in a VM folder must never be opened (it could block or read elsewhere)
+            return new String(RegularFiles.read(dir(name).resolve(JOURNAL), 1 << 20), StandardCharsets.UTF_8).lines().toList();
         } catch (IOException e) {
             return List.of();
         }
@@ -121,11 +123,11 @@ final class VmStore {
 
     Optional<Record> load(String name) throws VboxmcpException {
         Path f = dir(name).resolve(VM_FILE);
-        if (!TemplateRef.isValidName(name) || !Files.isRegularFile(f)) {
+        if (!TemplateRef.isValidName(name) || !RegularFiles.isRegular(f)) {
             return Optional.empty();
         }
         try {
-            JsonNode n = Json.MAPPER.readTree(f.toFile());
+            JsonNode n = Json.MAPPER.readTree(RegularFiles.read(f, 4 << 20));
             VmPlan plan = Json.MAPPER.treeToValue(n.get("plan"), VmPlan.class);
             Machine m = n.hasNonNull("machine") ? Json.MAPPER.treeToValue(n.get("machine"), Machine.class) : null;
             return Optional.of(new Record(n.path("driver").asText(), plan, m, VmState.valueOf(n.path("state").asText("UNKNOWN"))));

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.ssh;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
@@ -262,7 +263,8 @@ public final class SshGuestChannel implements GuestChannel {
 
     private static String readPin(Path pinFile) throws VboxmcpException {
         try {
-            return Files.exists(pinFile) ? Files.readString(pinFile).trim() : null;
+            return Files.exists(pinFile, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    ? new String(RegularFiles.read(pinFile, 64 << 10), java.nio.charset.StandardCharsets.UTF_8).trim() : null;
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not read pinned host key " + pinFile, e);
         }

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.ssh;
 
+import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
 import org.apache.sshd.common.config.keys.KeyUtils;
@@ -57,13 +58,14 @@ public final class SshKeys {
 
     /** Loads a pair written by {@link #generate}. */
     public static SshKeyPair load(Path privateKey) throws VboxmcpException {
-        try (InputStream in = Files.newInputStream(privateKey)) {
+        try (InputStream in = RegularFiles.open(privateKey)) {
             Iterator<KeyPair> it = SecurityUtils.loadKeyPairIdentities(null, () -> privateKey.toString(), in, null).iterator();
             if (!it.hasNext()) {
                 throw new VboxmcpException(ErrorCode.IO, "no key in " + privateKey);
             }
             KeyPair kp = it.next();
-            String pub = Files.readString(privateKey.resolveSibling(privateKey.getFileName() + ".pub")).trim();
+            String pub = new String(RegularFiles.read(privateKey.resolveSibling(privateKey.getFileName() + ".pub"), 64 << 10),
+                    java.nio.charset.StandardCharsets.UTF_8).trim();
             return new SshKeyPair(privateKey, pub, kp);
         } catch (IOException | GeneralSecurityException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not read SSH key " + privateKey + ": " + e.getMessage(), e);

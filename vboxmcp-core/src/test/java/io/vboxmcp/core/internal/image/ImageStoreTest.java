@@ -229,6 +229,34 @@ class ImageStoreTest {
     }
 
     @Test
+    void resolve_serverThatStallsAfterTheHeaders_failsWithinTheIdleTimeout_IDX14() throws Exception {
+        server.slow.put("/img/disk.qcow2", 0);
+        ImageStore s = new ImageStore(home, List.of(server.uri("/img/catalog.json")), http, false,
+                java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30));
+        long t0 = System.nanoTime();
+        VboxmcpException e = catchThrowableOfType(() -> s.resolve("test:1", events::add), VboxmcpException.class);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
+        assertThat(e.getMessage()).contains("no data arrived for 1 s");
+        assertThat(ms).as("bounded by the idle timeout, not the server").isLessThan(10_000);
+        assertThat(cacheFiles()).as("nothing verified was cached").noneMatch(p -> p.getFileName().toString().startsWith("sha256-")
+                && !p.getFileName().toString().endsWith(".part"));
+    }
+
+    @Test
+    void resolve_serverThatDripsBytes_failsWithinTheTotalTimeout_IDX14() throws Exception {
+        server.slow.put("/img/disk.qcow2", 200);  // a byte every 0.2 s: never idle for 1 s
+        ImageStore s = new ImageStore(home, List.of(server.uri("/img/catalog.json")), http, false,
+                java.time.Clock.systemUTC(), java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        VboxmcpException e = catchThrowableOfType(() -> s.resolve("test:1", events::add), VboxmcpException.class);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(e.code()).isEqualTo(ErrorCode.TIMEOUT);
+        assertThat(e.getMessage()).contains("took longer than 2 s");
+        assertThat(ms).isBetween(1_500L, 10_000L);
+    }
+
+    @Test
     void resolve_stopsAtDeclaredSize() throws Exception {
         // ART-02: the server sends more than the catalog declares
         server.files.put("/img/catalog.json", catalog("disk.qcow2", sha(disk), 1000).getBytes(StandardCharsets.UTF_8));
@@ -313,6 +341,9 @@ class ImageStoreTest {
         final List<String> requests = new CopyOnWriteArrayList<>();
         final List<String> ranges = new CopyOnWriteArrayList<>();
         final Map<String, Long> bytesSent = new ConcurrentHashMap<>();
+        /** path -> milliseconds between single bytes after the first one; 0 stalls after the first byte */
+        final Map<String, Integer> slow = new ConcurrentHashMap<>();
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
         private final HttpServer http;
 
         ImageServer() throws IOException {
@@ -354,6 +385,11 @@ class ImageStoreTest {
                     ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
                 }
                 ex.sendResponseHeaders(status, body.length - from);
+                Integer drip = slow.get(path);
+                if (drip != null) {
+                    trickle(ex.getResponseBody(), body, drip);
+                    return;
+                }
                 try (OutputStream out = ex.getResponseBody()) {
                     out.write(body, from, body.length - from);
                 }
@@ -361,8 +397,26 @@ class ImageStoreTest {
             }
         }
 
+        /** Sends one byte, then one byte every {@code drip} ms (or nothing: {@code drip == 0}) until released. */
+        private void trickle(OutputStream out, byte[] body, int drip) throws IOException {
+            try {
+                for (int i = 0; i < body.length; i++) {
+                    out.write(body[i]);
+                    out.flush();
+                    if (released.await(drip == 0 ? 30_000 : drip, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                // the client hung up: what the test wants
+            }
+        }
+
         @Override
         public void close() {
+            released.countDown();
             http.stop(0);
         }
     }

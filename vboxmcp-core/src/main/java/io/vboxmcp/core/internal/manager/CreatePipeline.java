@@ -1,0 +1,236 @@
+package io.vboxmcp.core.internal.manager;
+
+import io.vboxmcp.CreateVmRequest;
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.ProgressListener;
+import io.vboxmcp.ResourceLimitException;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.TemplateValidationException;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.Violation;
+import io.vboxmcp.Vm;
+import io.vboxmcp.VmManagerConfig;
+import io.vboxmcp.VmPlan;
+import io.vboxmcp.VmState;
+import io.vboxmcp.VmStateException;
+import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.core.internal.audit.HashChainAuditLog;
+import io.vboxmcp.core.internal.image.ImageStore;
+import io.vboxmcp.core.internal.provision.Provisioner;
+import io.vboxmcp.core.internal.ssh.SshGuestChannel;
+import io.vboxmcp.core.internal.ssh.SshKeys;
+import io.vboxmcp.core.internal.template.TemplateLoader;
+import io.vboxmcp.core.internal.trust.TemplateTrust;
+import io.vboxmcp.core.internal.util.AtomicFiles;
+import io.vboxmcp.core.internal.util.FileLocks;
+import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.FetchedTemplate;
+import io.vboxmcp.spi.HypervisorDriver;
+import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.TemplateSource;
+import io.vboxmcp.template.TemplateDefinition;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import static io.vboxmcp.core.internal.manager.CreateStep.CREATE;
+import static io.vboxmcp.core.internal.manager.CreateStep.DRIVER;
+import static io.vboxmcp.core.internal.manager.CreateStep.FETCH;
+import static io.vboxmcp.core.internal.manager.CreateStep.GUEST_READY;
+import static io.vboxmcp.core.internal.manager.CreateStep.IMAGE;
+import static io.vboxmcp.core.internal.manager.CreateStep.KEYS;
+import static io.vboxmcp.core.internal.manager.CreateStep.LOAD;
+import static io.vboxmcp.core.internal.manager.CreateStep.PLAN;
+import static io.vboxmcp.core.internal.manager.CreateStep.PROVISION;
+import static io.vboxmcp.core.internal.manager.CreateStep.RESERVE;
+import static io.vboxmcp.core.internal.manager.CreateStep.RESOLVE;
+import static io.vboxmcp.core.internal.manager.CreateStep.START;
+import static io.vboxmcp.core.internal.manager.CreateStep.VERIFY;
+
+/**
+ * The create pipeline, one {@link CreateStep} after another as a {@link Saga}: every step that makes something
+ * registers its undo, and any failure or interrupt runs the undos in reverse order; the error names the step.
+ *
+ * <pre>
+ * resolve → fetch → verify → load → driver → plan         ({@link #prepare}, also the dry run)
+ *   → image → reserve → keys → create → start → guest-ready → provision → Vm
+ * </pre>
+ */
+final class CreatePipeline {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CreatePipeline.class);
+
+    /** Everything the steps use; built once by the manager. */
+    record Parts(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
+                 List<TemplateSource> sources, TemplateTrust trust, ImageStore images, VmStore store, Planner planner,
+                 DenyRecords denies, AuditWriter audit, GuestReadiness readiness) { }
+
+    /** What the steps before any hypervisor work produced. */
+    record Prepared(String sourceId, FetchedTemplate fetched, TemplateTrust.VerifiedTemplate verified, VmPlan plan) { }
+
+    private final Parts p;
+    private final DefaultVmManager manager;
+
+    CreatePipeline(Parts parts, DefaultVmManager manager) {
+        this.p = parts;
+        this.manager = manager;
+    }
+
+    Vm create(CreateVmRequest request, ProgressListener progress) throws VboxmcpException {
+        Saga saga = new Saga(progress, request.vmName());
+        Path work = p.config().home().resolve("tmp").resolve(request.vmName() + "-" + UUID.randomUUID());
+        VmStore store = p.store();
+        Prepared prepared = null;
+        SshGuestChannel channel = null;
+        Machine machine = null;
+        try (FileLocks.Held ignored = lockForCreate(request.vmName())) {
+            if (store.load(request.vmName()).isPresent() || Files.exists(store.dir(request.vmName()))) {
+                throw new VmStateException(ErrorCode.VM_EXISTS, "a VM named '" + request.vmName() + "' already exists", null);
+            }
+            prepared = prepare(request, saga, work);
+            VmPlan plan = prepared.plan();
+            checkConcurrency();
+            BaseImage image = saga.step(IMAGE, () -> p.images().resolve(plan.template().baseImage(), progress));
+            Path vmDir = saga.step(RESERVE, () -> store.reserve(request.vmName()));
+            saga.onUndo("VM folder " + vmDir, () -> store.delete(request.vmName()));
+            SshKeys.SshKeyPair keys = saga.step(KEYS, () -> SshKeys.generate(vmDir.resolve("ssh"),
+                    "vboxmcp@" + request.vmName()));
+            store.save(new VmStore.Record(plan.driverId(), plan, null, VmState.CREATING));
+            HypervisorDriver d = p.registry().driver(plan.driverId(), p.context());
+            MachineSpec spec = new MachineSpec(plan, vmDir, image, keys.publicKeyLine(), p.readiness().sshUser(),
+                    UUID.randomUUID().toString(), progress);
+            Machine m = saga.step(CREATE, () -> d.create(spec));
+            machine = m;
+            saga.onUndo("machine " + m.name() + " on " + d.id(), () -> d.destroy(m));
+            store.journal(request.vmName(), "MACHINE");
+            store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.CREATING));
+            saga.run(START, () -> d.start(m));
+            channel = saga.step(GUEST_READY, () -> p.readiness().await(request.vmName(), m, d,
+                    p.readiness().readyTimeout(request.readyTimeout()), progress));
+            SshGuestChannel ch = channel;
+            saga.onUndo("SSH connection", ch::close);
+            Duration scriptTimeout = Duration.ofSeconds(p.context().intConfig(CoreKeys.SCRIPT_TIMEOUT, 1800));
+            Path templateDir = prepared.verified().directory();  // still there: `work` goes only after create
+            saga.run(PROVISION, () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
+                    p.config().packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
+            store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.RUNNING));
+            audit(request, prepared, null);  // fails closed (AUD-07): before the commit
+            store.journal(request.vmName(), "COMMIT");
+            saga.commit();
+            return new DefaultVm(manager, plan, m, d, channel);
+        } catch (VboxmcpException | RuntimeException | Error e) {
+            VboxmcpException typed = e instanceof VboxmcpException v ? v
+                    : new VboxmcpException(ErrorCode.INTERNAL, "unexpected " + e, e).inStep(saga.currentStep());
+            boolean inProvision = typed.step().flatMap(CreateStep::of).orElse(null) == PROVISION;
+            if (request.keepOnFailure() && machine != null && inProvision) {
+                keepFailed(request, prepared, machine, channel);
+            } else {
+                List<String> orphans = saga.rollback(typed);
+                if (!orphans.isEmpty()) {
+                    LOG.warn("VM '{}': could not release {}", request.vmName(), orphans);
+                }
+            }
+            try {
+                audit(request, prepared, typed);
+            } catch (VboxmcpException auditFailure) {
+                typed.addSuppressed(auditFailure);
+            }
+            if (e instanceof Error err) {
+                throw err;
+            }
+            throw typed;
+        } finally {
+            try {
+                AtomicFiles.deleteTree(work);
+            } catch (IOException ignored) {
+                // temporary files; the next start removes stale ones
+            }
+        }
+    }
+
+    /** resolve → fetch → verify → load → driver → plan: everything before the hypervisor, for create and dry run. */
+    Prepared prepare(CreateVmRequest request, Saga saga, Path work) throws VboxmcpException {
+        Resolver.Resolution r = saga.step(RESOLVE, () -> new Resolver(p.sources()).resolve(request.template()));
+        FetchedTemplate fetched = saga.step(FETCH, () -> {
+            Files.createDirectories(work.resolve("fetch"));
+            return r.source().fetch(request.template().name(), r.version(), work.resolve("fetch"));
+        });
+        // as a boundary call: a refusal names the source and template it came from in the deny record
+        TemplateTrust.VerifiedTemplate verified = saga.step(VERIFY, () -> p.denies().guard("template.verify",
+                r.source().config().id(), fetched.name() + "@" + fetched.version(),
+                () -> p.trust().verify(fetched, work.resolve("verified"))));
+        TemplateDefinition t = saga.step(LOAD, () -> loadMatching(verified.directory(), fetched));
+        String driverId = saga.step(DRIVER, () -> p.registry().chooseDriver(
+                request.driverId() != null ? request.driverId() : p.config().defaultDriver(), p.context()));
+        VmPlan plan = saga.step(PLAN, () -> p.planner().plan(request, t, verified.manifestDigest(), verified.signer(),
+                driverId));
+        return new Prepared(r.source().config().id(), fetched, verified, plan);
+    }
+
+    /** ART-09: the document must name the template and version the source delivered under. */
+    private TemplateDefinition loadMatching(Path dir, FetchedTemplate fetched) throws VboxmcpException {
+        Path file = dir.resolve(TemplateLoader.FILE_NAME);
+        TemplateDefinition t = p.loader().load(file);
+        if (!t.name().equals(fetched.name()) || !t.version().equals(fetched.version())) {
+            throw new TemplateValidationException(List.of(new Violation(file.toString(), 0, 0, "",
+                    "the document says " + t.coordinates() + " but the source delivered it as " + fetched.name() + "@"
+                            + fetched.version())));
+        }
+        return t;
+    }
+
+    private FileLocks.Held lockForCreate(String name) throws VboxmcpException {
+        if (!TemplateRef.isValidName(name)) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + name + "' is not a valid VM name: use lower-case "
+                    + "letters, digits and '-', starting with a letter or digit, at most 63 characters");
+        }
+        return p.store().lock(name);
+    }
+
+    private void keepFailed(CreateVmRequest request, Prepared prepared, Machine machine, SshGuestChannel channel) {
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+            p.store().save(new VmStore.Record(prepared.plan().driverId(), prepared.plan(), machine, VmState.FAILED));
+            p.store().journal(request.vmName(), "COMMIT FAILED");
+        } catch (VboxmcpException e) {
+            LOG.warn("could not record VM '{}' as failed: {}", request.vmName(), e.getMessage());
+        }
+    }
+
+    private void checkConcurrency() throws VboxmcpException {
+        int max = p.config().resourcePolicy().maxConcurrentVms();
+        if (max > 0) {
+            long existing = p.store().names().size();
+            if (existing >= max) {
+                throw new ResourceLimitException("the resource policy allows at most " + max + " VMs and " + existing
+                        + " exist");
+            }
+        }
+    }
+
+    /** One record per create: ok, failed, or deny (a refusal, with the source that refused if resolution got that far). */
+    private void audit(CreateVmRequest req, Prepared prep, VboxmcpException failure) throws VboxmcpException {
+        boolean refused = failure != null && DenyRecords.isRefusal(failure);
+        String refusingSource = failure == null ? null
+                : p.denies().origin(failure).map(DenyRecords.Origin::source).orElse(null);
+        p.audit().appendOrFail(new HashChainAuditLog.Event("vm.create",
+                failure == null ? "ok" : refused ? DenyRecords.OUTCOME : "failed", HashChainAuditLog.fields(
+                "vm", req.vmName(),
+                "template", req.template().name(),
+                "requested", req.template().range().toString(),
+                "version", prep == null ? null : prep.fetched().version(),
+                "source", prep == null ? refusingSource : prep.sourceId(),
+                "digest", prep == null ? null : prep.verified().manifestDigest(),
+                "signer", prep == null ? null : prep.verified().signer(),
+                "driver", prep == null ? null : prep.plan().driverId(),
+                "code", failure == null ? null : failure.code().name(),
+                "step", failure == null ? null : failure.step().orElse(null),
+                "reason", failure == null ? null : DenyRecords.redact(failure.getMessage()))));
+    }
+}

@@ -1,0 +1,58 @@
+package io.vboxmcp.core.internal.manager;
+
+import java.util.Optional;
+
+/**
+ * The steps of a create, in order: the README's data path as a type. Each step's {@link #id()} is what progress
+ * events and {@link io.vboxmcp.VboxmcpException#step()} carry. {@link #RESOLVE} … {@link #PLAN} also run for a dry
+ * run ({@code plan}); the rest register undos that a failure runs in reverse order.
+ */
+enum CreateStep {
+    /** Highest matching version across the sources ({@link Resolver}). */
+    RESOLVE("resolve"),
+    /** The version's files into a work folder, nothing extracted yet. */
+    FETCH("fetch"),
+    /** Manifest digest and signatures against pinned keys ({@code TemplateTrust}). */
+    VERIFY("verify"),
+    /** YAML, schema, semantic checks; the document must name what the source delivered. */
+    LOAD("load"),
+    /** Which hypervisor driver runs it. */
+    DRIVER("driver"),
+    /** Parameters, template minimums, policy and host capacity into a {@code VmPlan} ({@link Planner}). */
+    PLAN("plan"),
+    /** The verified base image from the catalogs and the cache ({@code ImageStore}). */
+    IMAGE("image"),
+    /** The VM's folder under the home ({@link VmStore}). */
+    RESERVE("reserve"),
+    /** A fresh SSH key pair for this VM. */
+    KEYS("keys"),
+    /** The machine on the driver. */
+    CREATE("create"),
+    /** Power on. */
+    START("start"),
+    /** SSH answers and cloud-init is done ({@link GuestReadiness}). */
+    GUEST_READY("guest-ready"),
+    /** Mirrors, environment, template files, shares, packages, scripts ({@code Provisioner}). */
+    PROVISION("provision");
+
+    private final String id;
+
+    CreateStep(String id) {
+        this.id = id;
+    }
+
+    /** @return the step's name in events and errors */
+    String id() {
+        return id;
+    }
+
+    /** @return the step an error names, if it names one of these */
+    static Optional<CreateStep> of(String id) {
+        for (CreateStep s : values()) {
+            if (s.id.equals(id)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+}
