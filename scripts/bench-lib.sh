@@ -23,6 +23,12 @@ bench_summary() {
   local ma mb wa
   ma=$(bench_median $ta); mb=$(bench_median $tb); wa=$(bench_max $ta)
   echo "median $what: $la $ma s, $lb $mb s, ratio $(bench_ratio "$ma" "$mb")"
+  # each run's pair ran back to back under about the same load: the median of their ratios resists load swings
+  # between runs that the ratio of the medians does not
+  local ra=($ta) rb=($tb) rs= i
+  for i in "${!ra[@]}"; do rs="$rs $(bench_ratio "${ra[$i]}" "${rb[$i]}")"; done
+  # shellcheck disable=SC2086
+  echo "per-run ratios:$rs; their median $(bench_median $rs | xargs printf '%.3f')"
   echo "worst $la run: $wa s = $(bench_ratio "$wa" "$ma") x its median"
 }
 
