@@ -28,15 +28,7 @@ kernel_args=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vboxmcp-bench-create.XXXXXX")
 home=$tmp/home
-qemu_pid=
-cleanup() {
-  [ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-  for vm in $("$cli" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-    "$cli" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap 'bench_cleanup "$cli" "$home" "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 mkdir "$tmp/bench-min"
@@ -60,7 +52,7 @@ step_time() { sed -n "s/^$2: done in \([0-9.]*\)s.*/\1/p" "$tmp/$1.log" | head -
 ssh-keygen -q -t ed25519 -N '' -C vboxmcp-bench -f "$tmp/id"
 # prints "BANNER_S LOGIN_S" from the start of the raw run
 raw_boot() {
-  local dir=$tmp/raw port t0 tb
+  local dir=$tmp/raw port t0 tb qemu_pid
   rm -rf "$dir"; mkdir "$dir"
   port=$(bench_free_port)
   t0=$(bench_now)
@@ -74,6 +66,7 @@ raw_boot() {
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
     -serial "file:$dir/console.log" >"$dir/qemu.log" 2>&1 &
   qemu_pid=$!
+  echo "$qemu_pid" > "$tmp/raw.pid"
   # the banner: a fresh TCP connection every 250 ms, each waiting at most 1 s for "SSH-"
   python3 - "$port" <<'PY'
 import socket, sys, time
@@ -95,7 +88,7 @@ PY
     sleep 0.25
   done
   echo "$tb $(bench_since "$t0")"
-  kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; qemu_pid=
+  kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; rm -f "$tmp/raw.pid"
 }
 
 vbox_create warmup; vbox_destroy warmup

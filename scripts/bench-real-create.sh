@@ -34,10 +34,7 @@ pids=()
 cleanup() {
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for vm in $("$cli" --home "$home" -q status 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-    "$cli" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
-  done
-  rm -rf "$tmp"
+  bench_cleanup "$cli" "$home" "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -100,7 +97,7 @@ raw_boot() {
     -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" -device virtio-net-pci,netdev=n0 -device virtio-rng-pci \
     -serial "file:$dir/console.log" >"$dir/qemu.log" 2>&1 &
   qemu_pid=$!
-  pids+=("$qemu_pid")
+  echo "$qemu_pid" > "$tmp/raw.pid"
   vm() { ssh -i "$tmp/id" -p "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
            -o BatchMode=yes -o ConnectTimeout=5 root@127.0.0.1 "$@"; }
   until vm true 2>/dev/null; do
@@ -112,7 +109,7 @@ raw_boot() {
   [ "$status" = "status: done" ] || { echo "raw: cloud-init ended '$status'" >&2; exit 1; }
   echo "$tl $(bench_since "$t0")"
   [ -z "${BENCH_LOGS:-}" ] || vm 'systemd-analyze; systemd-analyze blame | head -n 12' > "$BENCH_LOGS/raw-$(date +%s).analyze" 2>&1 || true
-  kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true
+  kill "$qemu_pid"; wait "$qemu_pid" 2>/dev/null || true; rm -f "$tmp/raw.pid"
 }
 
 bench_header "QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }'), TCG, -m $memory -smp $cpus, vboxmcp-debian:12 (BIOS), packages: $packages"
