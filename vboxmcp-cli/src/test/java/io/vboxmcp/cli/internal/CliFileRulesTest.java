@@ -43,6 +43,16 @@ class CliFileRulesTest {
         assertThat(cli().run("list").exit()).isZero();
     }
 
+    /** Nothing but the audit log changed, and what it gained are deny records (a refusal is audited). */
+    private void assertRefusedAndAudited(Map<String, String> before) throws Exception {
+        Map<String, String> expected = new java.util.TreeMap<>(before);
+        expected.keySet().removeIf(k -> k.equals("audit") || k.startsWith("audit/") || k.startsWith("audit.log"));
+        assertThat(Fixtures.snapshotWithoutAudit(home())).isEqualTo(expected);
+        if (Files.isRegularFile(home().resolve("audit.log"), LinkOption.NOFOLLOW_LINKS)) {
+            assertThat(Fixtures.denyRecords(home())).as("the refusal left a deny record").isNotEmpty();
+        }
+    }
+
     private void assertRefusedWithoutLeak(Launcher.Result r, int exit) {
         assertThat(r.exit()).as(r.show()).isEqualTo(exit);
         assertThat(r.out() + r.err()).as(r.show()).doesNotContain(SECRET);
@@ -81,10 +91,12 @@ class CliFileRulesTest {
 
         assertThat(tmp.resolve("p.tar.gz")).doesNotExist();
         assertThat(Files.readString(secret)).contains(SECRET);
-        Map<String, String> after = Fixtures.snapshot(home());
-        // the one thing this test asked to write: the source, under its lock
+        Map<String, String> after = Fixtures.snapshotWithoutAudit(home());
+        // the one thing this test asked to write: the source, under its lock; refusals are audited as deny records
         after.keySet().removeIf(k -> k.equals("sources.json") || k.startsWith("locks"));
         assertThat(after).isEqualTo(before);
+        assertThat(Fixtures.denyRecords(home())).as("the refusals are audited").isNotEmpty()
+                .allSatisfy(l -> assertThat(l).doesNotContain(SECRET));
     }
 
     @Test
@@ -112,7 +124,7 @@ class CliFileRulesTest {
         Launcher.Result i = bounded.run("install", "--json", t.toString());
         assertThat(i.exit()).as(i.show()).isEqualTo(1);
         assertThat(i.json().path("error").path("code").asText()).isEqualTo("ARCHIVE_INVALID");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     @Test
@@ -125,7 +137,7 @@ class CliFileRulesTest {
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("AUDIT");
         assertThat(r.json().path("error").path("message").asText()).contains("FIFO", "not a regular file");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertThat(Fixtures.snapshot(home())).isEqualTo(before);  // the FIFO is never read or replaced
         assertThat(Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS)).isFalse();
     }
 
@@ -163,7 +175,7 @@ class CliFileRulesTest {
         Launcher.Result r = cli().run("install", "--json", t.toString());
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("DIGEST_MISMATCH");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     @Test
@@ -179,7 +191,7 @@ class CliFileRulesTest {
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("SIGNATURE_INVALID");
         assertThat(r.json().path("error").path("verification").path("trusted").asBoolean(true)).isFalse();
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     /** A package whose (valid) manifest names {@code name@version} while its definition says demo@1.0.0. */
@@ -199,7 +211,7 @@ class CliFileRulesTest {
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("UNTRUSTED");
         assertThat(r.json().path("error").path("message").asText()).contains("other@1.0.0", "demo@1.0.0");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     @Test
@@ -209,7 +221,7 @@ class CliFileRulesTest {
         Launcher.Result r = cli().run("install", "--json", pkg.toString());
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("UNTRUSTED");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     @Test
@@ -226,7 +238,7 @@ class CliFileRulesTest {
         assertThat(r.exit()).as(r.show()).isEqualTo(1);
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("ARCHIVE_INVALID");
         assertThat(r.json().path("error").path("message").asText()).contains("disk.img", "ARC-14");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
         assertThat(took).isLessThan(Duration.ofSeconds(30));
 
         // with the default caps the file is allowed, but an invalid definition is still found before any copy
@@ -234,7 +246,7 @@ class CliFileRulesTest {
         Launcher.Result invalid = cli().run("install", "--json", t.toString());
         assertThat(invalid.exit()).as(invalid.show()).isEqualTo(1);
         assertThat(invalid.json().path("error").path("code").asText()).isEqualTo("TEMPLATE_INVALID");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertRefusedAndAudited(before);
     }
 
     @Test

@@ -248,7 +248,8 @@ class CliRemoteInputTest {
         assertThat(r.json().path("error").path("code").asText()).isEqualTo("INVALID_ARGUMENT");
         assertThat(r.json().path("error").path("keysFound").asInt()).isEqualTo(2);
         assertThat(r.json().path("error").path("message").asText()).contains("2 SSH key lines", "nothing was pinned");
-        assertThat(Fixtures.snapshot(home())).isEqualTo(before);
+        assertNothingWritten();
+        assertThat(Fixtures.denyRecords(home())).as("the refused key file is audited").hasSize(1);
     }
 
     @Test

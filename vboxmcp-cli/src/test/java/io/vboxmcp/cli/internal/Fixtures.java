@@ -86,6 +86,22 @@ final class Fixtures {
         return m;
     }
 
+    /** The home's files except the audit log and its checkpoint, which refusals append to (deny records). */
+    static Map<String, String> snapshotWithoutAudit(Path dir) throws IOException {
+        Map<String, String> m = snapshot(dir);
+        m.keySet().removeIf(k -> k.equals("audit") || k.startsWith("audit/") || k.startsWith("audit.log"));
+        return m;
+    }
+
+    /** @return the audit log's records whose outcome is "deny" */
+    static java.util.List<String> denyRecords(Path home) throws IOException {
+        Path log = home.resolve("audit.log");
+        if (!Files.exists(log)) {
+            return java.util.List.of();
+        }
+        return Files.readAllLines(log).stream().filter(l -> l.contains("\"outcome\":\"deny\"")).toList();
+    }
+
     static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
