@@ -8,6 +8,7 @@ import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VerificationResult;
 import io.vboxmcp.Violation;
+import io.vboxmcp.core.internal.manager.TemplateValidation;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.trust.TemplatePublisher;
@@ -48,7 +49,8 @@ final class TemplateCommands {
             for (Path p : paths) {
                 ObjectNode r = results.addObject().put("path", p.toString());
                 try {
-                    TemplateDefinition d = s.manager().validate(p);
+                    // no manager: validating needs neither providers nor the home (a fast start, issue #13)
+                    TemplateDefinition d = TemplateValidation.validate(p);
                     r.put("valid", true).put("template", d.coordinates()).putArray("violations");
                     s.say(p + ": valid (" + d.coordinates() + ")");
                 } catch (TemplateValidationException e) {

@@ -260,11 +260,7 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public TemplateDefinition validate(Path path) throws VboxmcpException {
-        if (Files.isDirectory(path)) {
-            // the folder as install would see it: a link or FIFO anywhere in it is refused before a file is read
-            TemplateFiles.check(path, templateLimits(context));
-        }
-        return loader.load(path);
+        return TemplateValidation.validate(path, context);
     }
 
     /** The caps a template gets, folder or package (ARC-13, ARC-14); {@link CoreKeys} can lower or raise them. */

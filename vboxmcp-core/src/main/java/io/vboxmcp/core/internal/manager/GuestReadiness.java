@@ -14,8 +14,6 @@ import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +27,8 @@ import java.time.Duration;
 final class GuestReadiness {
     /** How long one SSH attempt waits for the guest's server to identify itself before the poll retries. */
     static final Duration SSH_ANSWER = Duration.ofSeconds(5);
-    private static final Duration POLL = Duration.ofMillis(250);
+    /** How long one watch for a banner lasts before the poll checks the VM's state and the deadline again. */
+    private static final Duration WATCH = Duration.ofSeconds(1);
 
     private final VmStore store;
     private final CoreContext context;
@@ -50,13 +49,19 @@ final class GuestReadiness {
     }
 
     /**
-     * Polls until SSH answers, then waits for cloud-init (if the guest has it) within the same timeout. Each SSH
-     * attempt waits at most {@link #SSH_ANSWER} for the server to identify itself: behind QEMU's user networking the
-     * host side accepts at once even while the guest boots, and a stalled attempt used to hold the poll for 15 s.
+     * Polls until SSH answers, then waits for cloud-init (if the guest has it) within the same timeout. The SSH
+     * client starts once {@link SshBannerProbe} saw a server's banner (behind QEMU's user networking the host side
+     * accepts at once even while the guest boots, and a stalled attempt held the poll for seconds); it then waits
+     * at most {@link #SSH_ANSWER} for the server to identify itself.
      */
     SshGuestChannel await(String name, Machine m, HypervisorDriver driver, Duration timeout, ProgressListener progress)
             throws VboxmcpException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        // the SSH client's class loading overlaps the guest's boot instead of following it
+        SshKeys.SshKeyPair keys = SshKeys.load(store.dir(name).resolve("ssh").resolve(SshKeys.PRIVATE_KEY_FILE));
+        Thread warm = new Thread(() -> SshGuestChannel.warmUp(keys.keyPair()), "vboxmcp-ssh-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         SshGuestChannel ch = pollSsh(name, m, driver, timeout, deadline);
         try {
             CloudInitWait.await(ch, Duration.ofNanos(deadline - System.nanoTime()), progress, name);
@@ -70,33 +75,34 @@ final class GuestReadiness {
     private SshGuestChannel pollSsh(String name, Machine m, HypervisorDriver driver, Duration timeout, long deadline)
             throws VboxmcpException {
         VboxmcpException last = null;
-        while (System.nanoTime() < deadline) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the guest");
-            }
-            VmState s = driver.state(m);
-            if (s != VmState.RUNNING && s != VmState.CREATING && s != VmState.UNKNOWN) {
-                throw new VboxmcpException(ErrorCode.HYPERVISOR, "the VM stopped while booting (state " + s + ")"
-                        + console(driver, m));
-            }
-            if (portOpen(m.sshHost(), m.sshPort())) {
-                try {
-                    long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                    return connect(name, m, Duration.ofMillis(Math.min(left, 15_000)),
-                            Duration.ofMillis(Math.min(left, SSH_ANSWER.toMillis())));
-                } catch (VboxmcpException e) {
-                    if (e.code() != ErrorCode.TIMEOUT) {
-                        throw e;
+        try (SshBannerProbe probe = new SshBannerProbe(m.sshHost(), m.sshPort())) {
+            while (System.nanoTime() < deadline) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the guest");
+                }
+                VmState s = driver.state(m);
+                if (s != VmState.RUNNING && s != VmState.CREATING && s != VmState.UNKNOWN) {
+                    throw new VboxmcpException(ErrorCode.HYPERVISOR, "the VM stopped while booting (state " + s + ")"
+                            + console(driver, m));
+                }
+                // the SSH client (key exchange, authentication) only once a server has identified itself
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                if (probe.awaitBanner(Duration.ofMillis(Math.min(left, WATCH.toMillis())))) {
+                    try {
+                        left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                        return connect(name, m, Duration.ofMillis(Math.min(left, 15_000)),
+                                Duration.ofMillis(Math.min(left, SSH_ANSWER.toMillis())));
+                    } catch (VboxmcpException e) {
+                        if (e.code() != ErrorCode.TIMEOUT) {
+                            throw e;
+                        }
+                        last = e;
                     }
-                    last = e;
                 }
             }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while waiting for the guest");
-            }
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.IO, "could not watch " + m.sshHost() + ":" + m.sshPort()
+                    + " for the guest's SSH server: " + e.getMessage(), e);
         }
         throw new VboxmcpException(ErrorCode.TIMEOUT, "the guest did not answer SSH on " + m.sshHost() + ":" + m.sshPort()
                 + " within " + timeout.toSeconds() + " s" + (last == null ? "" : " (" + last.getMessage() + ")")
@@ -106,15 +112,6 @@ final class GuestReadiness {
     private static String console(HypervisorDriver driver, Machine m) {
         String tail = driver.consoleTail(m, 15);
         return tail == null || tail.isBlank() ? "" : "; last console lines:\n" + tail;
-    }
-
-    private static boolean portOpen(String host, int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 1000);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     /** A channel to a VM that is running already (handles found again by name). */
