@@ -43,7 +43,10 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
 
     /**
      * Builds a request from the seed's loose parameter map: {@code memory} (MB), {@code cpus},
-     * {@code disk_size} (MB), optionally {@code driver} and {@code keep_on_failure}.
+     * {@code disk_size} (MB), optionally {@code driver}, {@code keep_on_failure} and {@code allow_write}: the names
+     * of the template's shared folders the caller lets the guest write to (a name, comma-separated names or a
+     * collection of names; see {@link Builder#allowWritableShare}), so that the seed's one-line call can create a
+     * template that asks for a writable share.
      *
      * @throws VboxmcpException with {@link ErrorCode#INVALID_ARGUMENT} for an unknown key or a value of the wrong type
      */
@@ -58,8 +61,17 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                 case "disk_size" -> b.diskSizeMb(intParam(e.getKey(), v));
                 case "driver" -> b.driver(String.valueOf(v));
                 case "keep_on_failure" -> b.keepOnFailure(Boolean.parseBoolean(String.valueOf(v)));
+                case "allow_write" -> {
+                    java.util.Collection<?> shares = v instanceof java.util.Collection<?> c ? c
+                            : java.util.List.of(String.valueOf(v).split(",", -1));
+                    if (shares.isEmpty() || shares.stream().anyMatch(x -> x == null || String.valueOf(x).isBlank())) {
+                        throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "parameter 'allow_write' must name "
+                                + "shared folders, got '" + v + "'");
+                    }
+                    shares.forEach(x -> b.allowWritableShare(String.valueOf(x).trim()));
+                }
                 default -> throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "unknown parameter '" + e.getKey()
-                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure)");
+                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure, allow_write)");
             }
         }
         return b.build();

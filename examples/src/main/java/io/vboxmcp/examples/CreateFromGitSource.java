@@ -37,10 +37,10 @@ public final class CreateFromGitSource {
         try (VmManager manager = builder.addSource(new SourceConfig("team", repository, 10, Map.of())).build()) {
             manager.trust().add("team", authorKey);  // from now on 'team' must be signed by this key
 
-            List<TemplateInfo> found = manager.search("python");
+            List<TemplateInfo> found = manager.search("web-demo");
             found.forEach(t -> System.out.println("found " + t.name() + "@" + t.version() + " in " + t.sourceId()));
 
-            try (Vm vm = manager.createFromTemplate("git-python-dev", "python-dev", "^1.0",
+            try (Vm vm = manager.createFromTemplate("git-web-demo", "web-demo", "^1.0",
                     Map.of("memory", 512, "cpus", 1, "disk_size", 1024))) {
                 System.out.println(vm.plan().template().coordinates() + " signed by " + vm.plan().signer());
                 System.out.println("web server on 127.0.0.1:" + vm.hostPort(8000).orElseThrow());

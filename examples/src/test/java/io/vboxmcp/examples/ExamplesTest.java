@@ -1,7 +1,10 @@
 package io.vboxmcp.examples;
 
+import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.SignatureVerificationException;
+import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
+import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.trust.TemplatePublisher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -14,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -23,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Runs every example's main as a user would, with keys, repositories and homes made here. */
 class ExamplesTest {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    static final Path TEMPLATE = ROOT.resolve("examples/templates/python-dev");
+    static final Path TEMPLATE = ROOT.resolve("examples/templates/web-demo");
+    static final Path PYTHON_DEV = ROOT.resolve("examples/templates/python-dev");
 
     @TempDir
     Path tmp;
@@ -39,11 +44,11 @@ class ExamplesTest {
         Path dir = copyTemplate(tmp.resolve("work"));
         Path home = tmp.resolve("home");
         String out = runMain(() -> SignAndVerify.main(new String[] {dir.toString(), key.toString(), key + ".pub",
-                tmp.resolve("python-dev-1.0.0.tar.gz").toString(), home.toString()}));
+                tmp.resolve("web-demo-1.0.0.tar.gz").toString(), home.toString()}));
         String fingerprint = run(tmp, "ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
-        assertThat(out).contains("packed python-dev@1.0.0 manifest sha256:")
+        assertThat(out).contains("packed web-demo@1.0.0 manifest sha256:")
                 .contains("verified: signed by " + fingerprint + " (ssh)")
-                .contains("installed python-dev@1.0.0 with versions [1.0.0]");
+                .contains("installed web-demo@1.0.0 with versions [1.0.0]");
         assertThat(dir.resolve(TemplatePublisher.SSH_SIGNATURE_FILE)).isRegularFile();
 
         // a package checked against someone else's key is refused
@@ -55,16 +60,35 @@ class ExamplesTest {
     }
 
     @Test
-    @Tag("vm")
-    void createFromLocalTemplate_bootsServesAndDestroys() throws Exception {
-        System.setProperty("vboxmcp.image.catalog", catalog());
-        Path home = tmp.resolve("home");
-        String out = runMain(() -> CreateFromLocalTemplate.main(new String[] {TEMPLATE.toString(), home.toString()}));
-        assertThat(out).containsPattern("http://127\\.0\\.0\\.1:\\d+/ says: hello from python-dev")
-                .contains("guest user: root");
-        try (VmManager m = VmManager.builder().home(home).build()) {
-            assertThat(m.vms()).as("closing the Vm destroyed it").isEmpty();
+    void createFromLocalTemplate_readsPackageMirrorsFromItsSettings() throws Exception {
+        assertThat(CreateFromLocalTemplate.mirrors(k -> null).isEmpty()).as("nothing set: the guests' own sources").isTrue();
+        PackageMirrors pip = CreateFromLocalTemplate.mirrors(Map.of("vboxmcp.pip.index", "http://10.0.2.2:8102/simple/")::get);
+        assertThat(pip.pipIndex()).hasToString("http://10.0.2.2:8102/simple/");
+        assertThat(pip.pipTrustedHost()).as("plain http needs trusted-host").isTrue();
+        assertThat(pip.apt()).isEmpty();
+        assertThatThrownBy(() -> CreateFromLocalTemplate.mirrors(Map.of("vboxmcp.apt.mirror", "http://10.0.2.2:8101/")::get))
+                .hasMessageContaining("needs vboxmcp.apt.key");
+        assertThatThrownBy(() -> CreateFromLocalTemplate.mirrors(Map.of("vboxmcp.pip.index",
+                "https://alice:s3cret@pypi.example.org/simple/")::get))
+                .isInstanceOf(VboxmcpException.class).hasMessageNotContaining("s3cret");
+    }
+
+    @Test
+    void pythonDevTemplate_isTheSeedsTemplateInTheSeedsLayout() throws Exception {
+        try (VmManager m = VmManager.builder().home(tmp.resolve("home")).build()) {
+            TemplateDefinition t = m.validate(PYTHON_DEV);
+            assertThat(t.coordinates()).isEqualTo("python-dev@1.0.0");
+            assertThat(t.baseImage()).isEqualTo("debian:12");
+            assertThat(t.packages().get("system")).containsExactly("git", "curl");
+            assertThat(t.packages().get("python")).containsExactly("python3", "python3-pip", "python3-venv");
+            assertThat(t.ports()).containsExactly(8000, 8080);
+            assertThat(t.environment()).containsEntry("PYTHONUNBUFFERED", "1");
+            assertThat(t.scripts().get(0).command()).isEqualTo("pip install -r requirements.txt");
         }
+        for (String f : List.of("template-definition.yaml", "requirements.txt", "setup.sh", "README.md")) {
+            assertThat(PYTHON_DEV.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.readString(PYTHON_DEV.resolve("requirements.txt"))).contains("vboxmcp-hello==1.0.0");
     }
 
     @Test
@@ -74,20 +98,20 @@ class ExamplesTest {
         Path key = sshKey("author");
         Path repo = copyTemplate(tmp.resolve("repo"));
         try (VmManager author = VmManager.builder().home(tmp.resolve("author-home")).build()) {
-            author.publisher().writeManifest(repo, "python-dev", io.vboxmcp.SemanticVersion.parse("1.0.0"));
+            author.publisher().writeManifest(repo, "web-demo", io.vboxmcp.SemanticVersion.parse("1.0.0"));
             author.publisher().signSsh(repo, key, new char[0]);
         }
         run(repo, "git", "init", "-q", ".");
         run(repo, "git", "add", ".");
         run(repo, "git", "-c", "user.name=author", "-c", "user.email=author@vboxmcp.test", "commit", "-q", "-m", "1.0.0");
         run(repo, "git", "-c", "user.name=author", "-c", "user.email=author@vboxmcp.test", "tag", "-a", "v1.0.0",
-                "-m", "python-dev 1.0.0");
+                "-m", "web-demo 1.0.0");
         Path home = tmp.resolve("home");
         String out = runMain(() -> CreateFromGitSource.main(new String[] {repo.resolve(".git").toUri().toString(),
                 key + ".pub", home.toString()}));
         String fingerprint = run(tmp, "ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
-        assertThat(out).contains("found python-dev@1.0.0 in team")
-                .contains("python-dev@1.0.0 signed by " + fingerprint)
+        assertThat(out).contains("found web-demo@1.0.0 in team")
+                .contains("web-demo@1.0.0 signed by " + fingerprint)
                 .containsPattern("web server on 127\\.0\\.0\\.1:\\d+");
         try (VmManager m = VmManager.builder().home(home).build()) {
             assertThat(m.vms()).isEmpty();

@@ -82,7 +82,7 @@ class CliAuthoringTest {
         assertThat(problems).anyMatch(l -> l.contains(":2:") && l.contains("/version"))
                 .anyMatch(l -> l.contains(":4:") && l.contains("/min_ram"))
                 .anyMatch(l -> l.contains(":5:") && l.contains("colour"));
-        assertThat(r.out()).as("the valid template is reported too").contains("valid (python-dev@1.0.0)");
+        assertThat(r.out()).as("the valid template is reported too").contains("valid (web-demo@1.0.0)");
         assertThat(r.err()).contains("1 of 2 templates invalid");
 
         Launcher.Result j = cli().run("--json", "validate", bad.toString());
@@ -103,7 +103,7 @@ class CliAuthoringTest {
 
     @Test
     void pack_printsTheDigestOfAReproduciblePackage() throws Exception {
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
         Launcher.Result a = cli().in(tmp).run("pack", t.toString(), "-o", "a.tar.gz");
         assertThat(a.exit()).as(a.show()).isZero();
         byte[] bytes = Files.readAllBytes(tmp.resolve("a.tar.gz"));
@@ -118,7 +118,7 @@ class CliAuthoringTest {
 
         Launcher.Result def = cli().in(tmp).run("pack", t.toString());
         assertThat(def.exit()).as(def.show()).isZero();
-        assertThat(tmp.resolve("python-dev-1.0.0.tar.gz")).hasBinaryContent(bytes);
+        assertThat(tmp.resolve("web-demo-1.0.0.tar.gz")).hasBinaryContent(bytes);
     }
 
     @Test
@@ -131,7 +131,7 @@ class CliAuthoringTest {
     void signSsh_thenVerify_withKeyFile_trustFolder_trustStore_andPackage() throws Exception {
         Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
         Path other = Fixtures.sshKey(tmp.resolve("keys"), "stranger", "");
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
         String fingerprint = Fixtures.run(tmp, "ssh-keygen", "-l", "-f", key + ".pub").split(" ")[1];
 
         Launcher.Result s = cli().run("sign", t.toString(), "--key", key.toString());
@@ -174,7 +174,7 @@ class CliAuthoringTest {
     @Test
     void sign_encryptedKey_takesThePassphraseFromTheEnvironment() throws Exception {
         Path key = Fixtures.sshKey(tmp.resolve("keys"), "locked", "correct horse");
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
 
         Launcher.Result none = cli().run("sign", t.toString(), "--key", key.toString());
         assertThat(none.exit()).as(none.show()).isEqualTo(1);
@@ -210,7 +210,7 @@ class CliAuthoringTest {
         Files.writeString(pub, Fixtures.run(tmp, "gpg", "--batch", "--homedir", gnupg.toString(), "--armor",
                 "--export", fpr));
         Fixtures.run(tmp, "gpgconf", "--homedir", gnupg.toString(), "--kill", "gpg-agent");
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
 
         Launcher.Result s = cli().run("sign", t.toString(), "--key", sec.toString());
         assertThat(s.exit()).as(s.show()).isZero();
@@ -227,7 +227,7 @@ class CliAuthoringTest {
         Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
         Path pkg = tmp.resolve("x.tar.gz");
         Files.write(pkg, new byte[] {1, 2, 3});
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
         assertThat(cli().run("sign", pkg.toString(), "--key", key.toString()).exit()).isEqualTo(2);
         assertThat(cli().run("sign", t.toString(), "--key", key.toString(), "--format", "x509").exit()).isEqualTo(2);
         assertThat(cli().run("sign", t.toString()).exit()).as("--key is required").isEqualTo(2);

@@ -111,20 +111,20 @@ class CliRepositoryTest {
 
     @Test
     void install_fromUrl_downloadsThenInstalls_withPlainProgressWhenNotATerminal() throws Exception {
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
         // remote means signed: the package carries a signature by a key pinned in the home
         Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
         assertThat(cli().run("sign", t.toString(), "--key", key.toString()).exit()).isZero();
         assertThat(cli().run("trust", "add", key + ".pub").exit()).isZero();
         assertThat(cli().in(tmp).run("pack", t.toString(), "-o", "p.tar.gz").exit()).isZero();
-        String url = serve("python-dev-1.0.0.tar.gz", 200, Files.readAllBytes(tmp.resolve("p.tar.gz")));
+        String url = serve("web-demo-1.0.0.tar.gz", 200, Files.readAllBytes(tmp.resolve("p.tar.gz")));
 
         Launcher.Result r = cli().run("install", url);
         assertThat(r.exit()).as(r.show()).isZero();
-        assertThat(r.out()).contains("installed python-dev@1.0.0");
+        assertThat(r.out()).contains("installed web-demo@1.0.0");
         assertThat(r.err()).contains("download: 100%", "download: done in", "install: done in")
                 .doesNotContain("\r").doesNotContain("\033");
-        assertThat(Fixtures.lines(cli().run("versions", "python-dev").out())).containsExactly("1.0.0");
+        assertThat(Fixtures.lines(cli().run("versions", "web-demo").out())).containsExactly("1.0.0");
     }
 
     @Test

@@ -34,7 +34,7 @@ class CliTerminalTest {
     @BeforeEach
     void servePackageInTwoHalves() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/tmux")), "tmux is installed by scripts/install-deps.sh");
-        Path t = Fixtures.templateCopy(tmp, "python-dev");
+        Path t = Fixtures.templateCopy(tmp, "web-demo");
         // a package from a URL must be signed by a key pinned in the installing home
         Path key = Fixtures.sshKey(tmp.resolve("keys"), "author", "");
         assertThat(new Launcher(tmp.resolve("author")).run("sign", t.toString(), "--key", key.toString()).exit()).isZero();
@@ -102,7 +102,7 @@ class CliTerminalTest {
 
     @Test
     void terminal_showsALiveBar_thenTheStepListWithTimings_inColour() throws Exception {
-        startInPane("", url + "slow/python-dev-1.0.0.tar.gz");
+        startInPane("", url + "slow/web-demo-1.0.0.tar.gz");
         String live = waitForPane(ProgressDisplay.bytes(size / 2) + "/" + ProgressDisplay.bytes(size));
         barSeen.countDown();
         assertThat(live.replaceAll("\033\\[[0-9;]*m", "")).as("a bar, half full, redrawn in place")
@@ -110,7 +110,7 @@ class CliTerminalTest {
 
         String done = waitForPane("EXIT=");
         String plain = done.replaceAll("\033\\[[0-9;]*m", "");
-        assertThat(plain).contains("EXIT=0").contains("installed python-dev@1.0.0");
+        assertThat(plain).contains("EXIT=0").contains("installed web-demo@1.0.0");
         assertThat(plain).containsPattern("ok download\\s+\\d+\\.\\ds").containsPattern("ok install\\s+\\d+\\.\\ds");
         assertThat(plain).as("the live line is gone, no plain progress lines").doesNotContain("50%")
                 .doesNotContain("download: ");
@@ -119,7 +119,7 @@ class CliTerminalTest {
 
     @Test
     void terminal_honoursNoColor() throws Exception {
-        startInPane("NO_COLOR=1", url + "python-dev-1.0.0.tar.gz");
+        startInPane("NO_COLOR=1", url + "web-demo-1.0.0.tar.gz");
         String done = waitForPane("EXIT=");
         assertThat(done).contains("EXIT=0").containsPattern("ok download\\s+\\d+\\.\\ds");
         assertThat(done).as("no colour escape sequences").doesNotContain("\033[3").doesNotContain("\033[2m");
@@ -127,7 +127,7 @@ class CliTerminalTest {
 
     @Test
     void pipe_getsPlainLinesWithoutControlCharacters() {
-        Launcher.Result r = new Launcher(tmp.resolve("home")).run("install", url + "python-dev-1.0.0.tar.gz");
+        Launcher.Result r = new Launcher(tmp.resolve("home")).run("install", url + "web-demo-1.0.0.tar.gz");
         assertThat(r.exit()).as(r.show()).isZero();
         assertThat(r.err()).contains("download: 0%", "download: 100%", "download: done in", "install: done in")
                 .doesNotContain("\r").doesNotContain("\033").doesNotContain("[#");

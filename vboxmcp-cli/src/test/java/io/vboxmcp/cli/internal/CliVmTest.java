@@ -40,14 +40,14 @@ class CliVmTest {
 
     @Test
     void plan_printsThePlan_textAndJson() {
-        Launcher.Result r = cli().run("plan", "vm1", "--template", "python-dev", "--version", "1.0.0", "--memory", "512",
+        Launcher.Result r = cli().run("plan", "vm1", "--template", "web-demo", "--version", "1.0.0", "--memory", "512",
                 "--cpus", "1", "--disk-size", "1024");
         assertThat(r.exit()).as(r.show()).isZero();
-        assertThat(r.out()).contains("vm:        vm1", "template:  python-dev@1.0.0 (sha256:",
+        assertThat(r.out()).contains("vm:        vm1", "template:  web-demo@1.0.0 (sha256:",
                 "resources: 512 MB memory, 1 cpus, 1024 MB disk", "port:      guest 8000 -> 127.0.0.1:(auto)",
                 "script:    Start the web server (as developer)");
 
-        Launcher.Result j = cli().run("plan", "vm1", "-t", "python-dev@^1.0", "--memory", "512", "--json");
+        Launcher.Result j = cli().run("plan", "vm1", "-t", "web-demo@^1.0", "--memory", "512", "--json");
         assertThat(j.exit()).as(j.show()).isZero();
         JsonNode plan = j.json().path("plan");
         assertThat(plan.path("memoryMb").asInt()).isEqualTo(512);
@@ -61,29 +61,29 @@ class CliVmTest {
     void plan_checksPackageMirrorOptionsWithoutEchoingCredentials() throws Exception {
         java.nio.file.Files.writeString(tmp.resolve("mirror.asc"), "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZ\n"
                 + "-----END PGP PUBLIC KEY BLOCK-----\n");
-        Launcher.Result ok = cli().run("plan", "vm1", "-t", "python-dev", "--memory", "512", "--apt-mirror",
+        Launcher.Result ok = cli().run("plan", "vm1", "-t", "web-demo", "--memory", "512", "--apt-mirror",
                 "http://10.0.2.2:8080/debian", "--apt-suite", "bookworm,bookworm-updates", "--apt-key",
                 tmp.resolve("mirror.asc").toString(), "--pip-index", "http://10.0.2.2:8081/simple/", "--pip-trusted-host",
                 "--npm-registry", "https://npm.example.org/");
         assertThat(ok.exit()).as(ok.show()).isZero();
 
-        Launcher.Result creds = cli().run("plan", "vm1", "-t", "python-dev", "--pip-index",
+        Launcher.Result creds = cli().run("plan", "vm1", "-t", "web-demo", "--pip-index",
                 "https://alice:s3cret@pypi.example.org/simple/", "--json");
         assertThat(creds.exit()).as(creds.show()).isEqualTo(1);
         assertThat(creds.json().path("error").path("code").asText()).isEqualTo("INVALID_ARGUMENT");
         assertThat(creds.out() + creds.err()).contains("carries credentials").doesNotContain("s3cret");
 
-        Launcher.Result ftp = cli().run("plan", "vm1", "-t", "python-dev", "--npm-registry", "ftp://npm.example.org/");
+        Launcher.Result ftp = cli().run("plan", "vm1", "-t", "web-demo", "--npm-registry", "ftp://npm.example.org/");
         assertThat(ftp.exit()).as(ftp.show()).isEqualTo(1);
         assertThat(ftp.err()).contains("must be http or https");
 
-        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--apt-mirror", "http://m/debian").exit())
+        assertThat(cli().run("plan", "vm1", "-t", "web-demo", "--apt-mirror", "http://m/debian").exit())
                 .as("--apt-mirror needs --apt-suite").isEqualTo(2);
-        Launcher.Result unsigned = cli().run("plan", "vm1", "-t", "python-dev", "--apt-mirror", "http://m/debian",
+        Launcher.Result unsigned = cli().run("plan", "vm1", "-t", "web-demo", "--apt-mirror", "http://m/debian",
                 "--apt-suite", "bookworm");
         assertThat(unsigned.exit()).as(unsigned.show()).isEqualTo(1);
         assertThat(unsigned.err()).contains("needs a signing key");
-        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--pip-trusted-host").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1", "-t", "web-demo", "--pip-trusted-host").exit()).isEqualTo(2);
     }
 
     @Test
@@ -92,17 +92,17 @@ class CliVmTest {
         assertThat(missing.exit()).as(missing.show()).isEqualTo(1);
         assertThat(missing.json().path("error").path("code").asText()).isIn("TEMPLATE_NOT_FOUND", "VERSION_NOT_FOUND");
 
-        Launcher.Result small = cli().run("plan", "vm1", "-t", "python-dev", "--memory", "16");
+        Launcher.Result small = cli().run("plan", "vm1", "-t", "web-demo", "--memory", "16");
         assertThat(small.exit()).as(small.show()).isEqualTo(1);
         assertThat(small.err()).contains("error: ").contains("256").doesNotContain("\tat ");
 
-        Launcher.Result version = cli().run("plan", "vm1", "-t", "python-dev", "--version", "9.9.9");
+        Launcher.Result version = cli().run("plan", "vm1", "-t", "web-demo", "--version", "9.9.9");
         assertThat(version.exit()).as(version.show()).isEqualTo(1);
         assertThat(version.err()).contains("1.0.0");
 
-        assertThat(cli().run("plan", "Bad_VM", "-t", "python-dev").exit()).isEqualTo(2);
-        assertThat(cli().run("plan", "vm1", "-t", "python-dev@1.0.0", "--version", "1.0.0").exit()).isEqualTo(2);
-        assertThat(cli().run("plan", "vm1", "-t", "python-dev", "--cpus", "0").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "Bad_VM", "-t", "web-demo").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1", "-t", "web-demo@1.0.0", "--version", "1.0.0").exit()).isEqualTo(2);
+        assertThat(cli().run("plan", "vm1", "-t", "web-demo", "--cpus", "0").exit()).isEqualTo(2);
         assertThat(cli().run("plan", "vm1").exit()).as("--template is required").isEqualTo(2);
     }
 
@@ -126,7 +126,7 @@ class CliVmTest {
         // three records written by core's own audit log, as a VM's life would write them
         HashChainAuditLog writer = new HashChainAuditLog(home().resolve("audit.log"), Clock.systemUTC());
         for (String action : List.of("create", "stop", "destroy")) {
-            writer.append(new HashChainAuditLog.Event(action, "ok", HashChainAuditLog.fields("vm", "python-dev-vm")));
+            writer.append(new HashChainAuditLog.Event(action, "ok", HashChainAuditLog.fields("vm", "web-demo-vm")));
         }
         Launcher.Result ok = cli().run("audit", "verify", "--json");
         assertThat(ok.exit()).as(ok.show()).isZero();
@@ -136,7 +136,7 @@ class CliVmTest {
 
         Path log = home().resolve("audit.log");
         List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-        lines.set(1, lines.get(1).replaceFirst("python-dev-vm", "python-dev-vn"));
+        lines.set(1, lines.get(1).replaceFirst("web-demo-vm", "web-demo-vn"));
         Files.write(log, lines, StandardCharsets.UTF_8);
 
         Launcher.Result bad = cli().run("audit", "verify");
@@ -204,7 +204,7 @@ class CliVmTest {
     void create_status_ssh_stop_destroy_aRealVm() throws Exception {
         String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())
                 .lines().reduce((a, b) -> b).orElseThrow().trim();
-        Launcher.Result c = cli().run("create", "cli-vm", "--template", "python-dev", "--version", "1.0.0",
+        Launcher.Result c = cli().run("create", "cli-vm", "--template", "web-demo", "--version", "1.0.0",
                 "--memory", "512", "--cpus", "1", "--disk-size", "1024", "--image-catalog", catalog, "--json");
         assertThat(c.exit()).as(c.show()).isZero();
         JsonNode vm = c.json();
@@ -231,16 +231,16 @@ class CliVmTest {
             }
             assertThat(page).as("web server on guest port 8000 answered").isNotNull();
             assertThat(page.statusCode()).isEqualTo(200);
-            assertThat(page.body()).contains("hello from python-dev");
+            assertThat(page.body()).contains("hello from web-demo");
 
             Launcher.Result status = cli().run("status");
-            assertThat(status.out()).containsPattern("cli-vm\\s+RUNNING\\s+python-dev@1.0.0\\s+qemu");
+            assertThat(status.out()).containsPattern("cli-vm\\s+RUNNING\\s+web-demo@1.0.0\\s+qemu");
 
             Launcher.Result who = cli().run("ssh", "cli-vm", "--", "id", "-un");
             assertThat(who.exit()).as(who.show()).isZero();
             assertThat(who.out().trim()).isEqualTo("root");
             Launcher.Result dev = cli().run("ssh", "--user", "developer", "cli-vm", "id -un; cat /home/developer/www/index.html");
-            assertThat(dev.out()).as(dev.show()).contains("developer", "hello from python-dev");
+            assertThat(dev.out()).as(dev.show()).contains("developer", "hello from web-demo");
             assertThat(cli().run("ssh", "cli-vm", "exit 3").exit()).as("the guest command's status").isEqualTo(3);
             Launcher.Result j = cli().run("ssh", "--json", "cli-vm", "echo out; echo err >&2");
             assertThat(j.json().path("stdout").asText()).isEqualTo("out\n");
@@ -288,7 +288,7 @@ class CliVmTest {
         String catalog = Fixtures.run(Launcher.ROOT, Launcher.ROOT.resolve("scripts/build-test-image.sh").toString())
                 .lines().reduce((a, b) -> b).orElseThrow().trim();
         ProcessBuilder pb = new ProcessBuilder(Launcher.SCRIPT.toString(), "--home", home().toString(), "create",
-                "ctrl-c-vm", "-t", "python-dev", "--image-catalog", catalog).directory(Launcher.ROOT.toFile());
+                "ctrl-c-vm", "-t", "web-demo", "--image-catalog", catalog).directory(Launcher.ROOT.toFile());
         pb.environment().put("VBOXMCP_CLI_CLASSES", "1");
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);

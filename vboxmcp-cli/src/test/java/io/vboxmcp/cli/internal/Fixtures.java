@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 
 /** Test material made by the tests themselves: keys from the real ssh-keygen, template copies, tree snapshots. */
 final class Fixtures {
-    static final Path EXAMPLE_TEMPLATE = Launcher.ROOT.resolve("examples/templates/python-dev");
+    static final Path EXAMPLE_TEMPLATE = Launcher.ROOT.resolve("examples/templates/web-demo");
 
     private Fixtures() {
     }

@@ -157,4 +157,18 @@ class PlannerTest {
         CreateVmRequest r = CreateVmRequest.fromParameters("vm", ref, Map.of("memory", 4096, "cpus", 4, "disk_size", 50000));
         assertThat(List.of(r.memoryMb(), r.cpus(), r.diskSizeMb())).containsExactly(4096, 4, 50000);
     }
+
+    @Test
+    void fromParameters_allowWrite_grantsExactlyTheNamedShares() throws Exception {
+        TemplateRef ref = TemplateRef.parse("python-dev@1.0.0");
+        assertThat(CreateVmRequest.fromParameters("vm", ref, Map.of("allow_write", "code")).writableShares())
+                .containsExactly("code");
+        assertThat(CreateVmRequest.fromParameters("vm", ref, Map.of("allow_write", "code, data")).writableShares())
+                .containsExactlyInAnyOrder("code", "data");
+        assertThat(CreateVmRequest.fromParameters("vm", ref, Map.of("allow_write", List.of("code"))).writableShares())
+                .containsExactly("code");
+        assertThat(CreateVmRequest.fromParameters("vm", ref, Map.of("memory", 512)).writableShares()).isEmpty();
+        assertThatThrownBy(() -> CreateVmRequest.fromParameters("vm", ref, Map.of("allow_write", ",")))
+                .hasMessageContaining("'allow_write' must name shared folders");
+    }
 }

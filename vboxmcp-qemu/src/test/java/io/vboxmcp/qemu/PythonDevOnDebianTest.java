@@ -1,0 +1,335 @@
+package io.vboxmcp.qemu;
+
+import io.vboxmcp.CreateVmRequest;
+import io.vboxmcp.ExecResult;
+import io.vboxmcp.GuestCommand;
+import io.vboxmcp.ProgressEvent;
+import io.vboxmcp.ProvisioningException;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.Vm;
+import io.vboxmcp.VmManager;
+import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.testkit.http.DebianGuestFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Issue #10's acceptance, end to end on QEMU: the real {@code examples/templates/python-dev} (the seed's template,
+ * {@code base_image: debian:12}) on the Debian 12 guest built here, with no Internet. The image of
+ * {@code scripts/build-debian-image.sh} is served from 127.0.0.1 under the reference {@code debian:12} by a user
+ * catalog that overrides the built-in entry, apt and pip go to a signed apt mirror and a PEP 503 index on 127.0.0.1
+ * ({@link DebianGuestFixture}). One VM (SeaBIOS) carries every check of the template; a second one (OVMF) shows that a
+ * failing apt install fails the create and leaves nothing. Debian guests take minutes under TCG, so the class boots
+ * just these two. Needs root (the image build); skipped otherwise.
+ */
+@Tag("vm")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PythonDevOnDebianTest {
+    static final Path TEMPLATE = TestImage.repoRoot().resolve("examples/templates/python-dev");
+
+    Path tmp;
+    DebianGuestFixture debian;
+    Path home;
+    Path code;
+    Path datasets;
+    Map<String, String> datasetsBefore;
+    VmManager manager;
+    Vm vm;
+    final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void createThePythonDevVm() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "building the Debian image needs root (mmdebstrap, mke2fs -d); CI runs as root");
+        tmp = Files.createTempDirectory("python-dev-debian");
+        long t0 = System.nanoTime();
+        debian = DebianGuestFixture.start(TestImage.repoRoot(), Files.createDirectories(tmp.resolve("fixture")));
+        System.out.printf("fixture (image, apt mirror, pip index; cached builds) ready in %d ms%n", ms(t0));
+        home = tmp.resolve("home");
+        code = Files.createDirectories(tmp.resolve("projects"));
+        datasets = Files.createDirectories(tmp.resolve("datasets"));
+        Files.writeString(datasets.resolve("iris.csv"), "sepal_length,species\n5.1,setosa\n");
+        datasetsBefore = snapshot(datasets);
+
+        manager = manager("bios", events::add);
+        manager.templates().install(TEMPLATE);
+        long start = System.nanoTime();
+        vm = manager.createFromTemplate(CreateVmRequest.builder("python-dev-deb", TemplateRef.parse("python-dev@1.0.0"))
+                .hostPath("code", code.toString()).hostPath("datasets", datasets.toString())
+                .allowWritableShare("code").build());
+        System.out.printf("create of python-dev@1.0.0 on debian:12 took %d ms%n", ms(start));
+        printTimings("python-dev-deb");
+    }
+
+    VmManager manager(String firmware, io.vboxmcp.ProgressListener listener) throws Exception {
+        return VmManager.builder().home(home).defaultDriver("qemu")
+                .property(CoreKeys.IMAGE_CATALOG, debian.catalog().toUri().toString())
+                .property(CoreKeys.READY_TIMEOUT, "900")
+                .property(QemuKeys.FIRMWARE, firmware)
+                .allowSharedFolderRoot(tmp)
+                .packageMirrors(debian.mirrors())
+                .progress(listener).build();
+    }
+
+    void printTimings(String vmName) {
+        events.stream().filter(e -> vmName.equals(e.vmName()) && (e.kind() == ProgressEvent.Kind.STEP_FINISHED
+                        || e.kind() == ProgressEvent.Kind.STEP_FAILED))
+                .forEach(e -> System.out.printf("  %-12s %-8s %6d ms%n", e.step(), e.kind() == ProgressEvent.Kind.STEP_FAILED
+                        ? "failed" : "done", e.elapsed().toMillis()));
+    }
+
+    @AfterAll
+    void destroy() throws Exception {
+        try {
+            if (vm != null) {
+                vm.close();
+            }
+            if (manager != null) {
+                manager.close();
+            }
+        } finally {
+            if (debian != null) {
+                debian.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void pythonDev_bootsDebian12FromItsOwnBootLoader_servedAsTheBuiltInReference() throws Exception {
+        assertThat(vm.plan().template().baseImage()).isEqualTo("debian:12");
+        assertThat(debian.images().requests()).as("the disk came from the loopback server")
+                .contains("GET /disk.qcow2");
+        assertThat(exec("test -d /sys/firmware/efi && echo uefi || echo bios").stdout().trim()).isEqualTo("bios");
+        assertThat(exec("hostname").stdout().trim()).as("cloud-init read vboxmcp's seed").isEqualTo("python-dev-deb");
+        assertThat(exec("cloud-init status").stdout()).contains("status: done");
+    }
+
+    @Test
+    @Order(2)
+    void packages_cameFromTheMirror_andWereNotInTheImage() throws Exception {
+        assertThat(debian.imagePackages()).as("the image's packages.txt").contains("python3", "openssh-server")
+                .doesNotContainAnyElementsOf(DebianGuestFixture.MIRROR_PACKAGES);
+        ExecResult dpkg = exec("dpkg -s git curl python3-pip python3-venv >/dev/null && echo installed");
+        assertThat(dpkg.exitCode()).as(dpkg.stderr()).isZero();
+        for (String pkg : DebianGuestFixture.MIRROR_PACKAGES) {
+            assertThat(debian.apt().requests()).as(pkg + " fetched from the mirror")
+                    .anyMatch(r -> r.startsWith("GET /pool/main/" + pkg + "_") && r.endsWith(".deb"));
+        }
+        assertThat(exec("ls /etc/apt/sources.disabled-by-vboxmcp").stdout()).as("the guest's own sources moved aside")
+                .isNotBlank();
+    }
+
+    @Test
+    @Order(3)
+    void pipPackage_fromTheLocalIndex_importsInLoginShellsAndTheDocumentedInterpreters() throws Exception {
+        assertThat(debian.pip().requests()).contains("GET /files/" + debian.hello().fileName());
+        // the login shell's python3, the venv's interpreter (docs/templates.md), and the plain system python3
+        for (String python : List.of("python3", "/opt/vboxmcp/venv/bin/python3", "/usr/bin/python3")) {
+            ExecResult r = exec("sh -lc \"" + python + " -c 'import vboxmcp_hello; print(vboxmcp_hello.greeting())'\"");
+            assertThat(r.exitCode()).as(python + ": " + r.stderr()).isZero();
+            assertThat(r.stdout().trim()).as(python).isEqualTo("hello from world (vboxmcp-hello 1.0.0)");
+        }
+        // (dash's command -v reports only its first argument, hence two)
+        assertThat(exec("sh -lc 'command -v python3; command -v pip'").stdout())
+                .as("a login shell's python3 and pip are the venv's")
+                .contains("/opt/vboxmcp/venv/bin/python3", "/opt/vboxmcp/venv/bin/pip");
+    }
+
+    @Test
+    @Order(4)
+    void environment_isInLoginShells() throws Exception {
+        assertThat(exec("sh -lc 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"'").stdout().trim())
+                .isEqualTo("PYTHONUNBUFFERED=1");
+        // bash's login shell too (vboxmcp logs in as root; the seed's /home/developer paths are folders, no user)
+        assertThat(exec("bash -lc 'echo \"PYTHONUNBUFFERED=$PYTHONUNBUFFERED\"'").stdout().trim())
+                .isEqualTo("PYTHONUNBUFFERED=1");
+    }
+
+    @Test
+    @Order(5)
+    void webServerStartedBySetupSh_answersOnTheForwardedPort8000() throws Exception {
+        int port = vm.hostPort(8000).orElseThrow();
+        assertThat(get(port)).isEqualTo("hello from python-dev (vboxmcp-hello 1.0.0)");
+        assertThat(exec("systemctl is-active python-dev-web.service").stdout().trim())
+                .as("it runs as a service, after provisioning ended").isEqualTo("active");
+    }
+
+    @Test
+    @Order(6)
+    void port8080_isForwarded() throws Exception {
+        int port = vm.hostPort(8080).orElseThrow();
+        ExecResult start = exec("mkdir -p /srv/alt && echo alternative > /srv/alt/index.html && systemd-run "
+                + "--unit=alt-8080 /usr/bin/python3 -m http.server 8080 --directory /srv/alt");
+        assertThat(start.exitCode()).as(start.stderr()).isZero();
+        assertThat(get(port)).isEqualTo("alternative");
+    }
+
+    @Test
+    @Order(7)
+    void codeShare_isWritable_datasetsShare_refusesWrites() throws Exception {
+        ExecResult write = exec("echo written-in-guest > /home/developer/code/from-guest.txt");
+        assertThat(write.exitCode()).as(write.stderr()).isZero();
+        assertThat(code.resolve("from-guest.txt")).hasContent("written-in-guest");
+
+        assertThat(exec("cat /home/developer/datasets/iris.csv").stdout()).contains("setosa");
+        ExecResult create = exec("echo x > /home/developer/datasets/new.txt");
+        assertThat(create.exitCode()).as("creating a file in a read_only share fails").isNotZero();
+        assertThat(create.stderr()).contains("Read-only file system");
+        assertThat(exec("echo y >> /home/developer/datasets/iris.csv").exitCode()).as("appending fails").isNotZero();
+        assertThat(exec("rm /home/developer/datasets/iris.csv").exitCode()).as("deleting fails").isNotZero();
+        assertThat(snapshot(datasets)).as("the host folder is unchanged").isEqualTo(datasetsBefore);
+    }
+
+    @Test
+    @Order(8)
+    void unknownAptPackage_failsTheCreateAtProvision_withAptsMessage_andLeavesNothing() throws Exception {
+        // a derived template: the same files, an apt package that does not exist; booted under UEFI this time
+        Path derived = Files.createDirectories(tmp.resolve("python-dev-broken"));
+        try (Stream<Path> files = Files.list(TEMPLATE)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, derived.resolve(f.getFileName().toString()));
+            }
+        }
+        Path yaml = derived.resolve("template-definition.yaml");
+        String def = Files.readString(yaml, StandardCharsets.UTF_8);
+        String broken = def.replace("name: \"python-dev\"", "name: \"python-dev-broken\"")
+                .replace("min_ram: 2048", "min_ram: 1024")
+                .replaceFirst("system:\\n(\\s+- \\S+\\n)+", "system:\n    - no-such-package-vboxmcp\n");
+        assertThat(broken).contains("python-dev-broken", "- no-such-package-vboxmcp").doesNotContain("- git");
+        Files.writeString(yaml, broken, StandardCharsets.UTF_8);
+
+        String name = "python-dev-broken";
+        Path vmDir = home.resolve("vms").resolve(name);
+        List<Integer> ports = new CopyOnWriteArrayList<>();
+        try (VmManager uefi = manager("uefi", e -> {
+            events.add(e);
+            if (name.equals(e.vmName()) && e.kind() == ProgressEvent.Kind.STEP_STARTED && "provision".equals(e.step())) {
+                ports.addAll(listeningPortsOf(vmDir));  // what the VM holds while it runs
+            }
+        })) {
+            uefi.templates().install(derived);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> uefi.createFromTemplate(CreateVmRequest.builder(name,
+                            TemplateRef.parse("python-dev-broken@1.0.0"))
+                    .hostPath("code", code.toString()).hostPath("datasets", datasets.toString())
+                    .allowWritableShare("code").build()))
+                    .isInstanceOfSatisfying(VboxmcpException.class, e -> {
+                        assertThat(e.step()).contains("provision");
+                        String text = e.getMessage() + (e instanceof ProvisioningException p ? p.lastOutput() : "");
+                        assertThat(text).contains("Unable to locate package no-such-package-vboxmcp");
+                    });
+            System.out.printf("failing create (UEFI) took %d ms%n", ms(start));
+            printTimings(name);
+            assertThat(events).anyMatch(e -> name.equals(e.vmName()) && e.message() != null
+                    && e.message().startsWith("UEFI firmware"));
+            assertThat(uefi.vms()).extracting(Vm::name).doesNotContain(name);
+        }
+        assertThat(vmDir).as("no VM folder").doesNotExist();
+        Process pgrep = new ProcessBuilder("pgrep", "-f", vmDir.toString()).start();
+        assertThat(pgrep.waitFor()).as("no QEMU process").isEqualTo(1);
+        assertThat(ports).as("the VM held its forwarded ports while it ran").isNotEmpty();
+        for (int port : ports) {
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                assertThat(s.getLocalPort()).as("port %d is free again", port).isEqualTo(port);
+            }
+        }
+    }
+
+    /** The TCP ports on 127.0.0.1 that the QEMU process of the VM in {@code vmDir} listens on. */
+    static List<Integer> listeningPortsOf(Path vmDir) {
+        List<Integer> ports = new ArrayList<>();
+        try {
+            String pids = runHost("pgrep", "-f", vmDir.toString()).trim();
+            String ss = runHost("ss", "-Hltnp");
+            for (String pid : pids.split("\\s+")) {
+                for (String line : ss.split("\n")) {
+                    if (!pid.isBlank() && line.contains("pid=" + pid + ",")) {
+                        String local = line.trim().split("\\s+")[3];
+                        ports.add(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1)));
+                    }
+                }
+            }
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        return ports;
+    }
+
+    static String runHost(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        return out;
+    }
+
+    ExecResult exec(String command) throws VboxmcpException {
+        return vm.exec(GuestCommand.of(command).withTimeout(Duration.ofSeconds(60)));
+    }
+
+    /** GET / on 127.0.0.1:port; a server just started may still be binding, so retry until a deadline. */
+    static String get(int port) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return r.body().trim();
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
+    }
+
+    static Map<String, String> snapshot(Path dir) throws IOException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> st = Files.walk(dir)) {
+            for (Path p : st.toList()) {
+                m.put(dir.relativize(p).toString(), Files.isRegularFile(p) ? Files.readString(p) : "dir");
+            }
+        }
+        return m;
+    }
+
+    static long ms(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}
