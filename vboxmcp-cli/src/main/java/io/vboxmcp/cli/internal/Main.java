@@ -24,6 +24,10 @@ public final class Main {
         boolean verbose = java.util.List.of(args).contains("--verbose") || java.util.List.of(args).contains("-v");
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
                 System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn"));
+        // MINA SSHD warns about every refused or reset connection while a guest boots: expected, and vboxmcp reports
+        // the outcome itself (a timeout names the guest and its console); its errors still show
+        String sshd = "org.slf4j.simpleLogger.log.org.apache.sshd";
+        System.setProperty(sshd, System.getProperty(sshd, verbose ? "info" : "error"));
         PrintStream out = System.out;
         PrintStream err = System.err;
         if (ProgressDisplay.utf8Locale()) {
