@@ -1,5 +1,8 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.core.internal.resolve.Resolver;
+import io.vboxmcp.core.internal.plan.Planner;
+import io.vboxmcp.core.internal.store.VmStore;
 import io.vboxmcp.AuditLog;
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ErrorCode;

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.core.internal.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.core.internal.store.VmStore;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.image.ImageStore;

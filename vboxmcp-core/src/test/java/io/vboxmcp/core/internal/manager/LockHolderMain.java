@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.manager;
 
+import io.vboxmcp.core.internal.store.VmStore;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package io.vboxmcp.core.internal.manager;
+package io.vboxmcp.core.internal.resolve;
 
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
@@ -17,16 +17,16 @@ import java.util.stream.Collectors;
  * Finds the highest version matching a reference across the sources, consulted in order; on equal versions the
  * earlier source wins. A source that fails is skipped and named in the error if nothing matches elsewhere.
  */
-final class Resolver {
-    record Resolution(TemplateSource source, SemanticVersion version) { }
+public final class Resolver {
+    public record Resolution(TemplateSource source, SemanticVersion version) { }
 
     private final List<TemplateSource> sources;
 
-    Resolver(List<TemplateSource> sources) {
+    public Resolver(List<TemplateSource> sources) {
         this.sources = List.copyOf(sources);
     }
 
-    Resolution resolve(TemplateRef ref) throws VboxmcpException {
+    public Resolution resolve(TemplateRef ref) throws VboxmcpException {
         Map<String, List<SemanticVersion>> seen = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
         Resolution best = null;

@@ -1,4 +1,4 @@
-package io.vboxmcp.core.internal.manager;
+package io.vboxmcp.core.internal.plan;
 
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.template.Script;

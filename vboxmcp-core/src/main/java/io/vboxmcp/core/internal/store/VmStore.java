@@ -1,5 +1,6 @@
-package io.vboxmcp.core.internal.manager;
+package io.vboxmcp.core.internal.store;
 
+import io.vboxmcp.core.internal.util.Json;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,7 +31,7 @@ import java.util.Optional;
  * {@code journal} (BEGIN, MACHINE, COMMIT) so a create killed half-way is rolled back on the next start (LCY-05).
  * Every operation on a VM holds {@code <home>/locks/vm-<name>.lock} (LCY-08, LCY-09).
  */
-final class VmStore {
+public final class VmStore {
     static final String VM_FILE = "vm.json";
     static final String JOURNAL = "journal";
 
@@ -38,17 +39,17 @@ final class VmStore {
     private final Path locksDir;
     private final Duration lockTimeout;
 
-    VmStore(Path home, Duration lockTimeout) {
+    public VmStore(Path home, Duration lockTimeout) {
         this.vmsDir = home.resolve("vms");
         this.locksDir = home.resolve("locks");
         this.lockTimeout = lockTimeout;
     }
 
-    Path dir(String name) {
+    public Path dir(String name) {
         return vmsDir.resolve(name);
     }
 
-    FileLocks.Held lock(String name) throws VboxmcpException {
+    public FileLocks.Held lock(String name) throws VboxmcpException {
         try {
             return FileLocks.acquire(locksDir.resolve("vm-" + name + ".lock"), lockTimeout, "VM '" + name + "'");
         } catch (VboxmcpException e) {
@@ -61,12 +62,12 @@ final class VmStore {
         }
     }
 
-    FileLocks.Held tryLock(String name) throws VboxmcpException {
+    public FileLocks.Held tryLock(String name) throws VboxmcpException {
         return FileLocks.tryAcquire(locksDir.resolve("vm-" + name + ".lock"), "VM '" + name + "'");
     }
 
     /** Atomically creates the VM's folder; refuses if it exists (LCY-07). Caller holds the lock. */
-    Path reserve(String name) throws VboxmcpException {
+    public Path reserve(String name) throws VboxmcpException {
         if (!TemplateRef.isValidName(name)) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + name + "' is not a valid VM name: use lower-case "
                     + "letters, digits and '-', starting with a letter or digit, at most 63 characters");
@@ -84,7 +85,7 @@ final class VmStore {
         }
     }
 
-    void journal(String name, String line) throws VboxmcpException {
+    public void journal(String name, String line) throws VboxmcpException {
         try (FileChannel ch = FileChannel.open(dir(name).resolve(JOURNAL), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ch.write(java.nio.ByteBuffer.wrap((line.replace('\n', ' ') + "\n").getBytes(StandardCharsets.UTF_8)));
@@ -94,7 +95,7 @@ final class VmStore {
         }
     }
 
-    List<String> readJournal(String name) {
+    public List<String> readJournal(String name) {
         try {
             // a FIFO or link planted in a VM folder must never be opened (it could block or read elsewhere)
             return new String(RegularFiles.read(dir(name).resolve(JOURNAL), 1 << 20), StandardCharsets.UTF_8).lines().toList();
@@ -104,9 +105,9 @@ final class VmStore {
     }
 
     /** What {@code vm.json} holds. */
-    record Record(String driverId, VmPlan plan, Machine machine, VmState state) { }
+    public record Record(String driverId, VmPlan plan, Machine machine, VmState state) { }
 
-    void save(Record r) throws VboxmcpException {
+    public void save(Record r) throws VboxmcpException {
         try {
             ObjectNode n = Json.MAPPER.createObjectNode();
             n.put("driver", r.driverId());
@@ -121,7 +122,7 @@ final class VmStore {
         }
     }
 
-    Optional<Record> load(String name) throws VboxmcpException {
+    public Optional<Record> load(String name) throws VboxmcpException {
         Path f = dir(name).resolve(VM_FILE);
         if (!TemplateRef.isValidName(name) || !RegularFiles.isRegular(f)) {
             return Optional.empty();
@@ -137,7 +138,7 @@ final class VmStore {
         }
     }
 
-    List<String> names() throws VboxmcpException {
+    public List<String> names() throws VboxmcpException {
         List<String> out = new ArrayList<>();
         if (!Files.isDirectory(vmsDir)) {
             return out;
@@ -156,7 +157,7 @@ final class VmStore {
         return out;
     }
 
-    void delete(String name) throws VboxmcpException {
+    public void delete(String name) throws VboxmcpException {
         try {
             AtomicFiles.deleteTree(dir(name));
         } catch (IOException e) {

@@ -1,4 +1,4 @@
-package io.vboxmcp.core.internal.manager;
+package io.vboxmcp.core.internal.plan;
 
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ErrorCode;
@@ -21,10 +21,10 @@ import java.util.List;
  * Request parameters over template minimums, checked against the resource policy and the host; shared folders
  * resolved and checked against the allow-list. Pure: the same inputs give the same plan, and nothing is created.
  */
-final class Planner {
+public final class Planner {
     /** What the host has; 0 means unknown (no host check). */
-    record HostCapacity(long memoryMb, int cpus, long diskMb) {
-        static HostCapacity probe(Path home) {
+    public record HostCapacity(long memoryMb, int cpus, long diskMb) {
+        public static HostCapacity probe(Path home) {
             long mem = 0;
             if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                     instanceof com.sun.management.OperatingSystemMXBean os) {
@@ -50,13 +50,13 @@ final class Planner {
     private final HostCapacity host;
     private final List<Path> allowedRoots;
 
-    Planner(ResourcePolicy policy, HostCapacity host, List<Path> allowedRoots) {
+    public Planner(ResourcePolicy policy, HostCapacity host, List<Path> allowedRoots) {
         this.policy = policy;
         this.host = host;
         this.allowedRoots = allowedRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
     }
 
-    VmPlan plan(CreateVmRequest req, TemplateDefinition t, String digest, String signer, String driverId)
+    public VmPlan plan(CreateVmRequest req, TemplateDefinition t, String digest, String signer, String driverId)
             throws VboxmcpException {
         int memory = resolve("memory", "min_ram", "MB", req.memoryMb(), t.minRamMb(), policy.defaultMemoryMb(),
                 policy.maxMemoryMb(), host.memoryMb());

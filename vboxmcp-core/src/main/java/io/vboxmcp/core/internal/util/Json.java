@@ -1,4 +1,4 @@
-package io.vboxmcp.core.internal.manager;
+package io.vboxmcp.core.internal.util;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /** The JSON mapper for core's own state files (plans, machines). */
-final class Json {
-    static final ObjectMapper MAPPER = create();
+public final class Json {
+    public static final ObjectMapper MAPPER = create();
 
     private Json() {
     }
