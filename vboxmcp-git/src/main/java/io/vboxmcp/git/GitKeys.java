@@ -67,6 +67,15 @@ public final class GitKeys {
     public static final String TIMEOUT_SECONDS = "timeout-seconds";
 
     /**
+     * Total time in seconds one fetch may take, however the server paces its bytes (a server trickling a byte now and
+     * then never trips {@link #TIMEOUT_SECONDS}). Integer, default {@code 600}.
+     */
+    public static final String FETCH_TOTAL_TIMEOUT_SECONDS = "fetch-total-timeout-seconds";
+
+    /** Maximum bytes of pack data one fetch may receive. Long, default 2 GiB. */
+    public static final String MAX_FETCH_BYTES = "max-fetch-bytes";
+
+    /**
      * How long, in seconds, one source instance trusts its last sync before fetching again. Integer, default
      * {@code 300}; {@code 0} fetches before every listing.
      */

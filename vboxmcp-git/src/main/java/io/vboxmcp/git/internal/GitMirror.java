@@ -7,7 +7,6 @@ import org.eclipse.jgit.api.PackRefsCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.errors.TransportException;
-import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.StoredConfig;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -33,6 +32,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,12 +54,16 @@ final class GitMirror implements AutoCloseable {
     private final URIish remote;
     private final String display;
     private final int timeoutSeconds;
+    private final Duration totalTimeout;
+    private final long maxFetchBytes;
     private final Supplier<CredentialsProvider> credentials;
     private final Supplier<SshSessionFactory> ssh;
     private Repository repo;
 
-    GitMirror(Path dir, URIish remote, String display, int timeoutSeconds, Supplier<CredentialsProvider> credentials,
-              Supplier<SshSessionFactory> ssh) {
+    GitMirror(Path dir, URIish remote, String display, int timeoutSeconds, Duration totalTimeout, long maxFetchBytes,
+              Supplier<CredentialsProvider> credentials, Supplier<SshSessionFactory> ssh) {
+        this.totalTimeout = totalTimeout;
+        this.maxFetchBytes = maxFetchBytes;
         this.dir = dir;
         this.remote = remote;
         this.display = display;
@@ -187,7 +191,22 @@ final class GitMirror implements AutoCloseable {
     }
 
     private void fetchInto(Repository r) throws VboxmcpException {
-        try (Transport t = Transport.open(r, remote)) {
+        try (Transport t = Transport.open(r, remote);
+             FetchGuard guard = new FetchGuard(r.getDirectory().toPath(), t, totalTimeout, maxFetchBytes)) {
+            try {
+                fetchGuarded(r, t, guard);
+            } catch (VboxmcpException e) {
+                VboxmcpException bound = guard.failure(display, e.getCause() != null ? e.getCause() : e);
+                throw bound != null ? bound : e;
+            }
+        } catch (IOException e) {
+            // opening the transport failed (an unsupported or malformed URI)
+            throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "could not fetch from " + display + ": " + rootMessage(e), e);
+        }
+    }
+
+    private void fetchGuarded(Repository r, Transport t, FetchGuard guard) throws VboxmcpException {
+        try {
             t.setCheckFetchedObjects(true);
             t.setObjectChecker(new StrictObjectChecker());
             t.setTimeout(timeoutSeconds);
@@ -200,7 +219,7 @@ final class GitMirror implements AutoCloseable {
             if (t instanceof SshTransport s) {
                 s.setSshSessionFactory(ssh.get());
             }
-            FetchResult result = t.fetch(NullProgressMonitor.INSTANCE, List.of(new RefSpec(TAG_REFSPEC)));
+            FetchResult result = t.fetch(guard.monitor(), List.of(new RefSpec(TAG_REFSPEC)));
             if (!result.getTrackingRefUpdates().isEmpty()) {
                 // one packed-refs file instead of a loose file per tag keeps listing (and no-op syncs) fast
                 new PackRefsCommand(r).setAll(true).call();

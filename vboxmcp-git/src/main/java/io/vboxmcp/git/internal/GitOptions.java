@@ -18,12 +18,13 @@ import java.util.regex.PatternSyntaxException;
 /** The parsed, checked options of one Git source. */
 record GitOptions(String credentialsEnv, Path credentialsFile, String username, Path sshKeyFile, Path knownHostsFile,
                   boolean offline, Pattern tagPattern, String subdirectory, boolean requireSignedTags,
-                  Duration timeout, Duration refresh, long maxTemplateBytes, boolean allowInsecureHttp) {
+                  Duration timeout, Duration refresh, long maxTemplateBytes, boolean allowInsecureHttp,
+                  Duration fetchTotalTimeout, long maxFetchBytes) {
 
     private static final Set<String> KNOWN = Set.of(GitKeys.CREDENTIALS_ENV, GitKeys.CREDENTIALS_FILE, GitKeys.USERNAME,
             GitKeys.SSH_KEY_FILE, GitKeys.KNOWN_HOSTS_FILE, GitKeys.OFFLINE, GitKeys.TAG_PATTERN, GitKeys.SUBDIRECTORY,
             GitKeys.REQUIRE_SIGNED_TAGS, GitKeys.TIMEOUT_SECONDS, GitKeys.REFRESH_SECONDS, GitKeys.MAX_TEMPLATE_BYTES,
-            GitKeys.ALLOW_INSECURE_HTTP);
+            GitKeys.ALLOW_INSECURE_HTTP, GitKeys.FETCH_TOTAL_TIMEOUT_SECONDS, GitKeys.MAX_FETCH_BYTES);
 
     static GitOptions parse(SourceConfig config, ProviderContext context, boolean remote) throws VboxmcpException {
         Map<String, String> o = config.options();
@@ -70,7 +71,10 @@ record GitOptions(String credentialsEnv, Path credentialsFile, String username, 
                 Duration.ofSeconds(number(config, GitKeys.TIMEOUT_SECONDS, o.getOrDefault(GitKeys.TIMEOUT_SECONDS, "60"), 1, 86_400)),
                 Duration.ofSeconds(number(config, GitKeys.REFRESH_SECONDS, o.getOrDefault(GitKeys.REFRESH_SECONDS, "300"), 0, Long.MAX_VALUE / 2_000_000_000L)),
                 number(config, GitKeys.MAX_TEMPLATE_BYTES, o.getOrDefault(GitKeys.MAX_TEMPLATE_BYTES, Long.toString(512L << 20)), 1, Long.MAX_VALUE),
-                bool(config, GitKeys.ALLOW_INSECURE_HTTP, o.getOrDefault(GitKeys.ALLOW_INSECURE_HTTP, "false")));
+                bool(config, GitKeys.ALLOW_INSECURE_HTTP, o.getOrDefault(GitKeys.ALLOW_INSECURE_HTTP, "false")),
+                Duration.ofSeconds(number(config, GitKeys.FETCH_TOTAL_TIMEOUT_SECONDS,
+                        o.getOrDefault(GitKeys.FETCH_TOTAL_TIMEOUT_SECONDS, "600"), 1, 7 * 86_400)),
+                number(config, GitKeys.MAX_FETCH_BYTES, o.getOrDefault(GitKeys.MAX_FETCH_BYTES, Long.toString(2L << 30)), 1, Long.MAX_VALUE));
     }
 
     /** Whether {@code uri} is served from this machine's disk rather than over the network. */

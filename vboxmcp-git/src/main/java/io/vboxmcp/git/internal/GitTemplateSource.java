@@ -64,7 +64,7 @@ final class GitTemplateSource implements TemplateSource {
         this.display = display;
         this.transport = GitTransport.of(remoteUri, options, cacheDir.resolve("ssh-home"));
         this.mirror = new GitMirror(cacheDir, remoteUri, display, (int) options.timeout().toSeconds(),
-                transport::credentials, transport::sshFactory);
+                options.fetchTotalTimeout(), options.maxFetchBytes(), transport::credentials, transport::sshFactory);
         this.lastSeen = new LastSeenTags(cacheDir.resolve("last-seen.properties"));
         this.events = new SourceEvents(context, config.id());
         this.index = new TagIndex(mirror, options, lastSeen, events, config.id(), display);

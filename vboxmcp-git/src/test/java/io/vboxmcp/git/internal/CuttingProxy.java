@@ -18,6 +18,9 @@ final class CuttingProxy implements AutoCloseable {
     private final ServerSocket server;
     private final int targetPort;
     volatile long cutAfterBytes = Long.MAX_VALUE;
+    /** When positive, the server's bytes are passed on {@link #trickleChunk} at a time with this pause between. */
+    volatile long trickleDelayMillis = 0;
+    volatile int trickleChunk = 16;
     final AtomicLong cuts = new AtomicLong();
 
     CuttingProxy(int targetPort) throws IOException {
@@ -36,15 +39,15 @@ final class CuttingProxy implements AutoCloseable {
                 Socket upstream = new Socket();
                 upstream.connect(new InetSocketAddress("127.0.0.1", targetPort), 5000);
                 long limit = cutAfterBytes;
-                pump(client.getInputStream(), upstream.getOutputStream(), Long.MAX_VALUE, client, upstream);
-                pump(upstream.getInputStream(), client.getOutputStream(), limit, client, upstream);
+                pump(client.getInputStream(), upstream.getOutputStream(), Long.MAX_VALUE, client, upstream, 0, 0);
+                pump(upstream.getInputStream(), client.getOutputStream(), limit, client, upstream, trickleDelayMillis, trickleChunk);
             } catch (IOException e) {
                 // closed
             }
         }
     }
 
-    private void pump(InputStream in, OutputStream out, long limit, Socket a, Socket b) {
+    private void pump(InputStream in, OutputStream out, long limit, Socket a, Socket b, long trickle, int chunk) {
         Thread t = new Thread(() -> {
             long sent = 0;
             byte[] buf = new byte[8192];
@@ -52,8 +55,16 @@ final class CuttingProxy implements AutoCloseable {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     int allowed = (int) Math.min(n, limit - sent);
-                    out.write(buf, 0, allowed);
-                    out.flush();
+                    if (trickle > 0) {
+                        for (int off = 0; off < allowed; off += chunk) {
+                            out.write(buf, off, Math.min(chunk, allowed - off));
+                            out.flush();
+                            Thread.sleep(trickle);
+                        }
+                    } else {
+                        out.write(buf, 0, allowed);
+                        out.flush();
+                    }
                     sent += allowed;
                     if (sent >= limit) {
                         cuts.incrementAndGet();
@@ -62,6 +73,8 @@ final class CuttingProxy implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // the other side went away
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 close(a);
                 close(b);

@@ -38,6 +38,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -593,6 +594,71 @@ class GitTemplateSourceTest {
                 assertThat(s.versions("python-dev")).extracting(Object::toString).containsExactly("1.0.0", "2.0.0");
                 s.fetch("python-dev", SemanticVersion.parse("2.0.0"), tmp.resolve("w-new"));
                 assertThat(Files.size(tmp.resolve("w-new/disk.bin"))).isEqualTo(noise.length);
+            }
+        }
+    }
+
+    @Test
+    void tricklingServer_isCutByTheTotalTimeout_andTheMirrorIsUnchanged_GIT12() throws Exception {
+        GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "d");
+        git.commitAll(repo, "c");
+        git.gpgTag(repo, "python-dev/v1.0.0", trustedPgp);
+        try (CuttingProxy proxy = new CuttingProxy(daemon.port)) {
+            String url = "git://127.0.0.1:" + proxy.port + "/" + repoName;
+            Map<String, String> always = Map.of(GitKeys.REFRESH_SECONDS, "0");
+            try (TemplateSource s = source(url, always)) {
+                assertThat(s.versions("python-dev")).hasSize(1);
+            }
+            GitCli.template(repo, "python-dev", "python-dev", "2.0.0", "newer");
+            git.commitAll(repo, "newer");
+            git.gpgTag(repo, "python-dev/v2.0.0", trustedPgp);
+            // 16 bytes every 100 ms: always under the 60 s read timeout, never done within the 2 s total
+            proxy.trickleDelayMillis = 100;
+            long start = System.nanoTime();
+            try (TemplateSource s = source(url, Map.of(GitKeys.REFRESH_SECONDS, "0",
+                    GitKeys.FETCH_TOTAL_TIMEOUT_SECONDS, "2"))) {
+                assertThatThrownBy(s::names).isInstanceOf(VboxmcpException.class)
+                        .hasMessageContaining("took longer than 2 s in total")
+                        .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.TIMEOUT));
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            try (TemplateSource s = source(url, Map.of(GitKeys.OFFLINE, "true"))) {
+                assertThat(s.versions("python-dev")).extracting(Object::toString).containsExactly("1.0.0");
+            }
+        }
+    }
+
+    @Test
+    void endlessPack_isCutByTheByteCap_andTheMirrorIsUnchanged_GIT12() throws Exception {
+        GitCli.template(repo, "python-dev", "python-dev", "1.0.0", "d");
+        git.commitAll(repo, "c");
+        git.gpgTag(repo, "python-dev/v1.0.0", trustedPgp);
+        try (CuttingProxy proxy = new CuttingProxy(daemon.port)) {
+            String url = "git://127.0.0.1:" + proxy.port + "/" + repoName;
+            Map<String, String> capped = Map.of(GitKeys.REFRESH_SECONDS, "0", GitKeys.MAX_FETCH_BYTES, Long.toString(1L << 20));
+            try (TemplateSource s = source(url, capped)) {
+                assertThat(s.versions("python-dev")).hasSize(1);
+            }
+            GitCli.template(repo, "python-dev", "python-dev", "2.0.0", "big");
+            byte[] noise = new byte[6 << 20];
+            new java.util.Random(11).nextBytes(noise);
+            Files.write(repo.resolve("python-dev/disk.bin"), noise);
+            git.commitAll(repo, "big");
+            git.gpgTag(repo, "python-dev/v2.0.0", trustedPgp);
+            // about 1.6 MB/s, so the watchdog sees the pack pass 1 MiB long before the 6 MiB are in
+            proxy.trickleChunk = 8192;
+            proxy.trickleDelayMillis = 5;
+            try (TemplateSource s = source(url, capped)) {
+                assertThatThrownBy(s::names).isInstanceOf(VboxmcpException.class)
+                        .hasMessageContaining("more than 1048576 bytes")
+                        .satisfies(e -> assertThat(((VboxmcpException) e).code()).isEqualTo(ErrorCode.RESOURCE_LIMIT));
+            }
+            try (TemplateSource s = source(url, Map.of(GitKeys.OFFLINE, "true"))) {
+                assertThat(s.versions("python-dev")).extracting(Object::toString).containsExactly("1.0.0");
+            }
+            try (java.util.stream.Stream<Path> left = Files.walk(tmp)) {
+                assertThat(left.filter(p -> p.getFileName().toString().startsWith("incoming_")))
+                        .as("no partial pack left").isEmpty();
             }
         }
     }
