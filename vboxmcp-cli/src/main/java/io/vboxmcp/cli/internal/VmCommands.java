@@ -94,6 +94,14 @@ final class VmCommands {
         @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the guest's SSH.")
         Integer readyTimeout;
 
+        @Option(names = "--lock", paramLabel = "FILE", description = "vboxmcp.lock to resolve the template's bases and "
+                + "features by (default: the one inside the template, if any).")
+        Path lockFile;
+
+        @Option(names = "--frozen", description = "Fail, listing every difference, unless the lockfile is exactly what "
+                + "resolution gives now (newer version, other digest or signer, missing or extra entry, image).")
+        boolean frozen;
+
         @Option(names = "--image-catalog", paramLabel = "FILE|URL", description = "Image catalog that resolves the "
                 + "template's base_image, consulted first (repeatable; default $VBOXMCP_IMAGE_CATALOG), then "
                 + "<home>/images/catalog.json, then the built-in catalog.")
@@ -221,7 +229,10 @@ final class VmCommands {
             }
             shares.forEach((name, path) -> b.hostPath(name, Path.of(path).toAbsolutePath().normalize().toString()));
             writableShares.forEach(b::allowWritableShare);
-            return b.build();
+            if (lockFile != null) {
+                b.lockFile(regularInput(lockFile, "lockfile").toAbsolutePath().normalize());
+            }
+            return b.frozen(frozen).build();
         }
 
         VmManager manager(Session s) throws VboxmcpException {
