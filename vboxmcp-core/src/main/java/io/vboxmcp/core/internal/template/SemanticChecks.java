@@ -97,8 +97,7 @@ final class SemanticChecks {
             }
         } else if (!root.containsKey("base_image") && (composed || !root.containsKey("extends"))) {
             add(file, tree, "", composed ? "missing required field 'base_image': neither the template nor any "
-                    + "template it extends names a base image" : "missing required field 'base_image' (or 'extends' "
-                    + "a template that has one)", out);
+                    + "template it extends names a base image" : "missing required field 'base_image'", out);
         }
         for (String field : List.of("extends", "requires")) {
             if (!(root.get(field) instanceof List<?> refs)) {
