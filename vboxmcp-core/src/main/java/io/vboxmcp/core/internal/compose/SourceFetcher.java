@@ -67,7 +67,10 @@ public final class SourceFetcher implements Fetcher {
                     + doc.definition().coordinates() + " but source " + sourceId + " delivered it as " + name + "@"
                     + at.version())));
         }
-        return new Component(name, at.version(), role, sourceId, verified.manifestDigest(), verified.signer(), doc,
+        // a Git tag signature verifies the tree, not a manifest file: the verdict still names the pinned signer
+        String signer = verified.signer() != null ? verified.signer()
+                : verified.result() == null ? null : verified.result().signerFingerprint();
+        return new Component(name, at.version(), role, sourceId, verified.manifestDigest(), signer, doc,
                 verified.directory());
     }
 }

@@ -250,6 +250,10 @@ final class CreatePipeline {
                 "source", prep == null ? refusingSource : prep.sourceId(),
                 "digest", prep == null ? null : prep.verified().manifestDigest(),
                 "signer", prep == null ? null : prep.verified().signer(),
+                // what it was composed from, with each component's digest: the lockfile's content, in the log
+                "components", prep == null || prep.plan().components().isEmpty() ? null : prep.plan().components()
+                        .stream().map(c -> c.coordinates() + " " + c.manifestDigest())
+                        .collect(java.util.stream.Collectors.joining(", ")),
                 "driver", prep == null ? null : prep.plan().driverId(),
                 "code", failure == null ? null : failure.code().name(),
                 "step", failure == null ? null : failure.step().orElse(null),

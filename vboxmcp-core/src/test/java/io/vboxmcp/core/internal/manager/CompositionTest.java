@@ -181,6 +181,8 @@ class CompositionTest {
             assertThat(scripts.get(1)).contains("/tmp/tools");
             assertThat(scripts.get(2)).contains("/tmp/app");
             assertThat(vm.plan().components()).hasSize(2);
+            assertThat(Files.readAllLines(home.resolve("audit.log")).get(0)).contains("\"action\":\"vm.create\"",
+                    "\"components\":\"base-os@1.2.3 sha256:", ", tools@1.0.0 sha256:");
             vm.destroy();
             assertNothingLeft();
         }
