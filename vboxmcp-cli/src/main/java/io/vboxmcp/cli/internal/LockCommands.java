@@ -33,11 +33,7 @@ final class LockCommands {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw usage("template folder " + dir + " is not a folder");
             }
-            List<String> uris = new ArrayList<>();
-            for (String c : catalogs) {
-                uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri()
-                        .toString());
-            }
+            List<String> uris = VmCommands.catalogUris(catalogs);
             LockResult r = s.manager(b -> {
                 if (!uris.isEmpty()) {
                     b.property(CoreKeys.IMAGE_CATALOG, String.join(",", uris));

@@ -57,6 +57,15 @@ final class VmCommands {
         }
     }
 
+    /** @return {@code --image-catalog} values as URIs: URLs as given, paths made absolute */
+    static List<String> catalogUris(List<String> catalogs) {
+        List<String> uris = new ArrayList<>();
+        for (String c : catalogs) {
+            uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri().toString());
+        }
+        return uris;
+    }
+
     /** The options plan and create share (fields of a superclass, not a mixin, so that --help keeps working). */
     abstract static class VmOptions extends VboxmcpCommand.Sub {
         @Option(names = {"-t", "--template"}, required = true, paramLabel = "T",
@@ -236,11 +245,7 @@ final class VmCommands {
         }
 
         VmManager manager(Session s) throws VboxmcpException {
-            List<String> uris = new ArrayList<>();
-            for (String c : catalogs) {
-                uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri()
-                        .toString());
-            }
+            List<String> uris = catalogUris(catalogs);
             PackageMirrors mirrors = mirrors();
             return s.manager(b -> {
                 b.packageMirrors(mirrors);

@@ -77,7 +77,7 @@ public final class Composer {
         }
         List<Component> order = root.document().composed() ? new Graph(fetcher, pins).resolve(root) : List.of(root);
         Lockfile resolved = new Lockfile(root.name(), null, order.subList(0, order.size() - 1).stream()
-                .map(Lockfile.Entry::of).toList());
+                .map(Component::toApi).toList());
         if (mode == Mode.LOCKED && lock != null) {
             checkLocked(lock, order);
         }
@@ -108,13 +108,13 @@ public final class Composer {
 
     private static void checkLocked(Lockfile lock, List<Component> order) throws VboxmcpException {
         for (Component c : order.subList(0, order.size() - 1)) {
-            Lockfile.Entry e = lock.entry(c.name()).orElse(null);
+            io.vboxmcp.template.TemplateComponent e = lock.entry(c.name()).orElse(null);
             if (e == null || !e.version().equals(c.version())) {
                 continue;  // not locked, or the lock's version no longer fits the ranges: resolved afresh
             }
-            if (!e.digest().equals(c.digest())) {
+            if (!e.manifestDigest().equals(c.digest())) {
                 throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, c.coordinates() + " from " + c.sourceId()
-                        + " has manifest digest " + c.digest() + " but the lockfile pins " + e.digest()
+                        + " has manifest digest " + c.digest() + " but the lockfile pins " + e.manifestDigest()
                         + ": its content changed since the lock was written (tampered or re-published under the same "
                         + "version)");
             }

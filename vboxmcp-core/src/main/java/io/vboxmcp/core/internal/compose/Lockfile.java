@@ -17,6 +17,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VersionFormatException;
 import io.vboxmcp.core.internal.template.Printable;
 import io.vboxmcp.core.internal.util.RegularFiles;
+import io.vboxmcp.template.TemplateComponent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,9 +43,10 @@ import java.util.regex.Pattern;
  *
  * @param template the template the lock was made for, never null
  * @param image    the base image reference and digest, null if not pinned
- * @param entries  one per resolved base or feature, sorted by name, never null
+ * @param entries  one per resolved base or feature (role {@code extends} or {@code requires}), sorted by name,
+ *                 never null
  */
-public record Lockfile(String template, Image image, List<Entry> entries) {
+public record Lockfile(String template, Image image, List<TemplateComponent> entries) {
     /** The file name, at a template folder's root. */
     public static final String FILE_NAME = "vboxmcp.lock";
     /** Larger lockfiles are refused unread. */
@@ -67,29 +69,13 @@ public record Lockfile(String template, Image image, List<Entry> entries) {
         }
     }
 
-    /** One resolved template. */
-    public record Entry(String name, SemanticVersion version, String role, String source, String digest,
-                        String signer) {
-        public Entry {
-            Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(version, "version");
-            Objects.requireNonNull(role, "role");
-            Objects.requireNonNull(source, "source");
-            Objects.requireNonNull(digest, "digest");
-        }
-
-        static Entry of(Component c) {
-            return new Entry(c.name(), c.version(), c.role().word(), c.sourceId(), c.digest(), c.signer());
-        }
-    }
-
     public Lockfile {
         Objects.requireNonNull(template, "template");
-        entries = entries.stream().sorted(Comparator.comparing(Entry::name)).toList();
+        entries = entries.stream().sorted(Comparator.comparing(TemplateComponent::name)).toList();
     }
 
     /** @return the entry for a template name, if the lock has one */
-    public Optional<Entry> entry(String name) {
+    public Optional<TemplateComponent> entry(String name) {
         return entries.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
@@ -102,10 +88,10 @@ public record Lockfile(String template, Image image, List<Entry> entries) {
             root.putObject("image").put("reference", image.reference()).put("digest", image.digest());
         }
         ArrayNode list = root.putArray("templates");
-        for (Entry e : entries) {
+        for (TemplateComponent e : entries) {
             ObjectNode n = list.addObject();
             n.put("name", e.name()).put("version", e.version().toString()).put("role", e.role())
-                    .put("source", e.source()).put("digest", e.digest());
+                    .put("source", e.sourceId()).put("digest", e.manifestDigest());
             if (e.signer() == null) {
                 n.putNull("signer");
             } else {
@@ -134,25 +120,25 @@ public record Lockfile(String template, Image image, List<Entry> entries) {
         entries.forEach(e -> names.add(e.name()));
         actual.entries.forEach(e -> names.add(e.name()));
         for (String name : names) {
-            Entry was = entry(name).orElse(null);
-            Entry now = actual.entry(name).orElse(null);
+            TemplateComponent was = entry(name).orElse(null);
+            TemplateComponent now = actual.entry(name).orElse(null);
             if (was == null) {
-                out.add(name + ": missing from the lock (resolves to " + now.version() + " from " + now.source() + ")");
+                out.add(name + ": missing from the lock (resolves to " + now.version() + " from " + now.sourceId() + ")");
             } else if (now == null) {
                 out.add(name + ": extra entry in the lock (" + was.version() + "), no longer part of the template");
             } else {
                 if (!was.version().equals(now.version())) {
                     out.add(name + ": resolves to " + (now.version().compareTo(was.version()) > 0 ? "newer " : "")
                             + "version " + now.version() + ", the lock has " + was.version());
-                } else if (!was.digest().equals(now.digest())) {
-                    out.add(name + "@" + now.version() + ": manifest digest is " + now.digest() + ", the lock has "
-                            + was.digest());
+                } else if (!was.manifestDigest().equals(now.manifestDigest())) {
+                    out.add(name + "@" + now.version() + ": manifest digest is " + now.manifestDigest() + ", the lock has "
+                            + was.manifestDigest());
                 }
                 if (!Objects.equals(was.signer(), now.signer())) {
                     out.add(name + ": signed by " + signer(now.signer()) + ", the lock has " + signer(was.signer()));
                 }
-                if (!was.source().equals(now.source())) {
-                    out.add(name + ": comes from source " + now.source() + ", the lock has " + was.source());
+                if (!was.sourceId().equals(now.sourceId())) {
+                    out.add(name + ": comes from source " + now.sourceId() + ", the lock has " + was.sourceId());
                 }
                 if (!was.role().equals(now.role())) {
                     out.add(name + ": is now in '" + now.role() + "', the lock has '" + was.role() + "'");
@@ -221,7 +207,7 @@ public record Lockfile(String template, Image image, List<Entry> entries) {
         if (!root.path("templates").isArray()) {
             throw bad(display, "templates must be a list");
         }
-        List<Entry> entries = new ArrayList<>();
+        List<TemplateComponent> entries = new ArrayList<>();
         Map<String, Boolean> seen = new LinkedHashMap<>();
         for (JsonNode n : root.get("templates")) {
             keys(display, "templates[].", n, Set.of("name", "version", "role", "source", "digest", "signer"));
@@ -235,7 +221,7 @@ public record Lockfile(String template, Image image, List<Entry> entries) {
             } catch (VersionFormatException e) {
                 throw bad(display, name + ": " + e.getMessage());
             }
-            entries.add(new Entry(name, version, text(display, n, "role", Pattern.compile("extends|requires"), false),
+            entries.add(new TemplateComponent(name, version, text(display, n, "role", Pattern.compile("extends|requires"), false),
                     text(display, n, "source", SOURCE, false), text(display, n, "digest", DIGEST, false),
                     text(display, n, "signer", SIGNER, true)));
         }

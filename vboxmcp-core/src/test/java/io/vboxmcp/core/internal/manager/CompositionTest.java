@@ -25,7 +25,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -307,7 +306,7 @@ class CompositionTest {
         Path vendor = Files.createDirectories(tmp.resolve("vendor"));
         publish(vendor, "vendor-base", "1.0.0", "base_image: \"test-image:1\"\n");  // unsigned
         publish(shelf, "on-vendor", "1.0.0", "extends: [\"vendor-base\"]\n");
-        Path key = sshKey(tmp, "vendor-key");
+        Path key = DenyRecordsTest.sshKey(tmp, "vendor-key");
         try (VmManager m = manager(new SourceConfig("vendor", vendor.toUri(), 1, Map.of()))) {
             m.trust().add("vendor", Path.of(key + ".pub"));  // pinned: that source must be signed from now on
             assertThatThrownBy(() -> m.createFromTemplate(request("on-vendor")))
@@ -495,14 +494,5 @@ class CompositionTest {
                         });
             }
         }
-    }
-
-    private static Path sshKey(Path dir, String name) throws Exception {
-        Path key = dir.resolve(name);
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).isZero();
-        return key;
     }
 }
