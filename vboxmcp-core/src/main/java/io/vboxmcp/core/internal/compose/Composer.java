@@ -2,7 +2,9 @@ package io.vboxmcp.core.internal.compose;
 
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.Violation;
 import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.util.Json;
 import io.vboxmcp.template.TemplateDefinition;
@@ -67,6 +69,11 @@ public final class Composer {
      *                          whose content or signer changed; what fetch, verify and load throw for a component
      */
     public Composition compose(Component root, Lockfile lock, Mode mode) throws VboxmcpException {
+        if (root.document().feature()) {
+            throw new TemplateValidationException(List.of(new Violation(root.document().file(), 0, 0, "/kind",
+                    root.coordinates() + " is a feature (kind: feature): templates that require it install it; it "
+                            + "is not a VM on its own")));
+        }
         if (mode == Mode.FROZEN && lock == null) {
             throw new VboxmcpException(ErrorCode.CONFLICT, "frozen mode needs a lockfile, and " + root.coordinates()
                     + " has none: write one with 'vboxmcp lock DIR' (or give CreateVmRequest.lockFile)");

@@ -298,6 +298,12 @@ class CompositionTest {
             assertThatThrownBy(() -> m.plan(request("wrong-2"))).isInstanceOfSatisfying(
                     TemplateValidationException.class, e -> assertThat(e.getMessage())
                             .contains("base-os@1.2.3 is not a feature"));
+            assertThatThrownBy(() -> m.createFromTemplate(request("tools"))).isInstanceOfSatisfying(
+                    TemplateValidationException.class, e -> {
+                        assertThat(e.getMessage()).contains("tools@1.0.0 is a feature (kind: feature)");
+                        assertThat(e.step()).contains("compose");
+                    });
+            assertNothingLeft();
         }
     }
 
