@@ -20,10 +20,24 @@ import java.util.Objects;
  * @param progress         never null
  * @param writableShares   names of the template's shared folders the caller allows to be writable (EXE-02: a
  *                         template asking for a writable host folder is refused unless named here); never null
+ * @param lockFile         a {@code vboxmcp.lock} to resolve the template's bases and features by; null to use the
+ *                         one inside the template folder, if there is one (docs/lockfiles.md)
+ * @param frozen           fail ({@link ErrorCode#CONFLICT}, every difference listed) unless the lockfile exists and
+ *                         is exactly what resolution gives now: no newer version, other digest or signer, missing
+ *                         or extra entry, other base image digest
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
-                              Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
+                              Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares,
+                              java.nio.file.Path lockFile, boolean frozen) {
+    /** A request without a lockfile option (the template's own lockfile is still used, not frozen). */
+    public CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
+                           String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
+                           Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
+        this(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure, readyTimeout, progress,
+                writableShares, null, false);
+    }
+
     public CreateVmRequest {
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");
@@ -103,6 +117,8 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         private Duration readyTimeout;
         private ProgressListener progress = ProgressListener.NONE;
         private final java.util.Set<String> writableShares = new java.util.LinkedHashSet<>();
+        private java.nio.file.Path lockFile;
+        private boolean frozen;
 
         private Builder(String vmName, TemplateRef template) {
             this.vmName = Objects.requireNonNull(vmName, "vmName");
@@ -124,9 +140,14 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
          */
         public Builder allowWritableShare(String share) { writableShares.add(Objects.requireNonNull(share)); return this; }
 
+        /** Resolves bases and features by this {@code vboxmcp.lock} instead of the template's own. */
+        public Builder lockFile(java.nio.file.Path file) { this.lockFile = Objects.requireNonNull(file); return this; }
+        /** Fails unless the lockfile is exactly what resolution gives now (see {@link CreateVmRequest#frozen()}). */
+        public Builder frozen(boolean on) { this.frozen = on; return this; }
+
         public CreateVmRequest build() {
             return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
-                    readyTimeout, progress, writableShares);
+                    readyTimeout, progress, writableShares, lockFile, frozen);
         }
     }
 }

@@ -73,6 +73,20 @@ public interface VmManager extends AutoCloseable {
     VmPlan plan(CreateVmRequest request) throws VboxmcpException;
 
     /**
+     * Resolves the bases and features of a template folder through the sources, verifies each, and writes
+     * {@code vboxmcp.lock} into the folder: one entry per resolved template (name, version, source, manifest digest,
+     * signer) and the base image's digest, in a stable order (docs/lockfiles.md).
+     *
+     * @param templateFolder a template folder, never null
+     * @param update         false keeps the versions of an existing lockfile where they still match (adding what is
+     *                       missing, dropping what is extra); true resolves everything afresh (the newest versions)
+     * @return the file written and how it changed, never null
+     * @throws TemplateValidationException if the template, a base or the composed result is invalid
+     * @throws VboxmcpException            with {@link ErrorCode#CONFLICT} for a version conflict or a cycle
+     */
+    LockResult lock(Path templateFolder, boolean update) throws VboxmcpException;
+
+    /**
      * Validates a template folder or {@code template-definition.yaml} file.
      *
      * @param path never null

@@ -1,8 +1,10 @@
 package io.vboxmcp;
 
+import io.vboxmcp.template.TemplateComponent;
 import io.vboxmcp.template.TemplateDefinition;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,13 +21,30 @@ import java.util.Objects;
  * @param diskMb         guest disk size
  * @param ports          forwards for SSH (guest 22, first) and for every template port, never null
  * @param sharedFolders  resolved and allowed shared folders, never null
+ * @param components     the bases and features {@code template} was composed from, in merge order; empty for a
+ *                       template that extends and requires nothing; never null
+ * @param provenance     for a composed template, each field or entry of {@code template} (as printed, for example
+ *                       {@code "min_ram: 4096"}) to the {@code name@version} it came from, in document order; never null
  */
 public record VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
                      int memoryMb, int cpus, int diskMb, List<PortForward> ports,
-                     List<PlannedSharedFolder> sharedFolders) {
+                     List<PlannedSharedFolder> sharedFolders, List<TemplateComponent> components,
+                     Map<String, String> provenance) {
+    /** A plan of a template that is not composed. */
+    public VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
+                  int memoryMb, int cpus, int diskMb, List<PortForward> ports, List<PlannedSharedFolder> sharedFolders) {
+        this(vmName, template, manifestDigest, signer, driverId, memoryMb, cpus, diskMb, ports, sharedFolders,
+                List.of(), Map.of());
+    }
+
     public VmPlan {
+        // plans saved before composition existed have neither
+        components = components == null ? List.of() : List.copyOf(components);
+        provenance = provenance == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(template.baseImage(), "template.baseImage");
         Objects.requireNonNull(manifestDigest, "manifestDigest");
         Objects.requireNonNull(driverId, "driverId");
         ports = List.copyOf(ports);
@@ -57,6 +76,13 @@ public record VmPlan(String vmName, TemplateDefinition template, String manifest
                 .append(String.join(" ", pkgs)).append('\n'));
         template.scripts().forEach(s -> b.append("script:    ").append(s.name()).append(" (as ")
                 .append(s.runAs() == null ? "root" : s.runAs()).append(")\n"));
+        for (TemplateComponent c : components) {
+            b.append("composed:  ").append(c.role()).append(' ').append(c.coordinates()).append(" from ")
+                    .append(c.sourceId()).append(" (").append(c.manifestDigest()).append(", ")
+                    .append(c.signer() == null ? "unsigned" : "signed by " + c.signer()).append(")\n");
+        }
+        provenance.forEach((field, from) -> b.append("from:      ").append(field).append(" (from ").append(from)
+                .append(")\n"));
         return b.toString();
     }
 }

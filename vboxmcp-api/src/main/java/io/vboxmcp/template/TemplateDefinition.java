@@ -15,7 +15,9 @@ import java.util.Objects;
  * @param version       never null
  * @param description   may be null
  * @param author        may be null
- * @param baseImage     image reference such as {@code ubuntu:22.04}, never null
+ * @param baseImage     image reference such as {@code ubuntu:22.04}; null only for a document not yet composed: a
+ *                      feature ({@code kind: feature}) or a template that takes it from a base it {@code extends}.
+ *                      Never null in a {@link io.vboxmcp.VmPlan}
  * @param minRamMb      minimum memory in MB, 0 if none
  * @param minDiskMb     minimum disk in MB, 0 if none
  * @param minCores      minimum vCPUs, 0 if none
@@ -38,7 +40,6 @@ public record TemplateDefinition(String name, SemanticVersion version, String de
     public TemplateDefinition {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");
-        Objects.requireNonNull(baseImage, "baseImage");
         Map<String, List<String>> p = new LinkedHashMap<>();
         Objects.requireNonNull(packages, "packages").forEach((k, v) -> p.put(k, List.copyOf(v)));
         packages = java.util.Collections.unmodifiableMap(p);

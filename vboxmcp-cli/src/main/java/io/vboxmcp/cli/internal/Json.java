@@ -107,6 +107,12 @@ final class Json {
         ArrayNode scripts = n.putArray("scripts");
         p.template().scripts().forEach(s -> scripts.addObject().put("name", s.name())
                 .put("runAs", s.runAs() == null ? "root" : s.runAs()));
+        ArrayNode components = n.putArray("components");
+        p.components().forEach(c -> components.addObject().put("name", c.name()).put("version", c.version().toString())
+                .put("role", c.role()).put("source", c.sourceId()).put("manifestDigest", c.manifestDigest())
+                .put("signer", c.signer()));
+        ObjectNode from = n.putObject("provenance");
+        p.provenance().forEach(from::put);
         n.put("describe", p.describe());
         return n;
     }

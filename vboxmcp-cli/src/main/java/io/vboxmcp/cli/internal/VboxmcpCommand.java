@@ -29,6 +29,7 @@ import java.util.concurrent.Callable;
                 RepoCommands.Search.class, RepoCommands.Remove.class,
                 VmCommands.Plan.class, VmCommands.Create.class, VmCommands.Status.class, VmCommands.Ssh.class,
                 VmCommands.Stop.class, VmCommands.Destroy.class,
+                LockCommands.Lock.class, LockCommands.Update.class,
                 ImagesCommand.class,
                 AuditCommand.class,
                 CommandLine.HelpCommand.class})

@@ -57,6 +57,15 @@ final class VmCommands {
         }
     }
 
+    /** @return {@code --image-catalog} values as URIs: URLs as given, paths made absolute */
+    static List<String> catalogUris(List<String> catalogs) {
+        List<String> uris = new ArrayList<>();
+        for (String c : catalogs) {
+            uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri().toString());
+        }
+        return uris;
+    }
+
     /** The options plan and create share (fields of a superclass, not a mixin, so that --help keeps working). */
     abstract static class VmOptions extends VboxmcpCommand.Sub {
         @Option(names = {"-t", "--template"}, required = true, paramLabel = "T",
@@ -93,6 +102,14 @@ final class VmCommands {
 
         @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the guest's SSH.")
         Integer readyTimeout;
+
+        @Option(names = "--lock", paramLabel = "FILE", description = "vboxmcp.lock to resolve the template's bases and "
+                + "features by (default: the one inside the template, if any).")
+        Path lockFile;
+
+        @Option(names = "--frozen", description = "Fail, listing every difference, unless the lockfile is exactly what "
+                + "resolution gives now (newer version, other digest or signer, missing or extra entry, image).")
+        boolean frozen;
 
         @Option(names = "--image-catalog", paramLabel = "FILE|URL", description = "Image catalog that resolves the "
                 + "template's base_image, consulted first (repeatable; default $VBOXMCP_IMAGE_CATALOG), then "
@@ -221,15 +238,14 @@ final class VmCommands {
             }
             shares.forEach((name, path) -> b.hostPath(name, Path.of(path).toAbsolutePath().normalize().toString()));
             writableShares.forEach(b::allowWritableShare);
-            return b.build();
+            if (lockFile != null) {
+                b.lockFile(regularInput(lockFile, "lockfile").toAbsolutePath().normalize());
+            }
+            return b.frozen(frozen).build();
         }
 
         VmManager manager(Session s) throws VboxmcpException {
-            List<String> uris = new ArrayList<>();
-            for (String c : catalogs) {
-                uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri()
-                        .toString());
-            }
+            List<String> uris = catalogUris(catalogs);
             PackageMirrors mirrors = mirrors();
             return s.manager(b -> {
                 b.packageMirrors(mirrors);

@@ -82,7 +82,7 @@ class GitSourceVmEndToEndTest {
     }
 
     /** The test guest image's catalog: {@code VBOXMCP_TEST_IMAGE_CATALOG}, else built (or cached) by the script. */
-    private static Path catalog() throws IOException, InterruptedException {
+    static Path catalog() throws IOException, InterruptedException {
         String env = System.getenv("VBOXMCP_TEST_IMAGE_CATALOG");
         if (env != null && !env.isBlank()) {
             return Path.of(env.startsWith("file:") ? URI.create(env).getPath() : env);

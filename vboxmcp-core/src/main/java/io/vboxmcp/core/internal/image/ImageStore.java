@@ -138,6 +138,20 @@ public final class ImageStore {
      *                          {@link ErrorCode#SOURCE_UNAVAILABLE} if a file cannot be fetched
      */
     public BaseImage resolve(String reference, ProgressListener progress) throws VboxmcpException {
+        return materialise(find(reference, progress), progress);
+    }
+
+    /**
+     * The digest the catalogs list for an image's disk, without fetching it: what a lockfile pins.
+     *
+     * @return {@code <algorithm>:<hex>}, the strongest digest listed, never null
+     * @throws VboxmcpException as {@link #resolve} for an unknown image or unreadable catalogs
+     */
+    public String catalogDigest(String reference, ProgressListener progress) throws VboxmcpException {
+        return find(reference, progress).disk().primary().toString();
+    }
+
+    private ImageCatalog.Entry find(String reference, ProgressListener progress) throws VboxmcpException {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(progress, "progress");
         Set<String> known = new LinkedHashSet<>();
@@ -156,7 +170,7 @@ public final class ImageStore {
             }
             for (ImageCatalog.Entry e : catalog.entries()) {
                 if (e.reference().equals(reference)) {
-                    return materialise(e, progress);
+                    return e;
                 }
                 known.add(e.reference());
             }

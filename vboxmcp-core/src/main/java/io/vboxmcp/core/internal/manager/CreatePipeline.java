@@ -22,6 +22,9 @@ import io.vboxmcp.core.internal.image.ImageStore;
 import io.vboxmcp.core.internal.provision.Provisioner;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.ssh.SshKeys;
+import io.vboxmcp.core.internal.compose.Component;
+import io.vboxmcp.core.internal.compose.Composer;
+import io.vboxmcp.core.internal.template.TemplateDocument;
 import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.trust.TemplateTrust;
 import io.vboxmcp.core.internal.util.AtomicFiles;
@@ -41,6 +44,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import static io.vboxmcp.core.internal.manager.CreateStep.COMPOSE;
 import static io.vboxmcp.core.internal.manager.CreateStep.CREATE;
 import static io.vboxmcp.core.internal.manager.CreateStep.DRIVER;
 import static io.vboxmcp.core.internal.manager.CreateStep.FETCH;
@@ -60,7 +64,7 @@ import static io.vboxmcp.core.internal.manager.CreateStep.VERIFY;
  * registers its undo, and any failure or interrupt runs the undos in reverse order; the error names the step.
  *
  * <pre>
- * resolve → fetch → verify → load → driver → plan         ({@link #prepare}, also the dry run)
+ * resolve → fetch → verify → load → compose → driver → plan   ({@link #prepare}, also the dry run)
  *   → image → reserve → keys → create → start → guest-ready → provision → Vm
  * </pre>
  */
@@ -73,7 +77,8 @@ final class CreatePipeline {
                  DenyRecords denies, AuditWriter audit, GuestReadiness readiness) { }
 
     /** What the steps before any hypervisor work produced. */
-    record Prepared(String sourceId, FetchedTemplate fetched, TemplateTrust.VerifiedTemplate verified, VmPlan plan) { }
+    record Prepared(String sourceId, FetchedTemplate fetched, TemplateTrust.VerifiedTemplate verified,
+                    CompositionStep.Composed composed, VmPlan plan) { }
 
     private final Parts p;
     private final DefaultVmManager manager;
@@ -81,6 +86,11 @@ final class CreatePipeline {
     CreatePipeline(Parts parts, DefaultVmManager manager) {
         this.p = parts;
         this.manager = manager;
+    }
+
+    /** @return the compose step, also for {@code vboxmcp lock} */
+    CompositionStep composition() {
+        return new CompositionStep(p);
     }
 
     Vm create(CreateVmRequest request, ProgressListener progress) throws VboxmcpException {
@@ -97,7 +107,12 @@ final class CreatePipeline {
             prepared = prepare(request, saga, work);
             VmPlan plan = prepared.plan();
             checkConcurrency();
-            BaseImage image = saga.step(IMAGE, () -> p.images().resolve(plan.template().baseImage(), progress));
+            Prepared prep = prepared;
+            BaseImage image = saga.step(IMAGE, () -> {
+                BaseImage resolved = p.images().resolve(plan.template().baseImage(), progress);
+                CompositionStep.checkImage(prep.composed().lock(), resolved);
+                return resolved;
+            });
             Path vmDir = saga.step(RESERVE, () -> store.reserve(request.vmName()));
             saga.onUndo("VM folder " + vmDir, () -> store.delete(request.vmName()));
             SshKeys.SshKeyPair keys = saga.step(KEYS, () -> SshKeys.generate(vmDir.resolve("ssh"),
@@ -117,7 +132,7 @@ final class CreatePipeline {
             SshGuestChannel ch = channel;
             saga.onUndo("SSH connection", ch::close);
             Duration scriptTimeout = Duration.ofSeconds(p.context().intConfig(CoreKeys.SCRIPT_TIMEOUT, 1800));
-            Path templateDir = prepared.verified().directory();  // still there: `work` goes only after create
+            Path templateDir = prepared.composed().templateDir();  // still there: `work` goes only after create
             saga.run(PROVISION, () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
                     p.config().packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.RUNNING));
@@ -166,24 +181,28 @@ final class CreatePipeline {
         TemplateTrust.VerifiedTemplate verified = saga.step(VERIFY, () -> p.denies().guard("template.verify",
                 r.source().config().id(), fetched.name() + "@" + fetched.version(),
                 () -> p.trust().verify(fetched, work.resolve("verified"))));
-        TemplateDefinition t = saga.step(LOAD, () -> loadMatching(verified.directory(), fetched));
+        TemplateDocument doc = saga.step(LOAD, () -> loadMatching(verified.directory(), fetched));
+        CompositionStep.Composed composed = saga.step(COMPOSE, () -> composition().compose(request,
+                CompositionStep.root(r.source().config().id(), verified, doc), work, saga));
         String driverId = saga.step(DRIVER, () -> p.registry().chooseDriver(
                 request.driverId() != null ? request.driverId() : p.config().defaultDriver(), p.context()));
-        VmPlan plan = saga.step(PLAN, () -> p.planner().plan(request, t, verified.manifestDigest(), verified.signer(),
-                driverId));
-        return new Prepared(r.source().config().id(), fetched, verified, plan);
+        Composer.Composition c = composed.composition();
+        VmPlan plan = saga.step(PLAN, () -> p.planner().plan(request, c.template(), verified.manifestDigest(),
+                verified.signer(), driverId, c.components().stream().map(Component::toApi).toList(), c.provenance()));
+        return new Prepared(r.source().config().id(), fetched, verified, composed, plan);
     }
 
     /** ART-09: the document must name the template and version the source delivered under. */
-    private TemplateDefinition loadMatching(Path dir, FetchedTemplate fetched) throws VboxmcpException {
+    private TemplateDocument loadMatching(Path dir, FetchedTemplate fetched) throws VboxmcpException {
         Path file = dir.resolve(TemplateLoader.FILE_NAME);
-        TemplateDefinition t = p.loader().load(file);
+        TemplateDocument doc = p.loader().loadDocument(file);
+        TemplateDefinition t = doc.definition();
         if (!t.name().equals(fetched.name()) || !t.version().equals(fetched.version())) {
             throw new TemplateValidationException(List.of(new Violation(file.toString(), 0, 0, "",
                     "the document says " + t.coordinates() + " but the source delivered it as " + fetched.name() + "@"
                             + fetched.version())));
         }
-        return t;
+        return doc;
     }
 
     private FileLocks.Held lockForCreate(String name) throws VboxmcpException {
@@ -231,6 +250,10 @@ final class CreatePipeline {
                 "source", prep == null ? refusingSource : prep.sourceId(),
                 "digest", prep == null ? null : prep.verified().manifestDigest(),
                 "signer", prep == null ? null : prep.verified().signer(),
+                // what it was composed from, with each component's digest: the lockfile's content, in the log
+                "components", prep == null || prep.plan().components().isEmpty() ? null : prep.plan().components()
+                        .stream().map(c -> c.coordinates() + " " + c.manifestDigest())
+                        .collect(java.util.stream.Collectors.joining(", ")),
                 "driver", prep == null ? null : prep.plan().driverId(),
                 "code", failure == null ? null : failure.code().name(),
                 "step", failure == null ? null : failure.step().orElse(null),

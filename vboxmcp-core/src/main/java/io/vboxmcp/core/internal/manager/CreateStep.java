@@ -19,6 +19,11 @@ enum CreateStep {
     VERIFY("verify"),
     /** YAML, schema, semantic checks; the document must name what the source delivered. */
     LOAD("load"),
+    /**
+     * Bases ({@code extends}) and features ({@code requires}) resolved, verified and merged, by the lockfile if there
+     * is one ({@code core.internal.compose}); undone by deleting their files.
+     */
+    COMPOSE("compose"),
     /** Which hypervisor driver runs it. */
     DRIVER("driver"),
     /** Parameters, template minimums, policy and host capacity into a {@code VmPlan} ({@link Planner}). */

@@ -6,6 +6,7 @@ import io.vboxmcp.core.internal.store.VmStore;
 import io.vboxmcp.AuditLog;
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ErrorCode;
+import io.vboxmcp.LockResult;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.ProviderProblem;
 import io.vboxmcp.SourceConfig;
@@ -208,6 +209,19 @@ final class DefaultVmManager implements VmManager {
             } catch (IOException ignored) {
                 // temporary files
             }
+        }
+    }
+
+    @Override
+    public LockResult lock(Path templateFolder, boolean update) throws VboxmcpException {
+        ensureOpen();
+        java.util.Objects.requireNonNull(templateFolder, "templateFolder");
+        Path work = config.home().resolve("tmp").resolve("lock-" + UUID.randomUUID());
+        try {
+            return denies.guard("template.lock", "local", String.valueOf(templateFolder),
+                    () -> pipeline.composition().lock(templateFolder, update, work, config.progress()));
+        } finally {
+            AtomicFiles.deleteTreeQuietly(work);
         }
     }
 

@@ -58,6 +58,13 @@ public final class Planner {
 
     public VmPlan plan(CreateVmRequest req, TemplateDefinition t, String digest, String signer, String driverId)
             throws VboxmcpException {
+        return plan(req, t, digest, signer, driverId, List.of(), java.util.Map.of());
+    }
+
+    /** A plan of a composed template, with the components it was built from and where each field came from. */
+    public VmPlan plan(CreateVmRequest req, TemplateDefinition t, String digest, String signer, String driverId,
+                       List<io.vboxmcp.template.TemplateComponent> components, java.util.Map<String, String> provenance)
+            throws VboxmcpException {
         int memory = resolve("memory", "min_ram", "MB", req.memoryMb(), t.minRamMb(), policy.defaultMemoryMb(),
                 policy.maxMemoryMb(), host.memoryMb());
         int cpus = resolve("cpus", "min_cores", "", req.cpus(), t.minCores(), policy.defaultCpus(), policy.maxCpus(),
@@ -95,7 +102,8 @@ public final class Planner {
                         + share + "', which template " + t.coordinates() + " does not have");
             }
         }
-        return new VmPlan(req.vmName(), t, digest, signer, driverId, memory, cpus, disk, ports, shares);
+        return new VmPlan(req.vmName(), t, digest, signer, driverId, memory, cpus, disk, ports, shares, components,
+                provenance);
     }
 
     private int resolve(String param, String field, String unit, Integer requested, int templateMin, int policyDefault,

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -27,13 +29,28 @@ public final class Resolver {
     }
 
     public Resolution resolve(TemplateRef ref) throws VboxmcpException {
+        return pick(ref.name(), ref.range()::highest, "'" + ref.range() + "'");
+    }
+
+    /**
+     * The highest version every one of several ranges admits: one version per name across a composed template.
+     *
+     * @param wanted how the error names what was asked for, e.g. {@code "'^1.0' and '^2.0'"}
+     */
+    public Resolution resolve(String name, Predicate<SemanticVersion> acceptable, String wanted)
+            throws VboxmcpException {
+        return pick(name, versions -> versions.stream().filter(acceptable).max(SemanticVersion::compareTo), wanted);
+    }
+
+    private Resolution pick(String name, Function<List<SemanticVersion>, Optional<SemanticVersion>> pick,
+                               String wanted) throws VboxmcpException {
         Map<String, List<SemanticVersion>> seen = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
         Resolution best = null;
         for (TemplateSource s : sources) {
             List<SemanticVersion> versions;
             try {
-                versions = s.versions(ref.name());
+                versions = s.versions(name);
             } catch (VboxmcpException e) {
                 failures.put(s.config().id(), e.getMessage());
                 continue;
@@ -41,7 +58,7 @@ public final class Resolver {
             if (!versions.isEmpty()) {
                 seen.put(s.config().id(), versions);
             }
-            Optional<SemanticVersion> v = ref.range().highest(versions);
+            Optional<SemanticVersion> v = pick.apply(versions);
             if (v.isPresent() && (best == null || v.get().compareTo(best.version()) > 0)) {
                 best = new Resolution(s, v.get());
             }
@@ -52,12 +69,12 @@ public final class Resolver {
         String failed = failures.isEmpty() ? "" : "; sources that could not be read: " + failures.entrySet().stream()
                 .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));
         if (seen.isEmpty()) {
-            throw new TemplateNotFoundException(ErrorCode.TEMPLATE_NOT_FOUND, "no template named '" + ref.name()
+            throw new TemplateNotFoundException(ErrorCode.TEMPLATE_NOT_FOUND, "no template named '" + name
                     + "' in any source (" + sources.stream().map(s -> s.config().id()).collect(Collectors.joining(", "))
                     + ")" + failed, null);
         }
-        throw new TemplateNotFoundException(ErrorCode.VERSION_NOT_FOUND, "no version of '" + ref.name() + "' matches '"
-                + ref.range() + "'; available: " + seen.entrySet().stream().map(e -> e.getValue().stream()
+        throw new TemplateNotFoundException(ErrorCode.VERSION_NOT_FOUND, "no version of '" + name + "' matches "
+                + wanted + "; available: " + seen.entrySet().stream().map(e -> e.getValue().stream()
                 .map(SemanticVersion::toString).collect(Collectors.joining(", ")) + " (in " + e.getKey() + ")")
                 .collect(Collectors.joining("; ")) + failed, null);
     }

@@ -34,6 +34,11 @@ final class LocatedTree {
         this.keys = keys;
     }
 
+    /** @return a tree built in memory (a composed document): no source locations, every value at line 0 */
+    static LocatedTree of(Object root) {
+        return new LocatedTree(root, Map.of("", Loc.UNKNOWN), Map.of());
+    }
+
     /** @return where the value at {@code pointer} starts, or the nearest enclosing value's start */
     Loc valueAt(String pointer) {
         String p = pointer;

@@ -20,9 +20,18 @@ final class SemanticChecks {
     }
 
     static void check(String file, LocatedTree tree, Set<String> reported, List<Violation> out) {
+        check(file, tree, reported, false, out);
+    }
+
+    /**
+     * @param composed whether the tree is the merge of a template with its bases and features, which must be
+     *                 complete (a base image) and no longer carries {@code extends}/{@code requires}/{@code kind}
+     */
+    static void check(String file, LocatedTree tree, Set<String> reported, boolean composed, List<Violation> out) {
         if (!(tree.root instanceof Map<?, ?> root)) {
             return;
         }
+        composition(file, tree, root, composed, out);
         if (root.get("name") instanceof String name && !reported.contains("/name") && !TemplateRef.isValidName(name)) {
             add(file, tree, "/name", "must be a template name: lower-case letters, digits and '-', starting with a "
                     + "letter or digit, 1 to 63 characters (found " + Printable.quoted(name) + ")", out);
@@ -70,6 +79,58 @@ final class SemanticChecks {
                 if (shares.get(i) instanceof Map<?, ?> s) {
                     String ptr = "/shared_folders/" + i + "/guest_path";
                     guestPath(file, tree, ptr, s.get("guest_path"), reported, out);
+                }
+            }
+        }
+    }
+
+    /** base_image is required unless a base supplies it; a feature has neither a base image nor bases. */
+    private static void composition(String file, LocatedTree tree, Map<?, ?> root, boolean composed,
+                                    List<Violation> out) {
+        boolean feature = "feature".equals(root.get("kind"));
+        if (feature) {
+            for (String field : List.of("base_image", "extends")) {
+                if (root.containsKey(field)) {
+                    add(file, tree, "/" + field, "a feature (kind: feature) has no " + field + ": it is installed into "
+                            + "the VM of the template that requires it", out);
+                }
+            }
+        } else if (!root.containsKey("base_image") && (composed || !root.containsKey("extends"))) {
+            add(file, tree, "", composed ? "missing required field 'base_image': neither the template nor any "
+                    + "template it extends names a base image" : "missing required field 'base_image'", out);
+        }
+        for (String field : List.of("extends", "requires")) {
+            if (!(root.get(field) instanceof List<?> refs)) {
+                continue;
+            }
+            Map<String, Integer> seen = new HashMap<>();
+            for (int i = 0; i < refs.size(); i++) {
+                String ptr = "/" + field + "/" + i;
+                String name;
+                String range;
+                if (refs.get(i) instanceof String s) {
+                    int at = s.indexOf('@');
+                    name = at < 0 ? s : s.substring(0, at);
+                    range = at < 0 ? "" : s.substring(at + 1);
+                } else if (refs.get(i) instanceof Map<?, ?> m && m.get("template") instanceof String n) {
+                    name = n;
+                    range = m.get("version") instanceof String v ? v : "";
+                } else {
+                    continue;  // the schema reported it
+                }
+                try {
+                    io.vboxmcp.VersionRange.parse(range);
+                } catch (io.vboxmcp.VersionFormatException e) {
+                    add(file, tree, ptr, "not a version range: " + Printable.of(e.getMessage(), 200), out);
+                }
+                if (name.equals(root.get("name"))) {
+                    add(file, tree, ptr, "a template cannot " + (field.equals("extends") ? "extend" : "require")
+                            + " itself (" + Printable.quoted(name) + ")", out);
+                }
+                Integer first = seen.putIfAbsent(name, i);
+                if (first != null) {
+                    add(file, tree, ptr, Printable.quoted(name) + " is listed more than once in " + field
+                            + " (first at " + field + "[" + first + "])", out);
                 }
             }
         }

@@ -95,6 +95,17 @@ public final class TemplateLoader {
      * @throws VboxmcpException            never of another type today; declared so sources may add I/O errors later
      */
     public TemplateDefinition load(Path file) throws VboxmcpException {
+        return loadDocument(file).definition();
+    }
+
+    /**
+     * Like {@link #load(Path)}, keeping the validated document for composition.
+     *
+     * @param file a {@code template-definition.yaml} file, or a folder containing one; never null
+     * @return the validated document, never null
+     * @throws TemplateValidationException as {@link #load(Path)}
+     */
+    public TemplateDocument loadDocument(Path file) throws VboxmcpException {
         Objects.requireNonNull(file, "file");
         Path target = Files.isDirectory(file) ? file.resolve(FILE_NAME) : file;
         String display = target.toString();
@@ -115,7 +126,7 @@ public final class TemplateLoader {
         } catch (IOException e) {
             throw single(display, "cannot read the file: " + Printable.of(String.valueOf(e.getMessage()), 200), e);
         }
-        return parse(display, bytes);
+        return parseDocument(display, bytes);
     }
 
     /**
@@ -127,6 +138,15 @@ public final class TemplateLoader {
      * @throws TemplateValidationException listing every problem found, in document order
      */
     public TemplateDefinition parse(String displayName, byte[] yaml) throws TemplateValidationException {
+        return parseDocument(displayName, yaml).definition();
+    }
+
+    /**
+     * Like {@link #parse(String, byte[])}, keeping the validated document for composition.
+     *
+     * @throws TemplateValidationException listing every problem found, in document order
+     */
+    public TemplateDocument parseDocument(String displayName, byte[] yaml) throws TemplateValidationException {
         Objects.requireNonNull(displayName, "displayName");
         Objects.requireNonNull(yaml, "yaml");
         if (yaml.length > MAX_BYTES) {
@@ -153,12 +173,33 @@ public final class TemplateLoader {
         if (tree == null) {
             throw invalid(problems);
         }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> doc = (Map<String, Object>) tree.root;
+        return TemplateDocument.of(displayName, doc, checked(displayName, tree, false, problems));
+    }
+
+    /**
+     * Validates a composed document (a template merged with its bases and features) again with the schema and the
+     * semantic checks; it must be complete, with a base image.
+     *
+     * @param displayName how violations name the document, never null
+     * @param merged      the merged tree without {@code extends}, {@code requires} and {@code kind}; never null
+     * @return the definition, never null
+     * @throws TemplateValidationException listing every problem found
+     */
+    public TemplateDefinition validateComposed(String displayName, Map<String, Object> merged)
+            throws TemplateValidationException {
+        return checked(displayName, LocatedTree.of(merged), true, new ArrayList<>());
+    }
+
+    private TemplateDefinition checked(String displayName, LocatedTree tree, boolean composed, List<Violation> problems)
+            throws TemplateValidationException {
         schema.validate(displayName, tree, problems);
         Set<String> reported = new HashSet<>();
         for (Violation v : problems) {
             reported.add(v.pointer());
         }
-        SemanticChecks.check(displayName, tree, reported, problems);
+        SemanticChecks.check(displayName, tree, reported, composed, problems);
         if (!problems.isEmpty()) {
             throw invalid(problems);
         }

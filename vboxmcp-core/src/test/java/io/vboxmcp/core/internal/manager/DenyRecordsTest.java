@@ -74,7 +74,7 @@ class DenyRecordsTest {
         return dir;
     }
 
-    private static Path sshKey(Path dir, String name) throws Exception {
+    static Path sshKey(Path dir, String name) throws Exception {
         Path key = dir.resolve(name);
         Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
                 .redirectErrorStream(true).start();

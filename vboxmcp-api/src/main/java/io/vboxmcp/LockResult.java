@@ -1,0 +1,20 @@
+package io.vboxmcp;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link VmManager#lock} wrote.
+ *
+ * @param file    the {@code vboxmcp.lock} written, never null
+ * @param content its exact text (stable key order: the same resolution always gives the same bytes), never null
+ * @param changes how it differs from the lockfile that was there before, one line each; empty if unchanged
+ */
+public record LockResult(Path file, String content, List<String> changes) {
+    public LockResult {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(content, "content");
+        changes = List.copyOf(changes);
+    }
+}
