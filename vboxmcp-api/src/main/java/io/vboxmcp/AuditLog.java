@@ -22,7 +22,10 @@ public interface AuditLog {
      */
     Optional<BadRecord> verify() throws VboxmcpException;
 
-    /** @return how many records the log holds */
+    /**
+     * @return how many records the log holds
+     * @throws VboxmcpException if the log cannot be read
+     */
     long size() throws VboxmcpException;
 
     /**

@@ -9,6 +9,12 @@ import java.util.Objects;
  * @param reason   never null
  */
 public record ProviderProblem(String provider, String reason) {
+    /**
+     * Checks that no component is null.
+     *
+     * @param provider class or id of the provider, never null
+     * @param reason   never null
+     */
     public ProviderProblem {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(reason, "reason");

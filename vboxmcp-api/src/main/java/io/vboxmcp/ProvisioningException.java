@@ -6,8 +6,11 @@ import java.util.Optional;
 /** Guest provisioning failed: a package install or a script exited non-zero or timed out. */
 public class ProvisioningException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** The script name or {@code "packages.system"}. */
     private final String item;
+    /** The exit status, -1 if killed or timed out. */
     private final int exitCode;
+    /** The last lines of output, oldest first. */
     private final List<String> lastOutput;
 
     /**

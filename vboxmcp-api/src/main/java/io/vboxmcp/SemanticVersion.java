@@ -60,6 +60,9 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
     }
 
     /**
+     * @param major the major version, at least 0
+     * @param minor the minor version, at least 0
+     * @param patch the patch version, at least 0
      * @return a release version {@code major.minor.patch}
      * @throws IllegalArgumentException if a component is negative
      */
@@ -70,7 +73,10 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         return new SemanticVersion(major, minor, patch, List.of(), List.of());
     }
 
-    /** @return whether {@code text} is a strict SemVer 2.0.0 version */
+    /**
+     * @param text the text to check, may be null
+     * @return whether {@code text} is a strict SemVer 2.0.0 version
+     */
     public static boolean isValid(String text) {
         if (text == null || text.length() > MAX_LENGTH || !SEMVER.matcher(text).matches()) {
             return false;
@@ -83,14 +89,17 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         }
     }
 
+    /** @return the major version */
     public long major() {
         return major;
     }
 
+    /** @return the minor version */
     public long minor() {
         return minor;
     }
 
+    /** @return the patch version */
     public long patch() {
         return patch;
     }
@@ -105,6 +114,7 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         return build;
     }
 
+    /** @return whether the version has pre-release identifiers */
     public boolean isPreRelease() {
         return !preRelease.isEmpty();
     }

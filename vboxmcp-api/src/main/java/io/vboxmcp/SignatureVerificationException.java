@@ -8,6 +8,7 @@ import java.util.Objects;
  */
 public class SignatureVerificationException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** The verification that failed. */
     private final VerificationResult result;
 
     /**

@@ -14,6 +14,14 @@ import java.util.Objects;
  * @param options  source-specific options (credential references, branch, path), never null
  */
 public record SourceConfig(String id, URI uri, int priority, Map<String, String> options) {
+    /**
+     * Checks the components and copies the options.
+     *
+     * @param id       short unique name ({@link TemplateRef#NAME_PATTERN}), never null
+     * @param uri      where it is ({@code file:}, {@code https:}, {@code ssh:}, {@code git:}), never null
+     * @param priority lower is consulted first
+     * @param options  source-specific options (credential references, branch, path), never null
+     */
     public SourceConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(uri, "uri");

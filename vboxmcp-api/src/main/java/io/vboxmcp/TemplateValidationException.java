@@ -6,6 +6,7 @@ import java.util.stream.Collectors;
 /** The template document is invalid; {@link #violations()} lists every problem found, not just the first. */
 public class TemplateValidationException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** Every problem found, in document order. */
     private final List<Violation> violations;
 
     /** @param violations at least one, never null */

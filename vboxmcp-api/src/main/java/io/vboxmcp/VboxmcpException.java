@@ -10,7 +10,9 @@ import java.util.Optional;
  */
 public class VboxmcpException extends Exception {
     private static final long serialVersionUID = 1L;
+    /** What went wrong, for programs. */
     private final ErrorCode code;
+    /** The step that failed, set by the create pipeline; null outside it. */
     private volatile String step;
 
     /**

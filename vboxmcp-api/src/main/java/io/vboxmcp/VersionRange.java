@@ -64,12 +64,18 @@ public final class VersionRange {
         return new VersionRange(text.trim(), List.copyOf(alts));
     }
 
-    /** @return a range matching exactly {@code version} */
+    /**
+     * @param version a version, never null
+     * @return a range matching exactly {@code version}
+     */
     public static VersionRange exactly(SemanticVersion version) {
         return new VersionRange(version.toString(), List.of(List.of(new Comparator(Op.EQ, version))));
     }
 
-    /** @return whether {@code version} lies in this range, never throws */
+    /**
+     * @param version a version, never null
+     * @return whether {@code version} lies in this range, never throws
+     */
     public boolean contains(SemanticVersion version) {
         Objects.requireNonNull(version, "version");
         // plain loops: a resolver calls this once per published version (see VersionResolveBenchmark)

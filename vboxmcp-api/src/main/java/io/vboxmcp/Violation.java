@@ -12,6 +12,15 @@ import java.util.Objects;
  * @param message what is wrong, never null
  */
 public record Violation(String file, int line, int column, String pointer, String message) {
+    /**
+     * Checks the components.
+     *
+     * @param file    the file it was found in (as given to the loader), never null
+     * @param line    1-based line, or 0 if unknown
+     * @param column  1-based column, or 0 if unknown
+     * @param pointer JSON pointer to the offending value ({@code ""} for the document), never null
+     * @param message what is wrong, never null
+     */
     public Violation {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(pointer, "pointer");

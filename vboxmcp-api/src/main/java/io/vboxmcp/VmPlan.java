@@ -23,6 +23,20 @@ import java.util.Objects;
 public record VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
                      int memoryMb, int cpus, int diskMb, List<PortForward> ports,
                      List<PlannedSharedFolder> sharedFolders) {
+    /**
+     * Checks the components and copies the collections.
+     *
+     * @param vmName         VM name, never null
+     * @param template       the validated template, never null
+     * @param manifestDigest the template's {@code sha256:} manifest digest, never null
+     * @param signer         fingerprint of the key that signed the template, null if unsigned (allowed by policy)
+     * @param driverId       hypervisor driver that will realise it, never null
+     * @param memoryMb       guest memory
+     * @param cpus           guest vCPUs
+     * @param diskMb         guest disk size
+     * @param ports          forwards for SSH (guest 22, first) and for every template port, never null
+     * @param sharedFolders  resolved and allowed shared folders, never null
+     */
     public VmPlan {
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");

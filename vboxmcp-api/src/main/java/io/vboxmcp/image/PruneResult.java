@@ -12,6 +12,14 @@ import java.util.List;
  *                   operation, never null
  */
 public record PruneResult(List<Path> removed, long freedBytes, List<Path> kept) {
+    /**
+     * Copies the lists (the record is immutable).
+     *
+     * @param removed    the files deleted, all inside the cache, never null
+     * @param freedBytes the bytes they took
+     * @param kept       cached files that would have been deleted but were kept: used by a VM or locked by another
+     *                   operation, never null
+     */
     public PruneResult {
         removed = List.copyOf(removed);
         kept = List.copyOf(kept);

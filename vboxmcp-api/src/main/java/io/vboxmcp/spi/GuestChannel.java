@@ -23,6 +23,7 @@ public interface GuestChannel extends AutoCloseable {
      * @param content   never null
      * @param guestPath absolute, never null
      * @param mode      for example {@code 0644}
+     * @throws VboxmcpException if the guest cannot be reached or refuses the write
      */
     void upload(byte[] content, String guestPath, int mode) throws VboxmcpException;
 

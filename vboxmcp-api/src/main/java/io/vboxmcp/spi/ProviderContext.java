@@ -20,7 +20,10 @@ public interface ProviderContext {
      */
     Optional<String> config(String key);
 
-    /** @return a folder the provider owns for caches ({@code <home>/cache/<providerId>}), created on demand */
+    /**
+     * @param providerId the asking provider's id, never null
+     * @return a folder the provider owns for caches ({@code <home>/cache/<providerId>}), created on demand
+     */
     Path cacheDir(String providerId);
 
     /**

@@ -10,6 +10,10 @@ public interface SignatureVerifierFactory {
         return 0;
     }
 
-    /** @return a verifier, never null */
+    /**
+     * @param context what the manager offers its providers, never null
+     * @return a verifier, never null
+     * @throws io.vboxmcp.VboxmcpException if the provider cannot start (reported as a provider problem, never fatal)
+     */
     SignatureVerifier create(ProviderContext context) throws io.vboxmcp.VboxmcpException;
 }

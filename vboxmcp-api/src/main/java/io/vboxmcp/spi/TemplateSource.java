@@ -16,16 +16,23 @@ public interface TemplateSource extends AutoCloseable {
     /** @return whether the source is remote (its templates must be signed under the default policy) */
     boolean remote();
 
-    /** @return every template name the source offers, never null */
+    /**
+     * @return every template name the source offers, never null
+     * @throws VboxmcpException if the source cannot be read
+     */
     List<String> names() throws VboxmcpException;
 
     /**
      * @param name never null
      * @return the versions of {@code name} the source offers, ascending; empty if none
+     * @throws VboxmcpException if the source cannot be read
      */
     List<SemanticVersion> versions(String name) throws VboxmcpException;
 
-    /** @return summaries of every template version for listings and search; may read descriptions lazily */
+    /**
+     * @return summaries of every template version for listings and search; may read descriptions lazily
+     * @throws VboxmcpException if the source cannot be read
+     */
     List<TemplateInfo> describe() throws VboxmcpException;
 
     /**

@@ -10,7 +10,10 @@ public interface TemplateSourceFactory {
     /** @return a short id ({@code local}, {@code git}), never null */
     String id();
 
-    /** @return whether this factory can serve {@code uri} */
+    /**
+     * @param uri where the source lives, never null
+     * @return whether this factory can serve {@code uri}
+     */
     boolean supports(URI uri);
 
     /** @return higher wins when two factories support one URI */
@@ -22,6 +25,7 @@ public interface TemplateSourceFactory {
      * @param config  never null
      * @param context never null
      * @return the source, never null
+     * @throws VboxmcpException if the provider cannot start (reported as a provider problem, never fatal)
      */
     TemplateSource create(SourceConfig config, ProviderContext context) throws VboxmcpException;
 }

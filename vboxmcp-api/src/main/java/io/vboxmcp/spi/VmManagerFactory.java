@@ -17,6 +17,7 @@ public interface VmManagerFactory {
     /**
      * @param config never null
      * @return a new manager, never null
+     * @throws VboxmcpException if the provider cannot start (reported as a provider problem, never fatal)
      */
     VmManager create(VmManagerConfig config) throws VboxmcpException;
 }

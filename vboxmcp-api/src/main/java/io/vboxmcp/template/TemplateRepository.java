@@ -12,12 +12,16 @@ import java.util.Optional;
  * serialised by a file lock, across threads and processes; a failed install leaves the repository unchanged.
  */
 public interface TemplateRepository {
-    /** @return every installed template version, sorted by name then version */
+    /**
+     * @return every installed template version, sorted by name then version
+     * @throws VboxmcpException if the repository cannot be read
+     */
     List<TemplateInfo> list() throws VboxmcpException;
 
     /**
      * @param name never null
      * @return installed versions of {@code name}, ascending; empty if none
+     * @throws VboxmcpException if the source cannot be read
      */
     List<SemanticVersion> versions(String name) throws VboxmcpException;
 
@@ -44,6 +48,7 @@ public interface TemplateRepository {
      * @param name    never null
      * @param version null to remove every version
      * @return whether anything was removed
+     * @throws VboxmcpException if the version exists but cannot be removed
      */
     boolean remove(String name, SemanticVersion version) throws VboxmcpException;
 }

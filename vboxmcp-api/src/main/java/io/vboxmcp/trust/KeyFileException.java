@@ -10,6 +10,7 @@ import io.vboxmcp.VboxmcpException;
  */
 public class KeyFileException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** How many keys the file held. */
     private final int keysFound;
 
     /**

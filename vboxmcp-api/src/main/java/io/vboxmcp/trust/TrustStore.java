@@ -36,7 +36,10 @@ public interface TrustStore {
      */
     List<PinnedKey> list(String sourceId) throws VboxmcpException;
 
-    /** @return every pinned key of every source, global ones included, never null */
+    /**
+     * @return every pinned key of every source, global ones included, never null
+     * @throws VboxmcpException if the trust store cannot be read
+     */
     List<PinnedKey> listAll() throws VboxmcpException;
 
     /**
