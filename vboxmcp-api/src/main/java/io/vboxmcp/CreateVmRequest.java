@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param progress         never null
  * @param writableShares   names of the template's shared folders the caller allows to be writable (EXE-02: a
  *                         template asking for a writable host folder is refused unless named here); never null
+ *
+ * @since 0.2.0
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,

@@ -8,6 +8,8 @@ package io.vboxmcp;
  * @param stderr    captured standard error (capped), never null
  * @param truncated whether output beyond the cap was dropped
  * @param timedOut  whether the timeout killed the command
+ *
+ * @since 0.2.0
  */
 public record ExecResult(int exitCode, String stdout, String stderr, boolean truncated, boolean timedOut) {
     /**

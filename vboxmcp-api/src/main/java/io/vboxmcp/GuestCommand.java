@@ -15,6 +15,8 @@ import java.util.function.Consumer;
  * @param environment extra environment, never null
  * @param timeout     never null; the command is killed when it runs out
  * @param output      receives each line of stdout and stderr as it arrives, may be null
+ *
+ * @since 0.2.0
  */
 public record GuestCommand(String command, String user, String workingDir, Map<String, String> environment,
                            Duration timeout, Consumer<String> output) {

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param pipTrustedHost           whether an {@code http} pip index's host is marked {@code trusted-host}; pip refuses
  *                                 a plain-http index without it; only allowed for an {@code http} index
  * @param npmRegistry              the npm registry; null for npm's default
+ *
+ * @since 0.2.0
  */
 public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSources, URI pipIndex,
                              boolean pipTrustedHost, URI npmRegistry) {

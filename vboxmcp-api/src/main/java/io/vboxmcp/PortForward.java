@@ -6,6 +6,8 @@ package io.vboxmcp;
  * @param guestPort 1..65535
  * @param hostPort  1..65535 once allocated; 0 in a plan means "allocate a free port"
  * @param hostAddress host address bound, normally {@code 127.0.0.1}
+ *
+ * @since 0.2.0
  */
 public record PortForward(int guestPort, int hostPort, String hostAddress) {
     /**

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param done    bytes or units done, -1 if not applicable
  * @param total   bytes or units expected, -1 if unknown
  * @param elapsed time since the step started, never null
+ *
+ * @since 0.2.0
  */
 public record ProgressEvent(Kind kind, String vmName, String step, String message, long done, long total,
                             Duration elapsed) {

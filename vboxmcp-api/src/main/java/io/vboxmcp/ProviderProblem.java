@@ -7,6 +7,8 @@ import java.util.Objects;
  *
  * @param provider class or id of the provider, never null
  * @param reason   never null
+ *
+ * @since 0.2.0
  */
 public record ProviderProblem(String provider, String reason) {
     /**

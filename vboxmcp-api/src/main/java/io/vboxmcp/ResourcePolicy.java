@@ -11,6 +11,8 @@ package io.vboxmcp;
  * @param defaultMemoryMb   used when neither request nor template names memory
  * @param defaultCpus       used when neither request nor template names cpus
  * @param defaultDiskMb     used when neither request nor template names a disk size
+ *
+ * @since 0.2.0
  */
 public record ResourcePolicy(int maxMemoryMb, int maxCpus, int maxDiskMb, int maxConcurrentVms,
                              int defaultMemoryMb, int defaultCpus, int defaultDiskMb) {

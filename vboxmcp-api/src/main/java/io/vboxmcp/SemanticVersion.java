@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * A strict Semantic Versioning 2.0.0 version. Ordering is SemVer precedence: build metadata is ignored by
  * {@link #compareTo} (but kept by {@link #equals}), a pre-release sorts before its release, numeric identifiers
  * compare numerically and below alphanumeric ones.
+ *
+ * @since 0.2.0
  */
 public final class SemanticVersion implements Comparable<SemanticVersion> {
     // The regular expression recommended by semver.org, anchored; no leading "v", no leading zeros.

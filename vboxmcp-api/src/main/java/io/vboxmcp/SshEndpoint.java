@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param user           login user, never null
  * @param privateKey     the per-VM private key file (OpenSSH format), may be null before provisioning keys exist
  * @param hostKeyPin     {@code SHA256:...} fingerprint of the guest host key pinned on first contact, may be null
+ *
+ * @since 0.2.0
  */
 public record SshEndpoint(String host, int port, String user, Path privateKey, String hostKeyPin) {
     /**

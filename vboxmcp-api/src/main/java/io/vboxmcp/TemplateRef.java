@@ -9,6 +9,8 @@ import java.util.regex.Pattern;
  *
  * @param name  a template name ({@link #NAME_PATTERN}), never null
  * @param range never null
+ *
+ * @since 0.2.0
  */
 public record TemplateRef(String name, VersionRange range) {
     /** Template and VM names: lower-case letters, digits and hyphens, starting with a letter or digit, 1 to 63 long. */

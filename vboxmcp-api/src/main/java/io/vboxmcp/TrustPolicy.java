@@ -20,6 +20,8 @@ import java.util.Set;
  * @param thresholds          minimum number of distinct pinned signers per source id; the key {@value #ALL_SOURCES}
  *                            sets the default for sources not listed; every value at least 1; never null (empty: 1
  *                            everywhere)
+ *
+ * @since 0.2.0
  */
 public record TrustPolicy(boolean requireSignedLocal, boolean requireSignedRemote, Set<String> unsignedSources,
                           Map<String, Integer> thresholds) {

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * <p>Pre-releases follow npm's rule: a pre-release version matches only if some comparator of the same
  * alternative names a pre-release of the same {@code major.minor.patch} (so {@code ^1.0} never picks
  * {@code 2.0.0-rc.1}, but {@code >=2.0.0-rc.0} does).
+ *
+ * @since 0.2.0
  */
 public final class VersionRange {
     private static final int MAX_LENGTH = 1024;

@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param column  1-based column, or 0 if unknown
  * @param pointer JSON pointer to the offending value ({@code ""} for the document), never null
  * @param message what is wrong, never null
+ *
+ * @since 0.2.0
  */
 public record Violation(String file, int line, int column, String pointer, String message) {
     /**

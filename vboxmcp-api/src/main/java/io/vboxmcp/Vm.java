@@ -8,6 +8,8 @@ import java.util.OptionalInt;
  *
  * <p>{@link #close()} destroys the VM, like a Testcontainers container: use try-with-resources for throw-away
  * VMs; keep the handle (or find it again with {@link VmManager#vm(String)}) for long-lived ones.
+ *
+ * @since 0.2.0
  */
 public interface Vm extends AutoCloseable {
     /** @return the VM's name, never null */

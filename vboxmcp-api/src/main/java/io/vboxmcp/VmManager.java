@@ -30,6 +30,8 @@ import java.util.ServiceLoader;
  * }</pre>
  *
  * Immutable and thread-safe once built. {@link #close()} releases connections but leaves VMs running.
+ *
+ * @since 0.2.0
  */
 public interface VmManager extends AutoCloseable {
 

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param progress              receives progress of every operation, never null
  * @param properties            configuration keys (see {@code CoreKeys} and each driver's keys), never null
  * @param packageMirrors        where guests fetch packages from ({@link PackageMirrors#NONE} for their defaults), never null
+ *
+ * @since 0.2.0
  */
 public record VmManagerConfig(Path home, List<SourceConfig> sources, List<HypervisorDriverFactory> drivers,
                               List<TemplateSourceFactory> sourceFactories,

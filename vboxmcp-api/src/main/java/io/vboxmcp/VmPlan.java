@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param diskMb         guest disk size
  * @param ports          forwards for SSH (guest 22, first) and for every template port, never null
  * @param sharedFolders  resolved and allowed shared folders, never null
+ *
+ * @since 0.2.0
  */
 public record VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
                      int memoryMb, int cpus, int diskMb, List<PortForward> ports,

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param digest      the disk's digest as {@code sha256:<hex>} or {@code sha512:<hex>}, never null
  * @param cached      whether every file of the image (disk, kernel, initrd) is in the cache; not re-verified here
  * @param cachedBytes the bytes those cached files take, 0 if none
+ *
+ * @since 0.2.0
  */
 public record CatalogImage(String reference, String description, URI catalog, Firmware firmware, String digest,
                            boolean cached, long cachedBytes) {

@@ -7,6 +7,8 @@ import java.util.List;
  *
  * @param images   one entry per reference, in catalog order (the first catalog's entries first), never null
  * @param problems one message per catalog that could not be read (its entries are missing), never null
+ *
+ * @since 0.2.0
  */
 public record ImageListing(List<CatalogImage> images, List<String> problems) {
     /**

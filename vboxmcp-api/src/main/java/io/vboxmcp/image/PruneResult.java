@@ -10,6 +10,8 @@ import java.util.List;
  * @param freedBytes the bytes they took
  * @param kept       cached files that would have been deleted but were kept: used by a VM or locked by another
  *                   operation, never null
+ *
+ * @since 0.2.0
  */
 public record PruneResult(List<Path> removed, long freedBytes, List<Path> kept) {
     /**

@@ -17,6 +17,8 @@ import java.util.Objects;
  * @param initrd     an initial ramdisk for direct boot, may be null
  * @param kernelArgs kernel command line for direct boot, may be null
  * @param firmware   the firmware the disk's own boot loader needs (ignored for direct kernel boot), never null
+ *
+ * @since 0.2.0
  */
 public record BaseImage(String reference, Path disk, String diskFormat, String digest, Path kernel, Path initrd,
                         String kernelArgs, Firmware firmware) {

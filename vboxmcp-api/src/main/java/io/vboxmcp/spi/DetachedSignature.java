@@ -8,6 +8,8 @@ import java.util.Objects;
  * @param format   {@code openpgp} or {@code ssh}, never null
  * @param bytes    the signature file's bytes, never null
  * @param fileName where it came from, for messages, never null
+ *
+ * @since 0.2.0
  */
 public record DetachedSignature(String format, byte[] bytes, String fileName) {
     /**

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param provenance  human readable origin (for example {@code git tag v1.0.0 at 3f2a...}), never null
  * @param preVerifiedSigner fingerprint if the source already verified a signature against the pinned keys
  *                    (for example a signed Git tag), else null
+ *
+ * @since 0.2.0
  */
 public record FetchedTemplate(String name, SemanticVersion version, Path location, List<DetachedSignature> signatures,
                               String sourceId, boolean remote, String provenance, String preVerifiedSigner) {

@@ -6,6 +6,8 @@ import io.vboxmcp.VboxmcpException;
 
 /**
  * A connection into a running guest (SSH in core). Thread-safe; each call opens its own session.
+ *
+ * @since 0.2.0
  */
 public interface GuestChannel extends AutoCloseable {
     /**

@@ -14,6 +14,8 @@ import java.util.Optional;
  *
  * <p>The manager calls {@link #create} then {@link #start}; on any later failure it calls {@link #destroy}.
  * Guest readiness and provisioning are the manager's: the driver only forwards the guest's SSH port.
+ *
+ * @since 0.2.0
  */
 public interface HypervisorDriver extends AutoCloseable {
     /** @return the driver id, never null */

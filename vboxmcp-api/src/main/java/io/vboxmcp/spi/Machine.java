@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param sshPort    host port forwarded to guest port 22
  * @param ports      guest port to host port for every template port, never null
  * @param attributes driver-specific values (for example the VirtualBox UUID), never null
+ *
+ * @since 0.2.0
  */
 public record Machine(String name, String driverId, Path vmDir, String sshHost, int sshPort, Map<Integer, Integer> ports,
                       Map<String, String> attributes) {

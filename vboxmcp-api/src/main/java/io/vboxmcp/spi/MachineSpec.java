@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param sshUser      the user the key is installed for, never null
  * @param instanceId   a fresh unique id for cloud-init and the machine id, never null
  * @param progress     never null
+ *
+ * @since 0.2.0
  */
 public record MachineSpec(VmPlan plan, Path vmDir, BaseImage image, String sshPublicKey, String sshUser,
                           String instanceId, ProgressListener progress) {

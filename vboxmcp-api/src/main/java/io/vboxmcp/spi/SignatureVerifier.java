@@ -7,6 +7,8 @@ import java.util.Objects;
 /**
  * Verifies one detached-signature format. Stateless and thread-safe. Fails closed: anything it cannot parse or
  * check is an invalid result, never an exception that a caller might mistake for "skipped".
+ *
+ * @since 0.2.0
  */
 public interface SignatureVerifier {
     /** @return the format handled ({@code openpgp}, {@code ssh}), never null */

@@ -1,6 +1,10 @@
 package io.vboxmcp.spi;
 
-/** Creates a {@link SignatureVerifier}; registered through {@code META-INF/services}. */
+/**
+ * Creates a {@link SignatureVerifier}; registered through {@code META-INF/services}.
+ *
+ * @since 0.2.0
+ */
 public interface SignatureVerifierFactory {
     /** @return the signature format, never null */
     String format();

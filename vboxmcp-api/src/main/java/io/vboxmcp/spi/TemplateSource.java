@@ -8,7 +8,11 @@ import io.vboxmcp.template.TemplateInfo;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A place templates come from: a local folder, a Git repository, a registry. Thread-safe. */
+/**
+ * A place templates come from: a local folder, a Git repository, a registry. Thread-safe.
+ *
+ * @since 0.2.0
+ */
 public interface TemplateSource extends AutoCloseable {
     /** @return the configuration this source was created from, never null */
     SourceConfig config();

@@ -5,7 +5,11 @@ import io.vboxmcp.VboxmcpException;
 
 import java.net.URI;
 
-/** Creates {@link TemplateSource}s for the URIs it supports; registered through {@code META-INF/services}. */
+/**
+ * Creates {@link TemplateSource}s for the URIs it supports; registered through {@code META-INF/services}.
+ *
+ * @since 0.2.0
+ */
 public interface TemplateSourceFactory {
     /** @return a short id ({@code local}, {@code git}), never null */
     String id();

@@ -11,6 +11,8 @@ import java.util.Objects;
  *                    SSH: {@code SHA256:...}), never null
  * @param material    the encoded public key, never null
  * @param label       who it belongs to, never null
+ *
+ * @since 0.2.0
  */
 public record TrustedKey(String format, String fingerprint, byte[] material, String label) {
     /**

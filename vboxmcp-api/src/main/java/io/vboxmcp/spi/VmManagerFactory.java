@@ -7,6 +7,8 @@ import io.vboxmcp.VmManagerConfig;
 /**
  * Creates the {@link VmManager} implementation; {@code vboxmcp-core} registers one through
  * {@code META-INF/services}. Found by {@link io.vboxmcp.VmManager.Builder#build()}.
+ *
+ * @since 0.2.0
  */
 public interface VmManagerFactory {
     /** @return higher wins if several implementations are on the class path */

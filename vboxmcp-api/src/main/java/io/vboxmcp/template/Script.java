@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param workingDir absolute guest directory, may be null (the user's home)
  * @param runAs      guest user, may be null ({@code root})
  * @param timeout    may be null (the manager's default script timeout)
+ *
+ * @since 0.2.0
  */
 public record Script(String name, String command, String workingDir, String runAs, Duration timeout) {
     /**

@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param sharedFolders host folders to share into the guest
  * @param metadata      never null (empty if absent)
  * @param extensions    {@code x-*} fields, kept verbatim for tools; never null
+ *
+ * @since 0.2.0
  */
 public record TemplateDefinition(String name, SemanticVersion version, String description, String author,
                                  String baseImage, int minRamMb, int minDiskMb, int minCores,

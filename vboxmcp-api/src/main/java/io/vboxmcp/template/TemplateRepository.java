@@ -10,6 +10,8 @@ import java.util.Optional;
 /**
  * The local template repository under {@code <home>/templates}. Mutations are atomic (temp + rename) and
  * serialised by a file lock, across threads and processes; a failed install leaves the repository unchanged.
+ *
+ * @since 0.2.0
  */
 public interface TemplateRepository {
     /**

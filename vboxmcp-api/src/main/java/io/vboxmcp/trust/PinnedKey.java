@@ -11,6 +11,8 @@ import java.util.Objects;
  *                    {@code ssh-keygen -l} prints it; never null
  * @param algorithm   key algorithm as its tool names it (for example {@code ssh-ed25519}, {@code EdDSA}), never null
  * @param label       who it belongs to (OpenPGP primary user ID, SSH key comment), possibly empty, never null
+ *
+ * @since 0.2.0
  */
 public record PinnedKey(String sourceId, String format, String fingerprint, String algorithm, String label) {
     /**
