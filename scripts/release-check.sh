@@ -36,7 +36,7 @@ REPO="$WORK/repo"
 version=$(sed -n 's|^  <version>\(.*\)</version>|\1|p' "$ROOT/pom.xml" | head -1)
 if [ -z "${REUSE:-}" ]; then
 mkdir -p "$WORK/src"
-(cd "$ROOT" && tar --exclude=./.git --exclude='*/target' --exclude=./target -cf - .) | tar -xf - -C "$WORK/src"
+(cd "$ROOT" && tar --exclude=./.git --exclude='*/target' --exclude=./target --exclude=./build --exclude=./.cache -cf - .) | tar -xf - -C "$WORK/src"
 log "deploying $version with -P release to file:$REPO (signing key $KEY)"
 # the modules that are not published (the CLI application, examples, benchmarks) are left out: they would only
 # cost time (the CLI's shaded jar and AppCDS training run, JMH's annotation processing)
