@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** A package or archive is malformed or unsafe to extract; nothing was extracted. */
+/**
+ * A package or archive is malformed or unsafe to extract; nothing was extracted.
+ *
+ * @since 0.2.0
+ */
 public class ArchiveException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
 

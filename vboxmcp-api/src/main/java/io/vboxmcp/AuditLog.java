@@ -8,6 +8,8 @@ import java.util.Optional;
  * every record the log writes a signed checkpoint (its size and the last record's hash, signed with a per-home
  * Ed25519 key kept apart from the log), so truncating, emptying, deleting or rewriting the whole log is detected
  * too.
+ *
+ * @since 0.2.0
  */
 public interface AuditLog {
     /**
@@ -22,7 +24,10 @@ public interface AuditLog {
      */
     Optional<BadRecord> verify() throws VboxmcpException;
 
-    /** @return how many records the log holds */
+    /**
+     * @return how many records the log holds
+     * @throws VboxmcpException if the log cannot be read
+     */
     long size() throws VboxmcpException;
 
     /**

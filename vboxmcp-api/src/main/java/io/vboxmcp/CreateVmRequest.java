@@ -25,12 +25,28 @@ import java.util.Objects;
  * @param frozen           fail ({@link ErrorCode#CONFLICT}, every difference listed) unless the lockfile exists and
  *                         is exactly what resolution gives now: no newer version, other digest or signer, missing
  *                         or extra entry, other base image digest
+ *
+ * @since 0.2.0
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
                               Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares,
                               java.nio.file.Path lockFile, boolean frozen) {
-    /** A request without a lockfile option (the template's own lockfile is still used, not frozen). */
+    /**
+     * A request without a lockfile option (the template's own lockfile is still used, not frozen).
+     *
+     * @param vmName         never null
+     * @param template       never null
+     * @param memoryMb       null for the template minimum
+     * @param cpus           null for the template minimum
+     * @param diskSizeMb     null for the template minimum
+     * @param driverId       null for the highest-priority available driver
+     * @param hostPaths      share name to host path; never null
+     * @param keepOnFailure  keep a VM whose provisioning failed
+     * @param readyTimeout   how long to wait for the guest's SSH; null for the default
+     * @param progress       never null
+     * @param writableShares shares the caller allows to be writable; never null
+     */
     public CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                            String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
                            Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
@@ -38,6 +54,24 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                 writableShares, null, false);
     }
 
+    /**
+     * Checks the required fields and copies the collections (the record is immutable).
+     *
+     * @param vmName           never null, {@link TemplateRef#NAME_PATTERN}
+     * @param template         never null
+     * @param memoryMb         null for the template minimum (or the policy default)
+     * @param cpus             null for the template minimum (or the policy default)
+     * @param diskSizeMb       null for the template minimum (or the policy default)
+     * @param driverId         null for the highest-priority available driver
+     * @param hostPaths        share name to host path, overriding the template's {@code host_path}; never null
+     * @param keepOnFailure    keep a VM whose provisioning failed (state FAILED) instead of destroying it
+     * @param readyTimeout     how long to wait for the guest's SSH; null for the default
+     * @param progress         never null
+     * @param writableShares   names of the template's shared folders the caller allows to be writable (EXE-02: a
+     *                         template asking for a writable host folder is refused unless named here); never null
+     * @param lockFile         a lockfile to resolve bases and features by; null for the template's own, if any
+     * @param frozen           fail unless the lockfile is exactly what resolution gives now
+     */
     public CreateVmRequest {
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");
@@ -62,6 +96,10 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
      * collection of names; see {@link Builder#allowWritableShare}), so that the seed's one-line call can create a
      * template that asks for a writable share.
      *
+     * @param vmName     the new VM's name, never null
+     * @param template   the template to create it from, never null
+     * @param parameters the seed's parameter map; null or empty for every default
+     * @return the request
      * @throws VboxmcpException with {@link ErrorCode#INVALID_ARGUMENT} for an unknown key or a value of the wrong type
      */
     public static CreateVmRequest fromParameters(String vmName, TemplateRef template, Map<String, ?> parameters)
@@ -125,18 +163,56 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
             this.template = Objects.requireNonNull(template, "template");
         }
 
+        /**
+         * @param mb the VM's memory in MiB; below the template's {@code min_ram} the plan is refused
+         * @return this builder
+         */
         public Builder memoryMb(int mb) { this.memoryMb = mb; return this; }
+        /**
+         * @param n the VM's virtual CPUs; below the template's {@code min_cores} the plan is refused
+         * @return this builder
+         */
         public Builder cpus(int n) { this.cpus = n; return this; }
+        /**
+         * @param mb the VM's disk size in MiB; below the template's {@code min_disk} the plan is refused
+         * @return this builder
+         */
         public Builder diskSizeMb(int mb) { this.diskSizeMb = mb; return this; }
+        /**
+         * @param id the hypervisor driver to use ({@code qemu}, {@code virtualbox}); unset for the highest-priority
+         *           available one
+         * @return this builder
+         */
         public Builder driver(String id) { this.driverId = id; return this; }
-        /** Overrides the host path of the template's shared folder {@code share}. */
+        /**
+         * Overrides the host path of the template's shared folder {@code share}.
+         *
+         * @param share the shared folder's name in the template
+         * @param path  the host folder; it must lie under a root the manager allows
+         * @return this builder
+         */
         public Builder hostPath(String share, String path) { hostPaths.put(share, path); return this; }
+        /**
+         * @param keep keep a VM whose provisioning failed (state FAILED) for inspection instead of destroying it
+         * @return this builder
+         */
         public Builder keepOnFailure(boolean keep) { this.keepOnFailure = keep; return this; }
+        /**
+         * @param t how long to wait for the guest's SSH and cloud-init; unset for the default
+         * @return this builder
+         */
         public Builder readyTimeout(Duration t) { this.readyTimeout = t; return this; }
+        /**
+         * @param l receives the create's progress events, never null
+         * @return this builder
+         */
         public Builder progress(ProgressListener l) { this.progress = Objects.requireNonNull(l); return this; }
         /**
          * Allows the template's shared folder {@code share} to be writable from the guest, if the template asks for
          * that; without it such a template is refused ({@link ErrorCode#POLICY_VIOLATION}).
+         *
+         * @param share the shared folder's name in the template
+         * @return this builder
          */
         public Builder allowWritableShare(String share) { writableShares.add(Objects.requireNonNull(share)); return this; }
 
@@ -145,6 +221,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         /** Fails unless the lockfile is exactly what resolution gives now (see {@link CreateVmRequest#frozen()}). */
         public Builder frozen(boolean on) { this.frozen = on; return this; }
 
+        /** @return the request with the options set so far */
         public CreateVmRequest build() {
             return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
                     readyTimeout, progress, writableShares, lockFile, frozen);

@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** Machine-readable reason carried by every {@link VboxmcpException}. Stable: callers may switch on it. */
+/**
+ * Machine-readable reason carried by every {@link VboxmcpException}. Stable: callers may switch on it.
+ *
+ * @since 0.2.0
+ */
 public enum ErrorCode {
     /** An argument (name, parameter, path) was malformed. */
     INVALID_ARGUMENT,

@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** The hypervisor or its driver failed, or no usable driver exists. */
+/**
+ * The hypervisor or its driver failed, or no usable driver exists.
+ *
+ * @since 0.2.0
+ */
 public class HypervisorException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
 

@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
  * @param pipTrustedHost           whether an {@code http} pip index's host is marked {@code trusted-host}; pip refuses
  *                                 a plain-http index without it; only allowed for an {@code http} index
  * @param npmRegistry              the npm registry; null for npm's default
+ *
+ * @since 0.2.0
  */
 public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSources, URI pipIndex,
                              boolean pipTrustedHost, URI npmRegistry) {
@@ -41,6 +43,13 @@ public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSourc
     private static final String ARMOR = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 
     /**
+     * Checks every value.
+     *
+     * @param apt                      apt mirrors, in order
+     * @param disableDefaultAptSources whether the guest's own apt sources are moved aside
+     * @param pipIndex                 the pip index, null for PyPI
+     * @param pipTrustedHost           whether the pip index's host is trusted (plain http)
+     * @param npmRegistry              the npm registry, null for npm's default
      * @throws IllegalArgumentException if a value is not acceptable; the message names the field, never a credential
      */
     public PackageMirrors {
@@ -80,7 +89,16 @@ public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSourc
      */
     public record AptSource(URI uri, List<String> suites, List<String> components, byte[] signingKey,
                             boolean allowUnsigned) {
-        /** @throws IllegalArgumentException if a value is not acceptable */
+        /**
+         * Checks every value.
+         *
+         * @param uri           the mirror's URL
+         * @param suites        the suites to use, at least one
+         * @param components    the components to use
+         * @param signingKey    the repository's OpenPGP signing key (armored or binary), null only with allowUnsigned
+         * @param allowUnsigned whether an unsigned repository is accepted (explicit opt-in)
+         * @throws IllegalArgumentException if a value is not acceptable
+         */
         public AptSource {
             Objects.requireNonNull(uri, "uri");
             checkUrl("apt mirror", uri);
@@ -118,6 +136,7 @@ public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSourc
             return signingKey != null && isArmored(signingKey);
         }
 
+        /** @return a copy of the signing key, null if the mirror is unsigned */
         @Override
         public byte[] signingKey() {
             return signingKey == null ? null : signingKey.clone();
@@ -153,29 +172,52 @@ public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSourc
         private Builder() {
         }
 
-        /** Adds an apt source. */
+        /**
+         * Adds an apt source.
+         *
+         * @param source the mirror, never null
+         * @return this builder
+         */
         public Builder apt(AptSource source) {
             apt.add(Objects.requireNonNull(source, "source"));
             return this;
         }
 
-        /** Whether the guest's own apt sources are moved aside; default: yes when an apt source was added. */
+        /**
+         * Whether the guest's own apt sources are moved aside; default: yes when an apt source was added.
+         *
+         * @param on whether to move them aside
+         * @return this builder
+         */
         public Builder disableDefaultAptSources(boolean on) {
             this.disableDefaults = on;
             return this;
         }
 
+        /**
+         * @param index the PEP 503 simple index pip installs from, null for PyPI
+         * @return this builder
+         */
         public Builder pipIndex(URI index) {
             this.pipIndex = index;
             return this;
         }
 
-        /** Marks a plain-http pip index's host trusted (explicit opt-in; pip refuses plain http without it). */
+        /**
+         * Marks a plain-http pip index's host trusted (explicit opt-in; pip refuses plain http without it).
+         *
+         * @param on whether the host is trusted
+         * @return this builder
+         */
         public Builder pipTrustedHost(boolean on) {
             this.pipTrustedHost = on;
             return this;
         }
 
+        /**
+         * @param registry the npm registry, null for npm's default
+         * @return this builder
+         */
         public Builder npmRegistry(URI registry) {
             this.npmRegistry = registry;
             return this;
@@ -199,6 +241,8 @@ public record PackageMirrors(List<AptSource> apt, boolean disableDefaultAptSourc
      * Parses a mirror URL given as text (command line, configuration), with the same checks as the records.
      *
      * @param what names the setting in messages
+     * @param text the URL as given
+     * @return the parsed URL
      * @throws VboxmcpException with {@link ErrorCode#INVALID_ARGUMENT}; the message never repeats the text
      */
     public static URI parseUrl(String what, String text) throws VboxmcpException {

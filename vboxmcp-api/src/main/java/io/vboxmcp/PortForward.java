@@ -6,8 +6,17 @@ package io.vboxmcp;
  * @param guestPort 1..65535
  * @param hostPort  1..65535 once allocated; 0 in a plan means "allocate a free port"
  * @param hostAddress host address bound, normally {@code 127.0.0.1}
+ *
+ * @since 0.2.0
  */
 public record PortForward(int guestPort, int hostPort, String hostAddress) {
+    /**
+     * Checks the port ranges.
+     *
+     * @param guestPort 1..65535
+     * @param hostPort  1..65535 once allocated; 0 in a plan means "allocate a free port"
+     * @param hostAddress host address bound, normally {@code 127.0.0.1}
+     */
     public PortForward {
         if (guestPort < 1 || guestPort > 65535) {
             throw new IllegalArgumentException("guest port out of range: " + guestPort);

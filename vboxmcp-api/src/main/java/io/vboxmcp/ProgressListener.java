@@ -3,6 +3,8 @@ package io.vboxmcp;
 /**
  * Receives progress events. Called on the thread doing the work; must be fast and must not throw (an exception
  * is logged and ignored).
+ *
+ * @since 0.2.0
  */
 @FunctionalInterface
 public interface ProgressListener {

@@ -3,11 +3,18 @@ package io.vboxmcp;
 import java.util.List;
 import java.util.Optional;
 
-/** Guest provisioning failed: a package install or a script exited non-zero or timed out. */
+/**
+ * Guest provisioning failed: a package install or a script exited non-zero or timed out.
+ *
+ * @since 0.2.0
+ */
 public class ProvisioningException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** The script name or {@code "packages.system"}. */
     private final String item;
+    /** The exit status, -1 if killed or timed out. */
     private final int exitCode;
+    /** The last lines of output, oldest first. */
     private final List<String> lastOutput;
 
     /**

@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** A requested resource is below a template minimum, above a policy maximum, or beyond the host. */
+/**
+ * A requested resource is below a template minimum, above a policy maximum, or beyond the host.
+ *
+ * @since 0.2.0
+ */
 public class ResourceLimitException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
 

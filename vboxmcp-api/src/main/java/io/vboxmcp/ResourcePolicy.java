@@ -11,9 +11,22 @@ package io.vboxmcp;
  * @param defaultMemoryMb   used when neither request nor template names memory
  * @param defaultCpus       used when neither request nor template names cpus
  * @param defaultDiskMb     used when neither request nor template names a disk size
+ *
+ * @since 0.2.0
  */
 public record ResourcePolicy(int maxMemoryMb, int maxCpus, int maxDiskMb, int maxConcurrentVms,
                              int defaultMemoryMb, int defaultCpus, int defaultDiskMb) {
+    /**
+     * Checks that limits are at least 0 and defaults at least 1.
+     *
+     * @param maxMemoryMb       0 for the host's physical memory
+     * @param maxCpus           0 for the host's processors
+     * @param maxDiskMb         0 for no limit
+     * @param maxConcurrentVms  0 for no limit
+     * @param defaultMemoryMb   used when neither request nor template names memory
+     * @param defaultCpus       used when neither request nor template names cpus
+     * @param defaultDiskMb     used when neither request nor template names a disk size
+     */
     public ResourcePolicy {
         if (maxMemoryMb < 0 || maxCpus < 0 || maxDiskMb < 0 || maxConcurrentVms < 0
                 || defaultMemoryMb < 1 || defaultCpus < 1 || defaultDiskMb < 1) {
@@ -26,18 +39,34 @@ public record ResourcePolicy(int maxMemoryMb, int maxCpus, int maxDiskMb, int ma
         return new ResourcePolicy(0, 0, 0, 0, 512, 1, 2048);
     }
 
+    /**
+     * @param v the most memory in MiB one VM may have, 0 for the host's physical memory
+     * @return a copy with that limit
+     */
     public ResourcePolicy withMaxMemoryMb(int v) {
         return new ResourcePolicy(v, maxCpus, maxDiskMb, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
     }
 
+    /**
+     * @param v the most virtual CPUs one VM may have, 0 for the host's processors
+     * @return a copy with that limit
+     */
     public ResourcePolicy withMaxCpus(int v) {
         return new ResourcePolicy(maxMemoryMb, v, maxDiskMb, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
     }
 
+    /**
+     * @param v the largest disk in MiB one VM may have, 0 for no limit
+     * @return a copy with that limit
+     */
     public ResourcePolicy withMaxDiskMb(int v) {
         return new ResourcePolicy(maxMemoryMb, maxCpus, v, maxConcurrentVms, defaultMemoryMb, defaultCpus, defaultDiskMb);
     }
 
+    /**
+     * @param v how many VMs may exist at once, 0 for no limit
+     * @return a copy with that limit
+     */
     public ResourcePolicy withMaxConcurrentVms(int v) {
         return new ResourcePolicy(maxMemoryMb, maxCpus, maxDiskMb, v, defaultMemoryMb, defaultCpus, defaultDiskMb);
     }

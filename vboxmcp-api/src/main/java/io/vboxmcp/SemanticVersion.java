@@ -10,6 +10,8 @@ import java.util.regex.Pattern;
  * A strict Semantic Versioning 2.0.0 version. Ordering is SemVer precedence: build metadata is ignored by
  * {@link #compareTo} (but kept by {@link #equals}), a pre-release sorts before its release, numeric identifiers
  * compare numerically and below alphanumeric ones.
+ *
+ * @since 0.2.0
  */
 public final class SemanticVersion implements Comparable<SemanticVersion> {
     // The regular expression recommended by semver.org, anchored; no leading "v", no leading zeros.
@@ -60,6 +62,9 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
     }
 
     /**
+     * @param major the major version, at least 0
+     * @param minor the minor version, at least 0
+     * @param patch the patch version, at least 0
      * @return a release version {@code major.minor.patch}
      * @throws IllegalArgumentException if a component is negative
      */
@@ -70,7 +75,10 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         return new SemanticVersion(major, minor, patch, List.of(), List.of());
     }
 
-    /** @return whether {@code text} is a strict SemVer 2.0.0 version */
+    /**
+     * @param text the text to check, may be null
+     * @return whether {@code text} is a strict SemVer 2.0.0 version
+     */
     public static boolean isValid(String text) {
         if (text == null || text.length() > MAX_LENGTH || !SEMVER.matcher(text).matches()) {
             return false;
@@ -83,14 +91,17 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         }
     }
 
+    /** @return the major version */
     public long major() {
         return major;
     }
 
+    /** @return the minor version */
     public long minor() {
         return minor;
     }
 
+    /** @return the patch version */
     public long patch() {
         return patch;
     }
@@ -105,6 +116,7 @@ public final class SemanticVersion implements Comparable<SemanticVersion> {
         return build;
     }
 
+    /** @return whether the version has pre-release identifiers */
     public boolean isPreRelease() {
         return !preRelease.isEmpty();
     }

@@ -5,9 +5,12 @@ import java.util.Objects;
 /**
  * A template or package was refused by the trust policy: missing, malformed or non-verifying signature, unknown,
  * expired or revoked key. {@link #result()} says exactly what did not verify.
+ *
+ * @since 0.2.0
  */
 public class SignatureVerificationException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** The verification that failed. */
     private final VerificationResult result;
 
     /**

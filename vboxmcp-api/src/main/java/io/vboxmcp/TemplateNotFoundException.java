@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** A template, or a version of it matching the request, does not exist. {@link #code()} is TEMPLATE_NOT_FOUND or VERSION_NOT_FOUND. */
+/**
+ * A template, or a version of it matching the request, does not exist. {@link #code()} is TEMPLATE_NOT_FOUND or VERSION_NOT_FOUND.
+ *
+ * @since 0.2.0
+ */
 public class TemplateNotFoundException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
 

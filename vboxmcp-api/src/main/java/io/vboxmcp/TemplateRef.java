@@ -9,12 +9,20 @@ import java.util.regex.Pattern;
  *
  * @param name  a template name ({@link #NAME_PATTERN}), never null
  * @param range never null
+ *
+ * @since 0.2.0
  */
 public record TemplateRef(String name, VersionRange range) {
     /** Template and VM names: lower-case letters, digits and hyphens, starting with a letter or digit, 1 to 63 long. */
     public static final String NAME_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
     private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
 
+    /**
+     * Checks the name and the range.
+     *
+     * @param name  a template name ({@link #NAME_PATTERN}), never null
+     * @param range never null
+     */
     public TemplateRef {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(range, "range");
@@ -49,7 +57,10 @@ public record TemplateRef(String name, VersionRange range) {
         return new TemplateRef(name, VersionRange.parse(version == null ? "" : version));
     }
 
-    /** @return whether {@code name} is a valid template or VM name */
+    /**
+     * @param name the text to check, may be null
+     * @return whether {@code name} is a valid template or VM name
+     */
     public static boolean isValidName(String name) {
         return name != null && NAME.matcher(name).matches();
     }

@@ -3,9 +3,14 @@ package io.vboxmcp;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The template document is invalid; {@link #violations()} lists every problem found, not just the first. */
+/**
+ * The template document is invalid; {@link #violations()} lists every problem found, not just the first.
+ *
+ * @since 0.2.0
+ */
 public class TemplateValidationException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** Every problem found, in document order. */
     private final List<Violation> violations;
 
     /** @param violations at least one, never null */

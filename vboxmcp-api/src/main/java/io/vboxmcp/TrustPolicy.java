@@ -20,6 +20,8 @@ import java.util.Set;
  * @param thresholds          minimum number of distinct pinned signers per source id; the key {@value #ALL_SOURCES}
  *                            sets the default for sources not listed; every value at least 1; never null (empty: 1
  *                            everywhere)
+ *
+ * @since 0.2.0
  */
 public record TrustPolicy(boolean requireSignedLocal, boolean requireSignedRemote, Set<String> unsignedSources,
                           Map<String, Integer> thresholds) {
@@ -29,6 +31,10 @@ public record TrustPolicy(boolean requireSignedLocal, boolean requireSignedRemot
     /**
      * @throws IllegalArgumentException if a threshold is below 1
      * @throws NullPointerException     if a collection, key or value is null
+     * @param requireSignedLocal whether local folders must be signed
+     * @param requireSignedRemote whether remote sources must be signed
+     * @param thresholds minimum number of distinct pinned signers per source id ({@value #ALL_SOURCES}: the default), never null
+     * @param unsignedSources source ids allowed to be unsigned anyway, never null
      */
     public TrustPolicy {
         unsignedSources = Set.copyOf(unsignedSources);
@@ -36,7 +42,13 @@ public record TrustPolicy(boolean requireSignedLocal, boolean requireSignedRemot
         thresholds.forEach((id, n) -> checkThreshold(id, n));
     }
 
-    /** A policy with threshold 1 for every source. */
+    /**
+     * A policy with threshold 1 for every source.
+     *
+     * @param requireSignedLocal whether local folders must be signed
+     * @param requireSignedRemote whether remote sources must be signed
+     * @param unsignedSources source ids allowed to be unsigned anyway, never null
+     */
     public TrustPolicy(boolean requireSignedLocal, boolean requireSignedRemote, Set<String> unsignedSources) {
         this(requireSignedLocal, requireSignedRemote, unsignedSources, Map.of());
     }

@@ -7,10 +7,14 @@ import java.util.Optional;
  * The one checked root exception of vboxmcp. Every failure a caller can act on is a subclass or carries an
  * {@link ErrorCode}. Third-party exceptions (Jackson, BouncyCastle, JGit, process failures) never escape
  * unwrapped; they are the {@link #getCause() cause}.
+ *
+ * @since 0.2.0
  */
 public class VboxmcpException extends Exception {
     private static final long serialVersionUID = 1L;
+    /** What went wrong, for programs. */
     private final ErrorCode code;
+    /** The step that failed, set by the create pipeline; null outside it. */
     private volatile String step;
 
     /**

@@ -16,6 +16,8 @@ import java.util.regex.Pattern;
  * <p>Pre-releases follow npm's rule: a pre-release version matches only if some comparator of the same
  * alternative names a pre-release of the same {@code major.minor.patch} (so {@code ^1.0} never picks
  * {@code 2.0.0-rc.1}, but {@code >=2.0.0-rc.0} does).
+ *
+ * @since 0.2.0
  */
 public final class VersionRange {
     private static final int MAX_LENGTH = 1024;
@@ -64,12 +66,18 @@ public final class VersionRange {
         return new VersionRange(text.trim(), List.copyOf(alts));
     }
 
-    /** @return a range matching exactly {@code version} */
+    /**
+     * @param version a version, never null
+     * @return a range matching exactly {@code version}
+     */
     public static VersionRange exactly(SemanticVersion version) {
         return new VersionRange(version.toString(), List.of(List.of(new Comparator(Op.EQ, version))));
     }
 
-    /** @return whether {@code version} lies in this range, never throws */
+    /**
+     * @param version a version, never null
+     * @return whether {@code version} lies in this range, never throws
+     */
     public boolean contains(SemanticVersion version) {
         Objects.requireNonNull(version, "version");
         // plain loops: a resolver calls this once per published version (see VersionResolveBenchmark)

@@ -30,6 +30,8 @@ import java.util.ServiceLoader;
  * }</pre>
  *
  * Immutable and thread-safe once built. {@link #close()} releases connections but leaves VMs running.
+ *
+ * @since 0.2.0
  */
 public interface VmManager extends AutoCloseable {
 
@@ -61,6 +63,7 @@ public interface VmManager extends AutoCloseable {
      *
      * @param request never null
      * @return the running VM, never null
+     * @throws VboxmcpException naming the failed step ({@link VboxmcpException#step()}); every step already done is undone
      */
     Vm createFromTemplate(CreateVmRequest request) throws VboxmcpException;
 
@@ -69,6 +72,7 @@ public interface VmManager extends AutoCloseable {
      *
      * @param request never null
      * @return the plan, never null
+     * @throws VboxmcpException if the template cannot be resolved, verified or loaded, or the plan breaks a limit
      */
     VmPlan plan(CreateVmRequest request) throws VboxmcpException;
 
@@ -105,6 +109,7 @@ public interface VmManager extends AutoCloseable {
     /**
      * @param query words matched against names, descriptions and tags; blank lists everything
      * @return matching template versions from every source, never null
+     * @throws VboxmcpException if a source cannot be read
      */
     List<TemplateInfo> search(String query) throws VboxmcpException;
 
@@ -114,10 +119,14 @@ public interface VmManager extends AutoCloseable {
     /**
      * @param name never null
      * @return the VM of that name created by a manager with the same home, if it exists
+     * @throws VboxmcpException if the VM's state cannot be read
      */
     Optional<Vm> vm(String name) throws VboxmcpException;
 
-    /** @return every VM under this manager's home, never null */
+    /**
+     * @return every VM under this manager's home, never null
+     * @throws VboxmcpException if the VMs' state cannot be read
+     */
     List<Vm> vms() throws VboxmcpException;
 
     /** @return the audit log, never null */
@@ -158,6 +167,13 @@ public interface VmManager extends AutoCloseable {
      * @param sourceId  never null
      */
     record ResolvedTemplate(String name, SemanticVersion version, String sourceId) {
+        /**
+         * Checks that no component is null.
+         *
+         * @param name      never null
+         * @param version   never null
+         * @param sourceId  never null
+         */
         public ResolvedTemplate {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(version, "version");
@@ -184,72 +200,145 @@ public interface VmManager extends AutoCloseable {
         private Builder() {
         }
 
-        /** Uses {@code dir} instead of {@code $VBOXMCP_HOME} or {@code ~/.vboxmcp}. */
+        /**
+         * Uses {@code dir} instead of {@code $VBOXMCP_HOME} or {@code ~/.vboxmcp}.
+         *
+         * @param dir the manager's home folder, never null
+         * @return this builder
+         */
         public Builder home(Path dir) {
             this.home = Objects.requireNonNull(dir, "dir");
             return this;
         }
 
-        /** Adds a template source consulted after the local repository, in the order added. */
+        /**
+         * Adds a template source consulted after the local repository, in the order added.
+         *
+         * @param id the source's id (its trust store and mirror are named after it), never null
+         * @param uri where the source lives, never null
+         * @return this builder
+         */
         public Builder addSource(String id, URI uri) {
             return addSource(new SourceConfig(id, uri, sources.size(), Map.of()));
         }
 
+        /**
+         * Adds a template source consulted after the local repository, in the order added.
+         *
+         * @param source the source, never null
+         * @return this builder
+         */
         public Builder addSource(SourceConfig source) {
             sources.add(Objects.requireNonNull(source, "source"));
             return this;
         }
 
-        /** Registers a driver factory; explicitly registered providers win over discovered ones with the same id. */
+        /**
+         * Registers a driver factory; explicitly registered providers win over discovered ones with the same id.
+         *
+         * @param factory the factory, never null
+         * @return this builder
+         */
         public Builder addDriver(HypervisorDriverFactory factory) {
             drivers.add(Objects.requireNonNull(factory, "factory"));
             return this;
         }
 
+        /**
+         * Registers a template source factory; explicitly registered providers win over discovered ones.
+         *
+         * @param factory the factory, never null
+         * @return this builder
+         */
         public Builder addSourceFactory(TemplateSourceFactory factory) {
             sourceFactories.add(Objects.requireNonNull(factory, "factory"));
             return this;
         }
 
+        /**
+         * Registers a signature verifier factory; explicitly registered providers win over discovered ones.
+         *
+         * @param factory the factory, never null
+         * @return this builder
+         */
         public Builder addVerifierFactory(SignatureVerifierFactory factory) {
             verifierFactories.add(Objects.requireNonNull(factory, "factory"));
             return this;
         }
 
-        /** Whether to discover providers with {@link ServiceLoader} (default true). */
+        /**
+         * Whether to discover providers with {@link ServiceLoader} (default true).
+         *
+         * @param on whether to add the providers {@link ServiceLoader} finds
+         * @return this builder
+         */
         public Builder discoverProviders(boolean on) {
             this.discover = on;
             return this;
         }
 
-        /** The driver used when a request names none; default: the available one with the highest priority. */
+        /**
+         * The driver used when a request names none; default: the available one with the highest priority.
+         *
+         * @param id a driver id, for example {@code qemu}
+         * @return this builder
+         */
         public Builder defaultDriver(String id) {
             this.defaultDriver = id;
             return this;
         }
 
+        /**
+         * Sets the limits and defaults of every VM this manager creates; default {@link ResourcePolicy#hostLimits()}.
+         *
+         * @param policy the policy, never null
+         * @return this builder
+         */
         public Builder resourcePolicy(ResourcePolicy policy) {
             this.resourcePolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
+        /**
+         * Sets which sources must be signed and by how many pinned keys; default {@link TrustPolicy#defaults()}.
+         *
+         * @param policy the policy, never null
+         * @return this builder
+         */
         public Builder trustPolicy(TrustPolicy policy) {
             this.trustPolicy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** Allows shared folders under {@code root} (shared folders elsewhere are refused before anything starts). */
+        /**
+         * Allows shared folders under {@code root} (shared folders elsewhere are refused before anything starts).
+         *
+         * @param root a host folder shared folders may lie under, never null
+         * @return this builder
+         */
         public Builder allowSharedFolderRoot(Path root) {
             sharedFolderRoots.add(Objects.requireNonNull(root, "root"));
             return this;
         }
 
+        /**
+         * Sets the listener of every create's progress; default {@link ProgressListener#NONE}.
+         *
+         * @param listener the listener, never null
+         * @return this builder
+         */
         public Builder progress(ProgressListener listener) {
             this.progress = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
-        /** Sets a configuration key (see {@code CoreKeys} and the drivers' keys classes). */
+        /**
+         * Sets a configuration key (see {@code CoreKeys} and the drivers' keys classes).
+         *
+         * @param key a documented configuration key, never null
+         * @param value its value, never null
+         * @return this builder
+         */
         public Builder property(String key, String value) {
             properties.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
             return this;
@@ -258,6 +347,8 @@ public interface VmManager extends AutoCloseable {
         /**
          * Points every guest's apt, pip and npm at the given mirrors (private or air-gapped networks); default
          * {@link PackageMirrors#NONE}: guests use their own sources.
+         * @param mirrors the mirrors, never null
+         * @return this builder
          */
         public Builder packageMirrors(PackageMirrors mirrors) {
             this.packageMirrors = Objects.requireNonNull(mirrors, "mirrors");

@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param progress              receives progress of every operation, never null
  * @param properties            configuration keys (see {@code CoreKeys} and each driver's keys), never null
  * @param packageMirrors        where guests fetch packages from ({@link PackageMirrors#NONE} for their defaults), never null
+ *
+ * @since 0.2.0
  */
 public record VmManagerConfig(Path home, List<SourceConfig> sources, List<HypervisorDriverFactory> drivers,
                               List<TemplateSourceFactory> sourceFactories,
@@ -33,6 +35,23 @@ public record VmManagerConfig(Path home, List<SourceConfig> sources, List<Hyperv
                               String defaultDriver, ResourcePolicy resourcePolicy, TrustPolicy trustPolicy,
                               List<Path> sharedFolderRoots, ProgressListener progress, Map<String, String> properties,
                               PackageMirrors packageMirrors) {
+    /**
+     * Checks the components and copies the collections.
+     *
+     * @param home                  the manager's home folder, never null
+     * @param sources               template sources consulted in order after the local repository, never null
+     * @param drivers               explicitly registered driver factories (win over discovered ones), never null
+     * @param sourceFactories       explicitly registered source factories, never null
+     * @param verifierFactories     explicitly registered signature verifier factories, never null
+     * @param discoverProviders     whether to add providers found by {@link java.util.ServiceLoader}
+     * @param defaultDriver         driver id to use when a request names none; null for the best available
+     * @param resourcePolicy        never null
+     * @param trustPolicy           never null
+     * @param sharedFolderRoots     host folders under which shared folders are allowed; empty refuses every shared folder
+     * @param progress              receives progress of every operation, never null
+     * @param properties            configuration keys (see {@code CoreKeys} and each driver's keys), never null
+     * @param packageMirrors        where guests fetch packages from ({@link PackageMirrors#NONE} for their defaults), never null
+     */
     public VmManagerConfig {
         Objects.requireNonNull(home, "home");
         sources = List.copyOf(sources);

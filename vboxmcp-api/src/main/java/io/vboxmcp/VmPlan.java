@@ -25,18 +25,49 @@ import java.util.Objects;
  *                       template that extends and requires nothing; never null
  * @param provenance     for a composed template, each field or entry of {@code template} (as printed, for example
  *                       {@code "min_ram: 4096"}) to the {@code name@version} it came from, in document order; never null
+ *
+ * @since 0.2.0
  */
 public record VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
                      int memoryMb, int cpus, int diskMb, List<PortForward> ports,
                      List<PlannedSharedFolder> sharedFolders, List<TemplateComponent> components,
                      Map<String, String> provenance) {
-    /** A plan of a template that is not composed. */
+    /**
+     * A plan of a template that is not composed.
+     *
+     * @param vmName         VM name, never null
+     * @param template       the validated template, never null
+     * @param manifestDigest the template's manifest digest, never null
+     * @param signer         fingerprint of the signing key, null if unsigned
+     * @param driverId       hypervisor driver, never null
+     * @param memoryMb       guest memory
+     * @param cpus           guest vCPUs
+     * @param diskMb         guest disk size
+     * @param ports          port forwards, never null
+     * @param sharedFolders  shared folders, never null
+     */
     public VmPlan(String vmName, TemplateDefinition template, String manifestDigest, String signer, String driverId,
                   int memoryMb, int cpus, int diskMb, List<PortForward> ports, List<PlannedSharedFolder> sharedFolders) {
         this(vmName, template, manifestDigest, signer, driverId, memoryMb, cpus, diskMb, ports, sharedFolders,
                 List.of(), Map.of());
     }
 
+    /**
+     * Checks the components and copies the collections.
+     *
+     * @param vmName         VM name, never null
+     * @param template       the validated template, never null
+     * @param manifestDigest the template's {@code sha256:} manifest digest, never null
+     * @param signer         fingerprint of the key that signed the template, null if unsigned (allowed by policy)
+     * @param driverId       hypervisor driver that will realise it, never null
+     * @param memoryMb       guest memory
+     * @param cpus           guest vCPUs
+     * @param diskMb         guest disk size
+     * @param ports          forwards for SSH (guest 22, first) and for every template port, never null
+     * @param sharedFolders  resolved and allowed shared folders, never null
+     * @param components     the bases and features composed, in merge order; null is read as none
+     * @param provenance     field to the {@code name@version} it came from; null is read as none
+     */
     public VmPlan {
         // plans saved before composition existed have neither
         components = components == null ? List.of() : List.copyOf(components);

@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** Lifecycle state of a VM as the driver reports it. */
+/**
+ * Lifecycle state of a VM as the driver reports it.
+ *
+ * @since 0.2.0
+ */
 public enum VmState {
     /** Being created or provisioned. */
     CREATING,

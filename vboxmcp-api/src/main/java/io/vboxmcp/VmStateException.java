@@ -1,6 +1,10 @@
 package io.vboxmcp;
 
-/** A VM does not exist, already exists, or is locked by another operation; see {@link #code()}. */
+/**
+ * A VM does not exist, already exists, or is locked by another operation; see {@link #code()}.
+ *
+ * @since 0.2.0
+ */
 public class VmStateException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
 

@@ -14,6 +14,8 @@ import java.net.URI;
  * <p>Catalogs are consulted in order and the first catalog listing a reference wins: the URIs of the
  * {@code image.catalog} key, then {@code <home>/images/catalog.json}, then the catalog built into vboxmcp
  * ({@link #BUILTIN_CATALOG}, unless the {@code image.catalog.defaults} key is {@code false}).
+ *
+ * @since 0.2.0
  */
 public interface ImageCache {
     /** The source named for entries of the catalog shipped inside vboxmcp. */

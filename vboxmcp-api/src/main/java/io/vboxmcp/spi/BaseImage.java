@@ -17,9 +17,24 @@ import java.util.Objects;
  * @param initrd     an initial ramdisk for direct boot, may be null
  * @param kernelArgs kernel command line for direct boot, may be null
  * @param firmware   the firmware the disk's own boot loader needs (ignored for direct kernel boot), never null
+ *
+ * @since 0.2.0
  */
 public record BaseImage(String reference, Path disk, String diskFormat, String digest, Path kernel, Path initrd,
                         String kernelArgs, Firmware firmware) {
+    /**
+     * Checks that the required components are not null.
+     *
+     * @param reference  the template's {@code base_image}, for example {@code ubuntu:22.04}, never null
+     * @param disk       the disk image, never null
+     * @param diskFormat {@code qcow2}, {@code raw}, {@code vmdk}, {@code vdi}, {@code vhdx} or {@code ova}, never null;
+     *                   the core image cache determines it from the file's magic bytes, not from its name
+     * @param digest     {@code sha256:<hex>} or {@code sha512:<hex>} of the disk image (lower-case hex), never null
+     * @param kernel     a kernel for direct boot, null to boot from the disk's boot loader
+     * @param initrd     an initial ramdisk for direct boot, may be null
+     * @param kernelArgs kernel command line for direct boot, may be null
+     * @param firmware   the firmware the disk's own boot loader needs (ignored for direct kernel boot), never null
+     */
     public BaseImage {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(disk, "disk");
@@ -28,7 +43,17 @@ public record BaseImage(String reference, Path disk, String diskFormat, String d
         Objects.requireNonNull(firmware, "firmware");
     }
 
-    /** An image that boots with either firmware ({@link Firmware#ANY}). */
+    /**
+     * An image that boots with either firmware ({@link Firmware#ANY}).
+     *
+     * @param reference  the template's {@code base_image}, never null
+     * @param disk       the disk image, never null
+     * @param diskFormat the disk's format, never null
+     * @param digest     {@code sha256:<hex>} or {@code sha512:<hex>} of the disk image, never null
+     * @param kernel     a kernel for direct boot, null to boot from the disk's boot loader
+     * @param initrd     an initial ramdisk for direct boot, may be null
+     * @param kernelArgs kernel command line for direct boot, may be null
+     */
     public BaseImage(String reference, Path disk, String diskFormat, String digest, Path kernel, Path initrd,
                      String kernelArgs) {
         this(reference, disk, diskFormat, digest, kernel, initrd, kernelArgs, Firmware.ANY);

@@ -2,6 +2,8 @@ package io.vboxmcp.spi;
 
 /**
  * The firmware a base image boots with, as its image catalog declares it.
+ *
+ * @since 0.2.0
  */
 public enum Firmware {
     /** Legacy BIOS only (QEMU's SeaBIOS, VirtualBox's default). */

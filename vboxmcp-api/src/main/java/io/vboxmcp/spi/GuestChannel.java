@@ -6,6 +6,8 @@ import io.vboxmcp.VboxmcpException;
 
 /**
  * A connection into a running guest (SSH in core). Thread-safe; each call opens its own session.
+ *
+ * @since 0.2.0
  */
 public interface GuestChannel extends AutoCloseable {
     /**
@@ -23,6 +25,7 @@ public interface GuestChannel extends AutoCloseable {
      * @param content   never null
      * @param guestPath absolute, never null
      * @param mode      for example {@code 0644}
+     * @throws VboxmcpException if the guest cannot be reached or refuses the write
      */
     void upload(byte[] content, String guestPath, int mode) throws VboxmcpException;
 

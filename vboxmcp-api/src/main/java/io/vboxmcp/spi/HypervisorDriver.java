@@ -14,6 +14,8 @@ import java.util.Optional;
  *
  * <p>The manager calls {@link #create} then {@link #start}; on any later failure it calls {@link #destroy}.
  * Guest readiness and provisioning are the manager's: the driver only forwards the guest's SSH port.
+ *
+ * @since 0.2.0
  */
 public interface HypervisorDriver extends AutoCloseable {
     /** @return the driver id, never null */
@@ -32,19 +34,33 @@ public interface HypervisorDriver extends AutoCloseable {
     /**
      * Starts the machine and returns once the hypervisor runs it (not when the guest is ready).
      *
+     * @param machine a machine this driver created, never null
      * @throws io.vboxmcp.HypervisorException if it did not start (for example a host port was taken)
      */
     void start(Machine machine) throws VboxmcpException;
 
     /**
      * Asks the guest to power down, waits up to {@code grace}, then forces power off. Idempotent.
+     *
+     * @param machine a machine this driver created, never null
+     * @param grace   how long the guest may take to power down by itself, never null
+     * @throws VboxmcpException if the machine cannot be stopped
      */
     void stop(Machine machine, Duration grace) throws VboxmcpException;
 
-    /** Removes the machine: process, disks, sockets, registrations, port forwards. Idempotent. */
+    /**
+     * Removes the machine: process, disks, sockets, registrations, port forwards. Idempotent.
+     *
+     * @param machine a machine this driver created, never null
+     * @throws VboxmcpException if something of the machine could not be removed
+     */
     void destroy(Machine machine) throws VboxmcpException;
 
-    /** @return the machine's state, never null */
+    /**
+     * @param machine a machine this driver created, never null
+     * @return the machine's state, never null
+     * @throws VboxmcpException if the hypervisor cannot be asked
+     */
     VmState state(Machine machine) throws VboxmcpException;
 
     /**
@@ -53,6 +69,7 @@ public interface HypervisorDriver extends AutoCloseable {
      * @param name  never null
      * @param vmDir never null
      * @return the machine if the driver's state for it exists
+     * @throws VboxmcpException if the driver's state exists but cannot be read
      */
     Optional<Machine> find(String name, Path vmDir) throws VboxmcpException;
 
@@ -66,7 +83,11 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     String guestMountCommand(Machine machine, io.vboxmcp.PlannedSharedFolder folder);
 
-    /** @return the last lines the guest printed on its console, for error messages; empty if unknown */
+    /**
+     * @param machine a machine this driver created, never null
+     * @param lines   how many lines at most
+     * @return the last lines the guest printed on its console, for error messages; empty if unknown
+     */
     default String consoleTail(Machine machine, int lines) {
         return "";
     }

@@ -7,6 +7,8 @@ import java.util.Optional;
 /**
  * Creates a {@link HypervisorDriver}; registered through {@code META-INF/services}. The manager picks the
  * available factory with the highest priority unless the request names a driver.
+ *
+ * @since 0.2.0
  */
 public interface HypervisorDriverFactory {
     /** @return the driver id ({@code qemu}, {@code virtualbox}), never null */

@@ -9,6 +9,8 @@ import java.util.Optional;
 /**
  * What the manager hands every provider: its home folder, configuration values and the trust material a source
  * needs to verify what it fetches. Implemented by core; thread-safe.
+ *
+ * @since 0.2.0
  */
 public interface ProviderContext {
     /** @return the manager's home folder ({@code ~/.vboxmcp} by default), never null */
@@ -20,7 +22,10 @@ public interface ProviderContext {
      */
     Optional<String> config(String key);
 
-    /** @return a folder the provider owns for caches ({@code <home>/cache/<providerId>}), created on demand */
+    /**
+     * @param providerId the asking provider's id, never null
+     * @return a folder the provider owns for caches ({@code <home>/cache/<providerId>}), created on demand
+     */
     Path cacheDir(String providerId);
 
     /**

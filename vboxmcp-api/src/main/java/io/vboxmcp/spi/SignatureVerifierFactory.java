@@ -1,6 +1,10 @@
 package io.vboxmcp.spi;
 
-/** Creates a {@link SignatureVerifier}; registered through {@code META-INF/services}. */
+/**
+ * Creates a {@link SignatureVerifier}; registered through {@code META-INF/services}.
+ *
+ * @since 0.2.0
+ */
 public interface SignatureVerifierFactory {
     /** @return the signature format, never null */
     String format();
@@ -10,6 +14,10 @@ public interface SignatureVerifierFactory {
         return 0;
     }
 
-    /** @return a verifier, never null */
+    /**
+     * @param context what the manager offers its providers, never null
+     * @return a verifier, never null
+     * @throws io.vboxmcp.VboxmcpException if the provider cannot start (reported as a provider problem, never fatal)
+     */
     SignatureVerifier create(ProviderContext context) throws io.vboxmcp.VboxmcpException;
 }

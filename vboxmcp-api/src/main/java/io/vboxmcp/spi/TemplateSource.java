@@ -8,7 +8,11 @@ import io.vboxmcp.template.TemplateInfo;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A place templates come from: a local folder, a Git repository, a registry. Thread-safe. */
+/**
+ * A place templates come from: a local folder, a Git repository, a registry. Thread-safe.
+ *
+ * @since 0.2.0
+ */
 public interface TemplateSource extends AutoCloseable {
     /** @return the configuration this source was created from, never null */
     SourceConfig config();
@@ -16,16 +20,23 @@ public interface TemplateSource extends AutoCloseable {
     /** @return whether the source is remote (its templates must be signed under the default policy) */
     boolean remote();
 
-    /** @return every template name the source offers, never null */
+    /**
+     * @return every template name the source offers, never null
+     * @throws VboxmcpException if the source cannot be read
+     */
     List<String> names() throws VboxmcpException;
 
     /**
      * @param name never null
      * @return the versions of {@code name} the source offers, ascending; empty if none
+     * @throws VboxmcpException if the source cannot be read
      */
     List<SemanticVersion> versions(String name) throws VboxmcpException;
 
-    /** @return summaries of every template version for listings and search; may read descriptions lazily */
+    /**
+     * @return summaries of every template version for listings and search; may read descriptions lazily
+     * @throws VboxmcpException if the source cannot be read
+     */
     List<TemplateInfo> describe() throws VboxmcpException;
 
     /**

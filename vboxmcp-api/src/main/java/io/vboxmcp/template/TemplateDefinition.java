@@ -30,6 +30,8 @@ import java.util.Objects;
  * @param sharedFolders host folders to share into the guest
  * @param metadata      never null (empty if absent)
  * @param extensions    {@code x-*} fields, kept verbatim for tools; never null
+ *
+ * @since 0.2.0
  */
 public record TemplateDefinition(String name, SemanticVersion version, String description, String author,
                                  String baseImage, int minRamMb, int minDiskMb, int minCores,
@@ -37,6 +39,27 @@ public record TemplateDefinition(String name, SemanticVersion version, String de
                                  Map<String, String> environment, List<Integer> ports,
                                  List<SharedFolder> sharedFolders, TemplateMetadata metadata,
                                  Map<String, Object> extensions) {
+    /**
+     * Checks the required components and copies the collections.
+     *
+     * @param name          template name ({@link io.vboxmcp.TemplateRef#NAME_PATTERN}), never null
+     * @param version       never null
+     * @param description   may be null
+     * @param author        may be null
+     * @param baseImage     image reference such as {@code ubuntu:22.04}, never null
+     * @param minRamMb      minimum memory in MB, 0 if none
+     * @param minDiskMb     minimum disk in MB, 0 if none
+     * @param minCores      minimum vCPUs, 0 if none
+     * @param packages      package group name to package names, in document order. Every group is installed by the
+     *                      guest distribution's package manager ({@code system} first); only {@code pip} and {@code npm}
+     *                      go to those language managers
+     * @param scripts       provisioning scripts in the order they run
+     * @param environment   guest environment variables, in document order
+     * @param ports         guest ports to expose on the host
+     * @param sharedFolders host folders to share into the guest
+     * @param metadata      never null (empty if absent)
+     * @param extensions    {@code x-*} fields, kept verbatim for tools; never null
+     */
     public TemplateDefinition {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");
@@ -51,7 +74,10 @@ public record TemplateDefinition(String name, SemanticVersion version, String de
         extensions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extensions));
     }
 
-    /** @return the packages of one group ({@code system}, {@code python}, {@code pip}, ...), empty if none */
+    /**
+     * @param group a package group of the template, for example {@code system}
+     * @return the packages of one group ({@code system}, {@code python}, {@code pip}, ...), empty if none
+     */
     public List<String> packages(String group) {
         return packages.getOrDefault(group, List.of());
     }

@@ -13,8 +13,19 @@ import java.util.Objects;
  * @param description may be null
  * @param tags        never null
  * @param sourceId    id of the source it comes from, never null
+ *
+ * @since 0.2.0
  */
 public record TemplateInfo(String name, SemanticVersion version, String description, List<String> tags, String sourceId) {
+    /**
+     * Checks the components.
+     *
+     * @param name        never null
+     * @param version     never null
+     * @param description may be null
+     * @param tags        never null
+     * @param sourceId    id of the source it comes from, never null
+     */
     public TemplateInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");

@@ -10,14 +10,20 @@ import java.util.Optional;
 /**
  * The local template repository under {@code <home>/templates}. Mutations are atomic (temp + rename) and
  * serialised by a file lock, across threads and processes; a failed install leaves the repository unchanged.
+ *
+ * @since 0.2.0
  */
 public interface TemplateRepository {
-    /** @return every installed template version, sorted by name then version */
+    /**
+     * @return every installed template version, sorted by name then version
+     * @throws VboxmcpException if the repository cannot be read
+     */
     List<TemplateInfo> list() throws VboxmcpException;
 
     /**
      * @param name never null
      * @return installed versions of {@code name}, ascending; empty if none
+     * @throws VboxmcpException if the source cannot be read
      */
     List<SemanticVersion> versions(String name) throws VboxmcpException;
 
@@ -44,6 +50,7 @@ public interface TemplateRepository {
      * @param name    never null
      * @param version null to remove every version
      * @return whether anything was removed
+     * @throws VboxmcpException if the version exists but cannot be removed
      */
     boolean remove(String name, SemanticVersion version) throws VboxmcpException;
 }

@@ -7,9 +7,12 @@ import io.vboxmcp.VboxmcpException;
  * A public key file holds something other than exactly one key: several keys (several armored blocks, several
  * keys in one block, several SSH lines) or data after the key. Refused whole, so that a pin never silently drops
  * part of what the operator gave; nothing was pinned. Code {@link ErrorCode#INVALID_ARGUMENT}.
+ *
+ * @since 0.2.0
  */
 public class KeyFileException extends VboxmcpException {
     private static final long serialVersionUID = 1L;
+    /** How many keys the file held. */
     private final int keysFound;
 
     /**

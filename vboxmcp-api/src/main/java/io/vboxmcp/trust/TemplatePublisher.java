@@ -12,6 +12,8 @@ import java.util.List;
  * OpenPGP or OpenSSH key file, pack the folder into a reproducible package, and check the result against public keys.
  * Every step can also be done with plain {@code sha256sum}, {@code gpg} and {@code ssh-keygen} (see docs/trust.md).
  * Thread-safe.
+ *
+ * @since 0.2.0
  */
 public interface TemplatePublisher {
     /** The canonical manifest, at the root of a template folder or package. Signatures sign exactly its bytes. */

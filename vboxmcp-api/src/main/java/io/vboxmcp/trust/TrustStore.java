@@ -11,6 +11,8 @@ import java.util.List;
  *
  * <p>Pinning a key for a source also means that source must be signed from then on, whatever the
  * {@link io.vboxmcp.TrustPolicy} says: a source that was signed cannot silently become unsigned.
+ *
+ * @since 0.2.0
  */
 public interface TrustStore {
     /** The pseudo source id whose keys are trusted for every source. */
@@ -36,7 +38,10 @@ public interface TrustStore {
      */
     List<PinnedKey> list(String sourceId) throws VboxmcpException;
 
-    /** @return every pinned key of every source, global ones included, never null */
+    /**
+     * @return every pinned key of every source, global ones included, never null
+     * @throws VboxmcpException if the trust store cannot be read
+     */
     List<PinnedKey> listAll() throws VboxmcpException;
 
     /**

@@ -4,6 +4,8 @@ package io.vboxmcp.core;
  * Configuration keys of {@code vboxmcp-core}. Each is read from {@code VmManager.Builder.property(key, value)},
  * then the system property {@code vboxmcp.<key>}, then the environment variable {@code VBOXMCP_<KEY>} (upper case,
  * dots and dashes as underscores).
+ *
+ * @since 0.2.0
  */
 public final class CoreKeys {
     /**

@@ -5,6 +5,8 @@ package io.vboxmcp.git;
  * is {@code https://}, {@code http://} (loopback only unless allowed), {@code ssh://}, {@code git://},
  * {@code file://} or a path ending in {@code .git}. Unknown keys are refused so that a typo never silently
  * weakens a setting. Values are strings; booleans are {@code true} or {@code false}.
+ *
+ * @since 0.2.0
  */
 public final class GitKeys {
     /**

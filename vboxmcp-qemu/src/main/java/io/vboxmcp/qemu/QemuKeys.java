@@ -4,6 +4,8 @@ package io.vboxmcp.qemu;
  * Configuration keys of the QEMU driver ({@code vboxmcp-qemu}). Each is read through the provider context: the
  * {@code VmManager} builder's properties, then the system property {@code vboxmcp.<key>}, then the environment
  * variable {@code VBOXMCP_<KEY>} (upper case, dots and dashes as underscores).
+ *
+ * @since 0.2.0
  */
 public final class QemuKeys {
     /** Path or command name of the emulator. String, default {@code qemu-system-x86_64} (looked up on {@code PATH}). */

@@ -51,6 +51,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * <p>Checks that need a real guest (SSH banner, commands in the guest) run only when {@link #bootsRealGuests()}
  * and {@link #supportsGuestExec()} say so, so fake drivers can run the rest. Tag the subclass {@code @Tag("vm")}
  * when it boots real machines.
+ *
+ * @since 0.2.0
  */
 public abstract class HypervisorDriverCompatibilityKit {
     /** Per-test scratch space: VM folders and shared folders live here. */

@@ -23,6 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A {@link ProviderContext} for provider tests that run without a manager: a home folder, configuration and pinned
  * keys the test sets, the signature verifiers on the class path (found through {@link ServiceLoader}, as the
  * manager finds them), and a recording progress listener. Thread-safe.
+ *
+ * @since 0.2.0
  */
 public final class StubProviderContext implements ProviderContext {
     private final Path home;

@@ -4,6 +4,8 @@ package io.vboxmcp.virtualbox;
  * Configuration keys of the VirtualBox driver (driver id {@code virtualbox}). Values come from
  * {@link io.vboxmcp.spi.ProviderContext#config(String)}: the manager builder, then system properties
  * {@code vboxmcp.<key>}, then the environment.
+ *
+ * @since 0.2.0
  */
 public final class VirtualBoxKeys {
     /**

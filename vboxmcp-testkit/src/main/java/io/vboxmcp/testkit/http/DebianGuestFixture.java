@@ -35,6 +35,8 @@ import java.util.stream.Collectors;
  *             .packageMirrors(debian.mirrors()) ...
  * }
  * }</pre>
+ *
+ * @since 0.2.0
  */
 public final class DebianGuestFixture implements AutoCloseable {
     /** The reference the image is served under: the built-in catalog's, so the template's own base_image is used. */

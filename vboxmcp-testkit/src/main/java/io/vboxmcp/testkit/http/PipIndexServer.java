@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
  * {@code /simple/} lists the projects, {@code /simple/<normalized-name>/} links each file with its
  * {@code #sha256=} fragment, {@code /files/<file>} serves it. The layout is written to {@code dir} and served by a
  * {@link StaticHttpServer}.
+ *
+ * @since 0.2.0
  */
 public final class PipIndexServer implements AutoCloseable {
     private final StaticHttpServer http;

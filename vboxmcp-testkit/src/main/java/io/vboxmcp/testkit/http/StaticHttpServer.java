@@ -27,6 +27,8 @@ import java.util.concurrent.Executors;
  *     URI index = repo.uri("simple/");
  * }
  * }</pre>
+ *
+ * @since 0.2.0
  */
 public final class StaticHttpServer implements AutoCloseable {
     private final Path root;

@@ -14,7 +14,11 @@ import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
-/** Builds valid pure-Python wheels (PEP 427) in Java, for package-index tests that must not reach PyPI. */
+/**
+ * Builds valid pure-Python wheels (PEP 427) in Java, for package-index tests that must not reach PyPI.
+ *
+ * @since 0.2.0
+ */
 public final class Wheels {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,60}[A-Za-z0-9])?");
     private static final Pattern VERSION = Pattern.compile("[0-9]+(\\.[0-9]+){0,5}");
