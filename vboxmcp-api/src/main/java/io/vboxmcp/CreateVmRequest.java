@@ -216,9 +216,19 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
          */
         public Builder allowWritableShare(String share) { writableShares.add(Objects.requireNonNull(share)); return this; }
 
-        /** Resolves bases and features by this {@code vboxmcp.lock} instead of the template's own. */
+        /**
+         * Resolves bases and features by this {@code vboxmcp.lock} instead of the template's own.
+         *
+         * @param file the lockfile, never null
+         * @return this builder
+         */
         public Builder lockFile(java.nio.file.Path file) { this.lockFile = Objects.requireNonNull(file); return this; }
-        /** Fails unless the lockfile is exactly what resolution gives now (see {@link CreateVmRequest#frozen()}). */
+        /**
+         * Fails unless the lockfile is exactly what resolution gives now (see {@link CreateVmRequest#frozen()}).
+         *
+         * @param on whether to require an exact lockfile
+         * @return this builder
+         */
         public Builder frozen(boolean on) { this.frozen = on; return this; }
 
         /** @return the request with the options set so far */

@@ -14,9 +14,21 @@ import java.util.Objects;
  * @param sourceId       the source it came from, never null
  * @param manifestDigest {@code sha256:} digest of its manifest, never null
  * @param signer         fingerprint of the key that signed it, null if unsigned (allowed by policy)
+ *
+ * @since 0.2.0
  */
 public record TemplateComponent(String name, SemanticVersion version, String role, String sourceId,
                                 String manifestDigest, String signer) {
+    /**
+     * Checks the required fields.
+     *
+     * @param name           never null
+     * @param version        never null
+     * @param role           never null
+     * @param sourceId       never null
+     * @param manifestDigest never null
+     * @param signer         null if unsigned
+     */
     public TemplateComponent {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");
