@@ -8,6 +8,7 @@ import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.cli.internal.ScenarioRunner.Result;
+import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.template.TestScenarios;
 import io.vboxmcp.core.internal.template.TestScenarios.Scenario;
 import io.vboxmcp.template.TemplateDefinition;
@@ -75,7 +76,8 @@ final class TestCommand extends VboxmcpCommand.Sub {
             throw usage("--check-timeout must be a positive number of seconds");
         }
         Path dir = templateDir(s);
-        TemplateDefinition def = s.manager().validate(dir);
+        // the loader, not a manager: testing a folder must not even create the caller's home
+        TemplateDefinition def = TemplateLoader.standard().load(dir);
         List<Scenario> scenarios = new ArrayList<>();
         for (Scenario sc : TestScenarios.load(dir)) {
             if (only.isEmpty() || only.contains(sc.name())) {
@@ -90,10 +92,7 @@ final class TestCommand extends VboxmcpCommand.Sub {
         }
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory("vboxmcp-test-") : Files.createDirectories(workDir);
-        List<String> uris = new ArrayList<>();
-        for (String c : catalogs) {
-            uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri().toString());
-        }
+        List<String> uris = VmCommands.catalogUris(catalogs);
         ScenarioRunner runner = new ScenarioRunner(new ScenarioRunner.Settings(s.home(), dir.toAbsolutePath(),
                 work.toAbsolutePath(), uris, driver, Duration.ofSeconds(checkTimeout), keepOnFailure));
         s.say("testing " + def.coordinates() + ": " + scenarios.size() + " scenario(s), up to " + parallel

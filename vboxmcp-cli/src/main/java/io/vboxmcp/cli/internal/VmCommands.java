@@ -225,11 +225,7 @@ final class VmCommands {
         }
 
         VmManager manager(Session s) throws VboxmcpException {
-            List<String> uris = new ArrayList<>();
-            for (String c : catalogs) {
-                uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri()
-                        .toString());
-            }
+            List<String> uris = catalogUris(catalogs);
             PackageMirrors mirrors = mirrors();
             return s.manager(b -> {
                 b.packageMirrors(mirrors);
@@ -543,5 +539,14 @@ final class VmCommands {
             s.emitJson(true, Json.obj().put("vm", vm).put("seconds", took.toMillis() / 1000.0));
             return Main.OK;
         }
+    }
+
+    /** @return {@code --image-catalog} values as URIs: URLs as given, paths made absolute */
+    static List<String> catalogUris(List<String> catalogs) {
+        List<String> uris = new ArrayList<>();
+        for (String c : catalogs) {
+            uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri().toString());
+        }
+        return uris;
     }
 }
