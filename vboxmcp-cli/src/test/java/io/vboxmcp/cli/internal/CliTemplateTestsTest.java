@@ -120,6 +120,16 @@ class CliTemplateTestsTest {
     }
 
     @Test
+    void test_pythonDevRefusesMemoryUnderMinRamAtPlan_asItsScenarioExpects_withoutBootingAnything() {
+        Launcher.Result r = cli().run("test", Launcher.ROOT.resolve("examples/templates/python-dev").toString(),
+                "--scenario", "under-min-ram", "--json");
+        assertThat(r.exit()).as(r.show()).isZero();
+        assertThat(r.json().path("scenarios").get(0).path("result").asText())
+                .isEqualTo("create failed at 'plan' with RESOURCE_LIMIT, as expected");
+        assertThat(tmp.resolve("home")).as("testing a folder does not create the caller's home").doesNotExist();
+    }
+
+    @Test
     void test_refusesAnInvalidScenariosFileWithLineAndColumn_beforeAnyVm() throws Exception {
         Path copy = Fixtures.templateCopy(tmp, "web-demo");
         Files.writeString(copy.resolve("tests/scenarios.yaml"), """

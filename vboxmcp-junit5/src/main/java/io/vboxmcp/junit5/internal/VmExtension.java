@@ -194,7 +194,9 @@ public final class VmExtension implements BeforeAllCallback, AfterAllCallback, B
 
     @SuppressWarnings("unchecked")
     private static List<Handle> handles(ExtensionContext context) {
-        return context.getStore(NS).getOrComputeIfAbsent(VMS, k -> new ArrayList<Handle>(), List.class);
+        // a namespace per context: a store lookup falls back to the parent's, which would hand a test its class's VMs
+        return context.getStore(NS.append(context.getUniqueId())).getOrComputeIfAbsent(VMS,
+                k -> new ArrayList<Handle>(), List.class);
     }
 
     private static void attach(ExtensionContext context, Handle h) {
