@@ -177,7 +177,7 @@ final class ScenarioRunner {
         r.progress(e -> {
             if (e.kind() == ProgressEvent.Kind.OUTPUT) {
                 synchronized (provisioning) {
-                    provisioning.addLast(e.message());
+                    provisioning.addLast(e.step() + ": " + e.message());
                     if (provisioning.size() > KEEP_LINES) {
                         provisioning.removeFirst();
                     }
@@ -189,7 +189,6 @@ final class ScenarioRunner {
 
     private CheckResult check(Vm vm, Scenario sc, String check) throws VboxmcpException {
         long start = System.nanoTime();
-        Deque<String> lines = new ArrayDeque<>();
         GuestCommand cmd = GuestCommand.of("sh ./" + check).withWorkingDir(TestScenarios.GUEST_DIR)
                 .withEnvironment(sc.environment()).withTimeout(settings.checkTimeout());
         ExecResult r = vm.exec(cmd);

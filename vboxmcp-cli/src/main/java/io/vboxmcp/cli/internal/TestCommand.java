@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /** {@code vboxmcp test DIR|NAME[@RANGE]}: runs a template's test scenarios, each in a throw-away VM of its own. */
 @Command(name = "test", sortOptions = false,
@@ -111,6 +112,17 @@ final class TestCommand extends VboxmcpCommand.Sub {
             t.setDaemon(true);
             return t;
         });
+        // Ctrl-C or SIGTERM: interrupted creates roll back and interrupted checks end in the runner's destroy, so
+        // the JVM waits for that instead of leaving VMs in sub-homes nobody opens again
+        Thread hook = new Thread(() -> {
+            pool.shutdownNow();
+            try {
+                pool.awaitTermination(2, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vboxmcp-test-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             List<Future<Result>> futures = new ArrayList<>();
             for (Scenario sc : scenarios) {
@@ -128,8 +140,12 @@ final class TestCommand extends VboxmcpCommand.Sub {
             }
             return results;
         } finally {
-            // an interrupt (Ctrl-C) reaches the running creates, which roll back
             pool.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for the scenarios
+            }
         }
     }
 

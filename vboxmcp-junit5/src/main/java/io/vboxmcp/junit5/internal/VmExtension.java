@@ -151,7 +151,7 @@ public final class VmExtension implements BeforeAllCallback, AfterAllCallback, B
             b.progress(e -> {
                 if (e.kind() == ProgressEvent.Kind.OUTPUT) {
                     synchronized (output) {
-                        output.addLast(e.message());
+                        output.addLast(e.step() + ": " + e.message());
                         if (output.size() > REPORT_LINES) {
                             output.removeFirst();
                         }
