@@ -120,13 +120,24 @@ class CliTemplateTestsTest {
     }
 
     @Test
-    void test_pythonDevRefusesMemoryUnderMinRamAtPlan_asItsScenarioExpects_withoutBootingAnything() {
+    void test_pythonDevRefusesMemoryUnderMinRamAtPlan_asItsScenarioExpects_withoutBootingAnything() throws Exception {
         Launcher.Result r = cli().run("test", Launcher.ROOT.resolve("examples/templates/python-dev").toString(),
                 "--scenario", "under-min-ram", "--json");
         assertThat(r.exit()).as(r.show()).isZero();
         assertThat(r.json().path("scenarios").get(0).path("result").asText())
                 .isEqualTo("create failed at 'plan' with RESOURCE_LIMIT, as expected");
         assertThat(tmp.resolve("home")).as("testing a folder does not create the caller's home").doesNotExist();
+
+        // NAME[@RANGE]: the installed copy in the local repository
+        assertThat(cli().run("install", Launcher.ROOT.resolve("examples/templates/python-dev").toString()).exit()).isZero();
+        Map<String, String> home = Fixtures.snapshot(tmp.resolve("home"));
+        Launcher.Result byName = cli().run("test", "python-dev@^1.0", "--scenario", "under-min-ram");
+        assertThat(byName.exit()).as(byName.show()).isZero();
+        assertThat(byName.out()).contains("python-dev@1.0.0: 1 scenario(s), 1 met their expectation");
+        assertThat(Fixtures.snapshot(tmp.resolve("home"))).as("only read").isEqualTo(home);
+        Launcher.Result missing = cli().run("test", "no-such-template@^2");
+        assertThat(missing.exit()).as(missing.show()).isEqualTo(1);
+        assertThat(missing.err()).contains("no-such-template");
     }
 
     @Test
