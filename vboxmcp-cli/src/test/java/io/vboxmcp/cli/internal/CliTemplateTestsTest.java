@@ -82,9 +82,18 @@ class CliTemplateTestsTest {
                         expect: {outcome: create-fails, step: image}
                     """.formatted(mirror.getAddress().getPort()));
             Path report = tmp.resolve("report");
+            Path work = tmp.resolve("work");
             Launcher.Result r = cli().run("test", copy.toString(), "--image-catalog", catalog(), "--report",
-                    report.toString());
+                    report.toString(), "--keep-on-failure", "--work-dir", work.toString());
             assertThat(r.exit()).as(r.show()).isEqualTo(1);
+            // --keep-on-failure: the failed scenario's VM still runs, reachable as printed, then destroyed by hand
+            Path kept = work.resolve("default/home");
+            assertThat(r.out()).contains("kept: vboxmcp --home " + kept + " ssh test-default");
+            Launcher keptCli = new Launcher(kept);
+            Launcher.Result ssh = keptCli.run("ssh", "test-default", "--", "sh", "/var/lib/vboxmcp/template/tests/broken.sh");
+            assertThat(ssh.exit()).as(ssh.show()).isEqualTo(3);
+            assertThat(keptCli.run("destroy", "test-default").exit()).isZero();
+            assertThat(work.resolve("wrong-step")).as("nothing kept where no VM was made").doesNotExist();
             assertThat(r.out()).contains("FAIL default", "check broken.sh failed (exit 3)")
                     .contains("broken.sh: this check is broken on purpose")
                     .contains("FAIL wrong-step", "expected the create to fail at 'image', but it failed at 'plan' with "

@@ -76,6 +76,14 @@ class TestScenariosTest {
     }
 
     @Test
+    void publishedSchema_isTheOneCoreValidatesWith() throws Exception {
+        try (var in = TestScenarios.class.getResourceAsStream(TestScenarios.SCHEMA)) {
+            assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(Files.readString(
+                    WEB_DEMO.getParent().getParent().getParent().resolve("schema/template-tests.schema.json")));
+        }
+    }
+
+    @Test
     void load_refusesYamlAliasesLikeTheDefinitionDoes() throws Exception {
         Files.createDirectories(tmp.resolve("tests"));
         Files.writeString(tmp.resolve("tests/scenarios.yaml"), """
