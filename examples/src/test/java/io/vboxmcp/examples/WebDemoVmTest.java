@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WebDemoVmTest {
     static {
         try {
-            Path home = Files.createTempDirectory("vboxmcp-junit-example-");
+            // under target/, so "mvn clean" removes it (with the image copy in its cache)
+            Path home = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "vboxmcp-junit-home-");
             System.setProperty(VmTest.HOME_PROPERTY, home.toString());
             System.setProperty("vboxmcp.image.catalog", ExamplesTest.catalog());
             try (VmManager m = VmManager.builder().home(home).build()) {
