@@ -16,4 +16,5 @@ apt-get install -y -q --no-install-recommends \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
   python3 python3-pip \
-  tmux procps iproute2
+  tmux procps iproute2 \
+  socat

@@ -60,6 +60,18 @@ public interface Vm extends AutoCloseable {
     }
 
     /**
+     * The guest's console (serial) output, for diagnostics and for waiting on a log line: the boot messages and
+     * whatever the guest writes to its console later.
+     *
+     * @param lines how many of the last lines, at least 1
+     * @return the last {@code lines} lines the guest printed on its console, empty if the driver keeps no console
+     *         log or the VM was destroyed; never null
+     */
+    default String consoleTail(int lines) {
+        return "";
+    }
+
+    /**
      * Shuts the guest down gracefully, forcing power off after a timeout. Idempotent.
      *
      * @throws VboxmcpException if the VM cannot be stopped

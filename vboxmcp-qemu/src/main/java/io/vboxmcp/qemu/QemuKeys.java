@@ -55,6 +55,24 @@ public final class QemuKeys {
     public static final String MACHINE = "qemu.machine";
     /** Command that writes the cloud-init seed ISO ({@code genisoimage}, {@code mkisofs} or {@code xorriso}). Default: the first found. */
     public static final String ISO_BINARY = "qemu.iso-tool";
+    /**
+     * Isolates the guest's user networking ({@code restrict=on}): the guest reaches neither the host nor the outside
+     * world, only the forwarded ports reach it (SSH included) and only the services of {@link #NETWORK_ALLOW} are
+     * reachable from it. Recorded with the machine at create time, so a later start keeps it. Boolean, default false.
+     */
+    public static final String NETWORK_RESTRICT = "qemu.network.restrict";
+    /**
+     * Host services a restricted guest may still reach (its package mirrors): comma-separated {@code HOST:PORT}; the
+     * guest reaches each at {@code 10.0.2.100:PORT} (QEMU refuses a guest forward on the host's usual address
+     * {@code 10.0.2.2}, which a restricted guest cannot reach). Each connection is relayed by
+     * {@link #NETWORK_RELAY}. String, default empty; only read when {@link #NETWORK_RESTRICT} is on.
+     */
+    public static final String NETWORK_ALLOW = "qemu.network.allow";
+    /**
+     * The relay QEMU starts for each guest connection to a {@link #NETWORK_ALLOW} service ({@code guestfwd} with
+     * {@code cmd:}; a {@code tcp:} chardev would carry one connection only). String, default {@code socat}.
+     */
+    public static final String NETWORK_RELAY = "qemu.network.relay";
 
     private QemuKeys() {
     }

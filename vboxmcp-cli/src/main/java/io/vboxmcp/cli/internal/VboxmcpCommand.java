@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
                 LockCommands.Lock.class, LockCommands.Update.class,
                 ImagesCommand.class,
                 AuditCommand.class,
+                TestCommand.class,
                 CommandLine.HelpCommand.class})
 final class VboxmcpCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,

@@ -15,12 +15,16 @@ import java.util.Map;
  *
  * @param accel    the accelerator of the last start, null before the first
  * @param ovmfCode the OVMF code file of a UEFI machine, null for BIOS
+ * @param restrictNetwork true for {@code restrict=on} user networking, null (older machines) or false for open
+ * @param guestForwards   what a restricted guest may reach: {@code guestPort=host:port}, relayed by {@code relay}
+ * @param relay           the relay command of {@code guestForwards}, null when there are none
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record MachineRecord(String name, String driver, String instanceId, String hostname, String image, String baseDisk,
                      String baseDigest, String kernel, String initrd, String kernelArgs, String firmware,
                      String ovmfCode, int memoryMb, int cpus, long diskBytes, String sshHost, Integer sshPort,
-                     List<Port> ports, List<Share> shares, String qmpSocket, String accel) {
+                     List<Port> ports, List<Share> shares, String qmpSocket, String accel,
+                     Boolean restrictNetwork, List<String> guestForwards, String relay) {
 
     /** A forwarded TCP port: {@code address:host} on the host to {@code guest} in the guest. */
     record Port(int guest, int host, String address) {
@@ -33,12 +37,13 @@ record MachineRecord(String name, String driver, String instanceId, String hostn
     MachineRecord {
         ports = ports == null ? List.of() : List.copyOf(ports);
         shares = shares == null ? List.of() : List.copyOf(shares);
+        guestForwards = guestForwards == null ? List.of() : List.copyOf(guestForwards);
     }
 
     MachineRecord withAccel(String newAccel) {
         return new MachineRecord(name, driver, instanceId, hostname, image, baseDisk, baseDigest, kernel, initrd,
                 kernelArgs, firmware, ovmfCode, memoryMb, cpus, diskBytes, sshHost, sshPort, ports, shares,
-                qmpSocket, newAccel);
+                qmpSocket, newAccel, restrictNetwork, guestForwards, relay);
     }
 
     /** @return the SPI view of this machine in {@code vmDir} */

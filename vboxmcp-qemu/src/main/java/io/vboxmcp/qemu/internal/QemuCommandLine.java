@@ -45,6 +45,15 @@ final class QemuCommandLine {
         for (MachineRecord.Port p : m.ports()) {
             net.append(",hostfwd=tcp:").append(p.address()).append(':').append(p.host()).append("-:").append(p.guest());
         }
+        if (Boolean.TRUE.equals(m.restrictNetwork())) {
+            // restrict=on cuts the guest off; host forwards (SSH) and guest forwards still work
+            net.append(",restrict=on");
+            for (String f : m.guestForwards()) {
+                NetworkSettings.Forward fw = NetworkSettings.Forward.parse(f);
+                net.append(",guestfwd=tcp:").append(NetworkSettings.GUEST_HOST).append(':').append(fw.guestPort())
+                        .append("-cmd:").append(opt(m.relay() + " - TCP:" + fw.host() + ":" + fw.port()));
+            }
+        }
         a.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0",
                 "-device", "virtio-rng-pci"));
         int n = 0;

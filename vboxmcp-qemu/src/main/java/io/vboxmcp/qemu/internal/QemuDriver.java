@@ -94,7 +94,8 @@ final class QemuDriver implements HypervisorDriver {
                     image.disk().toAbsolutePath().toString(), image.digest(), absolute(image.kernel()),
                     absolute(image.initrd()), image.kernelArgs(), firmware, BootFirmware.ovmfCode(firmware, settings),
                     plan.memoryMb(), plan.cpus(), size, forwarded.sshHost(), forwarded.sshPort(), forwarded.ports(),
-                    shares(plan), folder.qmpSocket(vmDir).toString(), null);
+                    shares(plan), folder.qmpSocket(vmDir).toString(), null, settings.network().restrict(),
+                    settings.network().guestForwards(), settings.network().relay());
             MachineFolder.write(vmDir, m);
             held.put(vmDir, forwarded);
             listeners.put(vmDir, spec.progress());

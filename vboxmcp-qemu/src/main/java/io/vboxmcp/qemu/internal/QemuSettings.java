@@ -35,11 +35,13 @@ import java.util.Optional;
  * @param portLockDir     where port lock files live (shared by all processes of this user)
  * @param runtimeDir      short-path folder for QMP sockets of deep VM folders
  * @param progress        fallback listener
+ * @param network         guest network isolation for new machines
  */
 record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, Path kvmDevice, Duration kvmProbeTimeout,
                     Duration powerdownGrace, Duration quitTimeout, Duration qmpTimeout, Duration startTimeout,
                     String machine, Path kvmProbeKernel, Path kvmProbeCache, Path bootIdFile, String firmware,
-                    Path ovmfCode, Path ovmfVars, Path portLockDir, Path runtimeDir, ProgressListener progress) {
+                    Path ovmfCode, Path ovmfVars, Path portLockDir, Path runtimeDir, ProgressListener progress,
+                    NetworkSettings network) {
 
     static final String DEFAULT_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     static final String DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -93,7 +95,8 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
                 Path.of(ctx.config(QemuKeys.OVMF_VARS).orElse(DEFAULT_OVMF_VARS).trim()),
                 runtime.resolve("ports"),
                 runtime,
-                ctx.progress());
+                ctx.progress(),
+                NetworkSettings.from(ctx));
     }
 
     private static Duration millis(Optional<String> v, String key, long def) throws HypervisorException {

@@ -57,6 +57,45 @@ class QemuDriverUnitTest {
     }
 
     @Test
+    void restrictedNetwork_isRestrictOnWithOneRelayedGuestForwardPerAllowedService() throws Exception {
+        QemuSettings settings = QemuSettings.from(new StubProviderContext(dir, Map.of("qemu.network.restrict", "true",
+                "qemu.network.allow", "127.0.0.1:8080, mirror.example.org:3142")));
+        assertThat(settings.network().guestForwards()).containsExactly("8080=127.0.0.1:8080",
+                "3142=mirror.example.org:3142");
+        MachineRecord m = new MachineRecord("vm", "qemu", "iid", "vm", "img", "/b", "sha256:0", null, null, null, null,
+                null, 256, 1, 1, "127.0.0.1", 2222, List.of(new MachineRecord.Port(22, 2222, "127.0.0.1")), List.of(),
+                "/tmp/q.sock", null, true, settings.network().guestForwards(), settings.network().relay());
+        String netdev = netdev(new QemuCommandLine(settings).build(m, dir, "tcg"));
+        assertThat(netdev).isEqualTo("user,id=net0,hostfwd=tcp:127.0.0.1:2222-:22,restrict=on,"
+                + "guestfwd=tcp:10.0.2.100:8080-cmd:socat - TCP:127.0.0.1:8080,"
+                + "guestfwd=tcp:10.0.2.100:3142-cmd:socat - TCP:mirror.example.org:3142");
+
+        MachineRecord open = new MachineRecord("vm", "qemu", "iid", "vm", "img", "/b", "sha256:0", null, null, null, null,
+                null, 256, 1, 1, "127.0.0.1", 2222, List.of(), List.of(), "/tmp/q.sock", null, null, null, null);
+        assertThat(netdev(new QemuCommandLine(settings).build(open, dir, "tcg"))).as("machines recorded before the "
+                + "option (null) stay open").isEqualTo("user,id=net0");
+    }
+
+    @Test
+    void restrictedNetwork_refusesEntriesThatWouldReachIntoTheQemuOptionString() {
+        for (String bad : List.of("127.0.0.1:8080,guestfwd=tcp:1.2.3.4:1-cmd:sh", "host:0", "host:99999", "a b:80",
+                "127.0.0.1")) {
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> QemuSettings.from(new StubProviderContext(dir,
+                    Map.of("qemu.network.restrict", "true", "qemu.network.allow", bad))))).as(bad)
+                    .isInstanceOf(io.vboxmcp.HypervisorException.class).hasMessageContaining("HOST:PORT");
+        }
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> QemuSettings.from(new StubProviderContext(dir,
+                Map.of("qemu.network.restrict", "true", "qemu.network.allow", "127.0.0.1:1", "qemu.network.relay",
+                        "sh -c reboot"))))).hasMessageContaining("without spaces");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> QemuSettings.from(new StubProviderContext(dir,
+                Map.of("qemu.network.restrict", "yes"))))).hasMessageContaining("true or false");
+    }
+
+    private static String netdev(List<String> argv) {
+        return argv.get(argv.indexOf("-netdev") + 1);
+    }
+
+    @Test
     void qmpSocket_staysShortForDeepVmFolders() throws Exception {
         QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of())));
         Path deep = dir.resolve("a".repeat(60)).resolve("b".repeat(60));

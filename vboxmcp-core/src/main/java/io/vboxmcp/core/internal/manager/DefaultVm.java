@@ -67,6 +67,17 @@ final class DefaultVm implements Vm {
         return guest().exec(command);
     }
 
+    @Override
+    public String consoleTail(int lines) {
+        synchronized (this) {
+            if (destroyed) {
+                return "";
+            }
+        }
+        String tail = driver.consoleTail(machine, Math.max(1, lines));
+        return tail == null ? "" : tail;
+    }
+
     private synchronized SshGuestChannel guest() throws VboxmcpException {
         if (destroyed) {
             throw new VmStateException(ErrorCode.VM_NOT_FOUND, "VM '" + name() + "' was destroyed", null);

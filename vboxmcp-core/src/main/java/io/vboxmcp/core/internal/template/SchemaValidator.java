@@ -73,9 +73,13 @@ final class SchemaValidator {
     }
 
     static SchemaValidator fromResource() {
-        try (InputStream in = SchemaValidator.class.getResourceAsStream(RESOURCE)) {
+        return fromResource(RESOURCE);
+    }
+
+    static SchemaValidator fromResource(String resource) {
+        try (InputStream in = SchemaValidator.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("schema resource " + RESOURCE + " is missing from the classpath");
+                throw new IllegalStateException("schema resource " + resource + " is missing from the classpath");
             }
             JSONObject json = new JSONObject(new JSONTokener(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
             Schema s = SchemaLoader.builder()
@@ -88,7 +92,7 @@ final class SchemaValidator {
                     .build();
             return new SchemaValidator(s);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read schema resource " + RESOURCE, e);
+            throw new UncheckedIOException("cannot read schema resource " + resource, e);
         }
     }
 

@@ -149,30 +149,8 @@ public final class TemplateLoader {
     public TemplateDocument parseDocument(String displayName, byte[] yaml) throws TemplateValidationException {
         Objects.requireNonNull(displayName, "displayName");
         Objects.requireNonNull(yaml, "yaml");
-        if (yaml.length > MAX_BYTES) {
-            throw single(displayName, "the file is larger than " + MAX_BYTES + " bytes", null);
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(yaml))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw single(displayName, "the file is not valid UTF-8 text", e);
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        List<Violation> problems = scan.scan(displayName, text);
-        if (!problems.isEmpty()) {
-            throw invalid(problems);
-        }
-        LocatedTree tree = LocatedTree.read(yamlFactory, displayName, text, problems);
-        if (tree == null) {
-            throw invalid(problems);
-        }
+        List<Violation> problems = new ArrayList<>();
+        LocatedTree tree = strictTree(displayName, yaml, problems);
         @SuppressWarnings("unchecked")
         Map<String, Object> doc = (Map<String, Object>) tree.root;
         return TemplateDocument.of(displayName, doc, checked(displayName, tree, false, problems));
@@ -214,7 +192,42 @@ public final class TemplateLoader {
         }
     }
 
-    private static TemplateValidationException invalid(List<Violation> problems) {
+    /**
+     * The strict YAML reading shared by every vboxmcp document (templates, test scenarios): size, UTF-8, the safety
+     * scan (no anchors, aliases, tags, duplicate keys, ...), then the tree with line and column of every node.
+     *
+     * @param problems receives nothing: every problem is thrown at once
+     * @throws TemplateValidationException listing what is wrong
+     */
+    LocatedTree strictTree(String displayName, byte[] yaml, List<Violation> problems) throws TemplateValidationException {
+        if (yaml.length > MAX_BYTES) {
+            throw single(displayName, "the file is larger than " + MAX_BYTES + " bytes", null);
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(yaml))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw single(displayName, "the file is not valid UTF-8 text", e);
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        problems.addAll(scan.scan(displayName, text));
+        if (!problems.isEmpty()) {
+            throw invalid(problems);
+        }
+        LocatedTree tree = LocatedTree.read(yamlFactory, displayName, text, problems);
+        if (tree == null) {
+            throw invalid(problems);
+        }
+        return tree;
+    }
+
+    static TemplateValidationException invalid(List<Violation> problems) {
         // pointers quote keys from the document: escape them too, so a bidi key cannot reorder the report (YML-13)
         List<Violation> sorted = new ArrayList<>(new LinkedHashSet<>(problems.stream()
                 .map(v -> new Violation(v.file(), v.line(), v.column(), Printable.of(v.pointer(), 1024), v.message()))
@@ -223,7 +236,7 @@ public final class TemplateLoader {
         return new TemplateValidationException(sorted);
     }
 
-    private static TemplateValidationException single(String file, String message, Throwable cause) {
+    static TemplateValidationException single(String file, String message, Throwable cause) {
         return new TemplateValidationException(List.of(new Violation(file, 0, 0, "", message)), cause);
     }
 }
