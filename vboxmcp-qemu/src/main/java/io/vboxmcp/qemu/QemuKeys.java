@@ -54,6 +54,14 @@ public final class QemuKeys {
     /** Command that writes the cloud-init seed ISO ({@code genisoimage}, {@code mkisofs} or {@code xorriso}). Default: the first found. */
     public static final String ISO_BINARY = "qemu.iso-tool";
 
+    /**
+     * Isolates every guest's user network ({@code -netdev user,restrict=on}): the guest reaches neither the host nor
+     * any other network, while the SSH and template port forwards keep working. Provisioning that downloads packages
+     * fails under it. Boolean, default false; {@code vboxmcp mcp} sets it when the policy says
+     * {@code network: restricted}.
+     */
+    public static final String NETWORK_RESTRICT = "qemu.network.restrict";
+
     private QemuKeys() {
     }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.Callable;
                 VmCommands.Stop.class, VmCommands.Destroy.class,
                 ImagesCommand.class,
                 AuditCommand.class,
+                McpCommand.class,
                 CommandLine.HelpCommand.class})
 final class VboxmcpCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,

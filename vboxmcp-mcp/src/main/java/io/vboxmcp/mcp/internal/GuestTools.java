@@ -41,7 +41,7 @@ final class GuestTools {
     }
 
     Map<String, Object> exec(Call c) throws VboxmcpException {
-        OwnedVms.Entry e = vms.vm(c);
+        c.audit().put("vm", c.args().name("name"));
         String command = c.args().string("command", 16384, true);
         if (command.isBlank()) {
             throw Args.invalid("exec_in_vm: command is empty");
@@ -61,6 +61,7 @@ final class GuestTools {
                     + " is over this server's policy maximum of " + maxSeconds + " s");
         }
         c.audit().put("command", Args.shown(command));
+        OwnedVms.Entry e = vms.vm(c);
         GuestCommand cmd = new GuestCommand(command, user, dir, Map.of(),
                 timeout == null ? policy.maxExecTimeout() : Duration.ofSeconds(timeout), null);
         ExecResult r = e.vm.exec(cmd);
@@ -77,7 +78,7 @@ final class GuestTools {
     }
 
     Map<String, Object> copyTo(Call c) throws VboxmcpException {
-        OwnedVms.Entry e = vms.vm(c);
+        c.audit().put("vm", c.args().name("name"));
         String path = GuestPaths.file("copy_to_vm", "path", c.args().string("path", 1024, true));
         String encoding = c.args().choice("encoding", Set.of("text", "base64"), "text");
         String mode = c.args().string("mode", 4, false);
@@ -97,6 +98,7 @@ final class GuestTools {
                     + " server's policy maximum of " + policy.maxCopyBytes() + " bytes per file");
         }
         c.audit().put("path", Args.shown(path));
+        OwnedVms.Entry e = vms.vm(c);
         String tmp = GuestPaths.quote(path + ".vboxmcp-part");
         String dir = path.substring(0, Math.max(1, path.lastIndexOf('/')));
         run(e, "mkdir -p " + GuestPaths.quote(dir) + " && : > " + tmp);
@@ -111,10 +113,11 @@ final class GuestTools {
     }
 
     Map<String, Object> copyFrom(Call c) throws VboxmcpException {
-        OwnedVms.Entry e = vms.vm(c);
+        c.audit().put("vm", c.args().name("name"));
         String path = GuestPaths.file("copy_from_vm", "path", c.args().string("path", 1024, true));
         String encoding = c.args().choice("encoding", Set.of("text", "base64"), "text");
         c.audit().put("path", Args.shown(path));
+        OwnedVms.Entry e = vms.vm(c);
         String q = GuestPaths.quote(path);
         String size = run(e, "test -f " + q + " || { echo 'not a regular file' >&2; exit 3; }; wc -c < " + q).trim();
         long n;

@@ -139,6 +139,8 @@ public final class ServerCore implements AutoCloseable {
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false)
                         .prompts(false).build())
                 .requestTimeout(Duration.ofHours(2))
+                // our own checks (Args) answer bad input: typed, escaped, and audited like every other refusal
+                .validateToolInputs(false)
                 .tools(runner.specifications(handlers))
                 // forbidden tools stay callable (their calls are refused and audited) but are not listed
                 .addToolFilter((ctx, tool) -> policy.allowsTool(tool.name()))

@@ -42,6 +42,9 @@ final class QemuCommandLine {
                 "-drive", "file=" + opt(vmDir.resolve(MachineFolder.DISK).toString()) + ",if=virtio,format=qcow2,discard=unmap",
                 "-drive", "file=" + opt(vmDir.resolve(MachineFolder.SEED).toString()) + ",if=virtio,format=raw,readonly=on"));
         StringBuilder net = new StringBuilder("user,id=net0");
+        if (settings.restrictNetwork()) {
+            net.append(",restrict=on");
+        }
         for (MachineRecord.Port p : m.ports()) {
             net.append(",hostfwd=tcp:").append(p.address()).append(':').append(p.host()).append("-:").append(p.guest());
         }

@@ -39,7 +39,8 @@ import java.util.Optional;
 record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, Path kvmDevice, Duration kvmProbeTimeout,
                     Duration powerdownGrace, Duration quitTimeout, Duration qmpTimeout, Duration startTimeout,
                     String machine, Path kvmProbeKernel, Path kvmProbeCache, Path bootIdFile, String firmware,
-                    Path ovmfCode, Path ovmfVars, Path portLockDir, Path runtimeDir, ProgressListener progress) {
+                    Path ovmfCode, Path ovmfVars, Path portLockDir, Path runtimeDir, ProgressListener progress,
+                    boolean restrictNetwork) {
 
     static final String DEFAULT_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     static final String DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -93,7 +94,8 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
                 Path.of(ctx.config(QemuKeys.OVMF_VARS).orElse(DEFAULT_OVMF_VARS).trim()),
                 runtime.resolve("ports"),
                 runtime,
-                ctx.progress());
+                ctx.progress(),
+                Boolean.parseBoolean(ctx.config(QemuKeys.NETWORK_RESTRICT).orElse("false").trim()));
     }
 
     private static Duration millis(Optional<String> v, String key, long def) throws HypervisorException {
