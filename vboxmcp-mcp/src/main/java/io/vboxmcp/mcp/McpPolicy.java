@@ -75,13 +75,13 @@ public record McpPolicy(List<String> sources, List<String> templates, int maxMem
     /**
      * The defaults without a policy file: every source and template, 4096 MB / 2 vCPUs / 20000 MB per VM, 8192 MB /
      * 4 vCPUs / 60000 MB and 2 VMs in all, no shared folders, networking not restricted, no idle destroy, every
-     * tool, VMs destroyed on shutdown, 64 KiB of exec output per stream, 10 minute exec timeout, 512 KiB copies.
+     * tool, VMs destroyed on shutdown, 64 KiB of exec output per stream, 10 minute exec timeout, 64 KiB copies.
      *
      * @return never null
      */
     public static McpPolicy defaults() {
         return new McpPolicy(List.of(), List.of(), 4096, 2, 20000, 8192, 4, 60000, 2, false, false, null, Set.of(),
-                false, true, 64 * 1024, Duration.ofMinutes(10), 512 * 1024);
+                false, true, 64 * 1024, Duration.ofMinutes(10), 64 * 1024);
     }
 
     /**

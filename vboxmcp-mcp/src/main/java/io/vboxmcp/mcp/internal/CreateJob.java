@@ -79,8 +79,17 @@ final class CreateJob {
                 vm.destroy();
                 vm = null;
             }
-            throw new VboxmcpException(ErrorCode.CANCELLED, "the create of '" + thread.getName()
-                    .substring("vboxmcp-mcp-create-".length()) + "' was cancelled; every step it had done was undone");
+            String name = thread.getName().substring("vboxmcp-mcp-create-".length());
+            if (error != null && error.getSuppressed().length > 0) {
+                StringBuilder left = new StringBuilder();
+                for (Throwable t : error.getSuppressed()) {
+                    left.append("; ").append(t.getMessage());
+                }
+                throw new VboxmcpException(ErrorCode.CANCELLED, "the create of '" + name + "' was cancelled, but not"
+                        + " everything could be undone" + left, error);
+            }
+            throw new VboxmcpException(ErrorCode.CANCELLED, "the create of '" + name + "' was cancelled; every step it"
+                    + " had done was undone");
         }
         if (bug != null) {
             throw bug;

@@ -22,8 +22,12 @@ import java.util.Set;
  * commands, in chunks that stay far below the guest's argument limit; output and sizes are capped by the policy.
  */
 final class GuestTools {
-    /** Raw bytes per {@code copy_to_vm} command: 48 KiB is 64 KiB of base64, half of Linux's 128 KiB per argument. */
-    private static final int CHUNK = 48 * 1024;
+    /**
+     * Raw bytes per {@code copy_to_vm} command: 1800 bytes are 2400 of base64. The manager's guest channel writes a
+     * command three times into the line it sends (its setsid, timeout and plain variants), and dropbear (the busybox
+     * test guest's SSH server) refuses lines over 9000 bytes; OpenSSH allows far more, but one size serves both.
+     */
+    private static final int CHUNK = 1800;
     private static final Duration COPY_TIMEOUT = Duration.ofSeconds(60);
 
     private final VmTools vms;
@@ -152,8 +156,8 @@ final class GuestTools {
     private static String run(OwnedVms.Entry e, String command) throws VboxmcpException {
         ExecResult r = e.vm.exec(GuestCommand.of(command).withTimeout(COPY_TIMEOUT));
         if (!r.succeeded()) {
-            throw new VboxmcpException(ErrorCode.IO, "the guest refused the copy (exit " + r.exitCode() + "): "
-                    + Args.shown(r.stderr().strip()));
+            throw new VboxmcpException(ErrorCode.IO, "the guest refused the copy (" + (r.exitCode() == -1
+                    ? "its SSH server dropped the command" : "exit " + r.exitCode()) + "): " + Args.shown(r.stderr().strip()));
         }
         return r.stdout();
     }

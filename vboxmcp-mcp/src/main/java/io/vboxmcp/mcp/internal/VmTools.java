@@ -13,13 +13,15 @@ import io.vboxmcp.VmState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code create_vm}, {@code list_vms}, {@code vm_status}, {@code stop_vm}, {@code destroy_vm}, on owned VMs only. */
 final class VmTools {
-    /** The create saga's steps (resolve ... provision), the {@code total} of create_vm's progress notifications. */
-    private static final double CREATE_STEPS = 13;
+    /** The create saga's steps, whose ends are create_vm's progress (its sub-steps only send messages). */
+    private static final Set<String> STEPS = Set.of("resolve", "fetch", "verify", "load", "driver", "plan", "image",
+            "reserve", "keys", "create", "start", "guest-ready", "provision");
+    private static final double CREATE_STEPS = STEPS.size();
 
     private final VmManager manager;
     private final PolicyGuard guard;
@@ -46,15 +48,23 @@ final class VmTools {
         c.audit().put("vm", asked.vmName());
         c.audit().put("template", asked.template().toString());
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(asked.template()));
-        AtomicInteger done = new AtomicInteger();
+        Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
         c.progress(0, CREATE_STEPS, "planning " + r.name() + "@" + r.version());
         // the exact version resolved above, so that the create makes what the policy checked
         CreateVmRequest.Builder b = CreateVmRequest.builder(asked.vmName(), TemplateRef.of(r.name(), r.version().toString()))
                 .progress(e -> {
+                    if (!STEPS.contains(e.step())) {
+                        return;
+                    }
                     if (e.kind() == ProgressEvent.Kind.STEP_FINISHED) {
-                        c.progress(Math.min(done.incrementAndGet(), CREATE_STEPS), CREATE_STEPS, e.step() + " done");
+                        finished.add(e.step());
+                    }
+                    // progress counts distinct finished steps, and never reaches 13 before the VM is handed over
+                    double done = Math.min(finished.size(), CREATE_STEPS - 1);
+                    if (e.kind() == ProgressEvent.Kind.STEP_FINISHED) {
+                        c.progress(done, CREATE_STEPS, e.step() + " done");
                     } else if (e.kind() == ProgressEvent.Kind.STEP_STARTED) {
-                        c.progress(done.get(), CREATE_STEPS, e.step() + ": " + e.message());
+                        c.progress(done, CREATE_STEPS, e.step() + ": " + e.message());
                     }
                 });
         if (asked.memoryMb() != null) {
@@ -169,7 +179,12 @@ final class VmTools {
         m.put("cpus", vm.plan().cpus());
         m.put("disk_mb", vm.plan().diskMb());
         Map<String, Object> ports = new TreeMap<>();
-        vm.forwardedPorts().forEach((g, h) -> ports.put(String.valueOf(g), h));
+        // the template's ports only: SSH (guest 22) is the server's channel into the guest, not the agent's
+        vm.forwardedPorts().forEach((g, h) -> {
+            if (g != 22) {
+                ports.put(String.valueOf(g), h);
+            }
+        });
         m.put("ports", ports);
         m.put("idle_seconds", owned.idleFor(e).toSeconds());
         return m;
