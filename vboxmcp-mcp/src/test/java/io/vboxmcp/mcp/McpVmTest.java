@@ -134,6 +134,27 @@ class McpVmTest {
     }
 
     @Test
+    @Order(2)
+    void openNetworking_guestReachesTheHost_theControlForCliMcpTestsRestrictedCase() throws Exception {
+        com.sun.net.httpserver.HttpServer host = com.sun.net.httpserver.HttpServer.create(
+                new InetSocketAddress("127.0.0.1", 0), 0);
+        host.createContext("/", ex -> {
+            ex.sendResponseHeaders(200, 2);
+            try (java.io.OutputStream o = ex.getResponseBody()) {
+                o.write("hi".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        host.start();
+        try {
+            Map<String, Object> r = ok(call(client, "exec_in_vm", Map.of("name", "agent-vm", "command",
+                    "wget -T 5 -q -O- http://10.0.2.2:" + host.getAddress().getPort() + "/", "timeout_seconds", 30)));
+            assertThat(r).containsEntry("exit_code", 0).containsEntry("stdout", "hi");
+        } finally {
+            host.stop(0);
+        }
+    }
+
+    @Test
     @Order(3)
     void copyToAndFromVm_roundTripTextAndBinary_bounded() {
         String script = "echo \"it's \\\"quoted\\\" $HOME\"\n";
