@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** Real SDK clients, template folders and the audit log's records, for the tests of this module. */
 final class McpFixtures {
     static final Path ROOT = Path.of("").toAbsolutePath().getParent();
@@ -71,7 +73,9 @@ final class McpFixtures {
         if (!Boolean.TRUE.equals(r.isError())) {
             throw new AssertionError("expected a tool error, got " + r.structuredContent());
         }
-        return String.valueOf(((Map<String, Object>) ((Map<String, Object>) r.structuredContent()).get("error")).get("code"));
+        String code = String.valueOf(((Map<String, Object>) r.meta().get("io.vboxmcp/error")).get("code"));
+        assertThat(text(r)).as("the text starts with the code").startsWith(code + ": ");
+        return code;
     }
 
     static String text(McpSchema.CallToolResult r) {

@@ -163,8 +163,9 @@ class CliMcpTest {
             assertThat(cancelSent).as("a progress notification for the start step came").isTrue();
             assertThat(answer).isNotNull();
             assertThat(answer.path("result").path("isError").asBoolean()).isTrue();
-            assertThat(answer.path("result").path("structuredContent").path("error").path("code").asText())
+            assertThat(answer.path("result").path("_meta").path("io.vboxmcp/error").path("code").asText())
                     .isEqualTo("CANCELLED");
+            assertThat(answer.path("result").path("content").path(0).path("text").asText()).startsWith("CANCELLED: ");
             assertThat(home.resolve("vms").resolve("cancel-me")).doesNotExist();
         }
         // stdin closed above: the server ends by itself

@@ -22,10 +22,12 @@ import java.util.Set;
  * Turns handlers into the SDK's tool specifications: the names, descriptions and input/output JSON Schemas come
  * from {@code tools.json}; every call is checked against the policy's tool list, its arguments against the schema's
  * keys, and ends in exactly one audit record carrying the MCP client's name. Errors become tool errors
- * ({@code isError}) whose text starts with the {@link ErrorCode} and whose structured content is
- * {@code {"error": {"code", "message", "step"}}}.
+ * ({@code isError}) whose text starts with the {@link ErrorCode} and whose {@code _meta} carries
+ * {@code "io.vboxmcp/error": {"code", "message", "step"}}.
  */
 final class ToolRunner {
+    /** The {@code _meta} key of a tool error's typed form: {@code {"code", "message", "step"}}. */
+    static final String ERROR_META = "io.vboxmcp/error";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Codes that mean "the server said no" rather than "something broke"; audited as {@code refused}. */
     private static final Set<ErrorCode> REFUSALS = EnumSet.of(ErrorCode.POLICY_VIOLATION, ErrorCode.RESOURCE_LIMIT,
@@ -111,7 +113,8 @@ final class ToolRunner {
         err.put("code", e.code().name());
         err.put("message", message);
         e.step().ifPresent(s -> err.put("step", s));
-        return McpSchema.CallToolResult.builder().isError(true).structuredContent(Map.of("error", err))
+        // no structuredContent: clients check it against the tool's output schema even on errors
+        return McpSchema.CallToolResult.builder().isError(true).meta(Map.of(ERROR_META, err))
                 .addTextContent(e.code().name() + ": " + message).build();
     }
 
