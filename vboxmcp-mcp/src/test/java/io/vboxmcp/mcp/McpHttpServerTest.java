@@ -130,15 +130,6 @@ class McpHttpServerTest {
         assertThat(errorCode(tpl)).isEqualTo("POLICY_VIOLATION");
         assertThat(text(tpl)).contains("not-allowed@1.0.0 is not allowed by this server's policy");
 
-        McpSchema.CallToolResult big = call(client, "create_vm", Map.of("name", "big", "template", "web-demo",
-                "memory_mb", 2048));
-        assertThat(errorCode(big)).isEqualTo("RESOURCE_LIMIT");
-        assertThat(text(big)).contains("at most 1024 MB");
-
-        McpSchema.CallToolResult share = call(client, "create_vm", Map.of("name", "sharer", "template", "shares-host"));
-        assertThat(errorCode(share)).isEqualTo("POLICY_VIOLATION");
-        assertThat(text(share)).contains("allows no shared folders");
-
         McpSchema.CallToolResult slow = call(client, "exec_in_vm", Map.of("name", "x", "command", "true",
                 "timeout_seconds", 3600));
         assertThat(errorCode(slow)).isEqualTo("POLICY_VIOLATION");
@@ -149,10 +140,33 @@ class McpHttpServerTest {
                 .filter(r -> r.path("outcome").asText().equals("refused") && r.path("client").asText().equals("test-agent"))
                 .toList();
         assertThat(refused).anySatisfy(r -> assertThat(r.path("action").asText()).isEqualTo("mcp.plan_vm"))
-                .anySatisfy(r -> assertThat(r.path("code").asText()).isEqualTo("RESOURCE_LIMIT"))
-                .anySatisfy(r -> assertThat(r.path("reason").asText()).contains("allows no shared folders"))
+                .anySatisfy(r -> assertThat(r.path("reason").asText()).contains("policy maximum of 120 s"))
                 .allSatisfy(r -> assertThat(r.path("transport").asText()).isEqualTo("http"));
         assertThat(manager.audit().verify()).as("the chain stays intact").isEmpty();
+    }
+
+    @Test
+    void createVm_overThePolicyCeilings_isRefusedBeforeAnythingStarts_RES01() throws Exception {
+        McpSchema.CallToolResult big = call(client, "create_vm", Map.of("name", "big", "template", "web-demo",
+                "memory_mb", 2048));
+        assertThat(errorCode(big)).isEqualTo("RESOURCE_LIMIT");
+        assertThat(text(big)).contains("at most 1024 MB");
+        assertThat(errorCode(call(client, "create_vm", Map.of("name", "big", "template", "web-demo", "cpus", 64))))
+                .isEqualTo("RESOURCE_LIMIT");
+        assertThat(manager.vms()).isEmpty();
+        assertThat(McpFixtures.audit(home)).anySatisfy(r -> {
+            assertThat(r.path("action").asText()).isEqualTo("mcp.create_vm");
+            assertThat(r.path("vm").asText()).isEqualTo("big");
+            assertThat(r.path("code").asText()).isEqualTo("RESOURCE_LIMIT");
+        });
+    }
+
+    @Test
+    void createVm_templateSharingAHostFolder_isRefusedByDefault_EXE02() throws Exception {
+        McpSchema.CallToolResult share = call(client, "create_vm", Map.of("name", "sharer", "template", "shares-host"));
+        assertThat(errorCode(share)).isEqualTo("POLICY_VIOLATION");
+        assertThat(text(share)).contains("allows no shared folders");
+        assertThat(manager.vms()).isEmpty();
     }
 
     @Test

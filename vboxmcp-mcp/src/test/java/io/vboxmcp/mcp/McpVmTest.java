@@ -111,7 +111,7 @@ class McpVmTest {
 
     @Test
     @Order(2)
-    void execInVm_returnsExitCodeAndOutput_capped() {
+    void execInVm_returnsExitCodeAndOutput_cappedByThePolicy_EXE04() {
         Map<String, Object> r = ok(call(client, "exec_in_vm", Map.of("name", "agent-vm", "command",
                 "echo \"$APP_GREETING\"; cat /home/developer/www/index.html; echo oops >&2; exit 3")));
         assertThat(r).containsEntry("exit_code", 3).containsEntry("stderr", "oops\n").containsEntry("truncated", false)

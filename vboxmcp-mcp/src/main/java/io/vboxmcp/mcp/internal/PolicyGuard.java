@@ -68,18 +68,14 @@ final class PolicyGuard {
     }
 
     /** @return the request an agent's create or plan arguments describe; no host path, driver or share option */
-    static CreateVmRequest request(Args a, String tool) throws VboxmcpException {
+    static CreateVmRequest request(Args a) throws VboxmcpException {
         String name = a.name("name");
-        String template = a.name("template");
-        String version = a.string("version", 64, false);
-        TemplateRef ref;
-        try {
-            ref = TemplateRef.of(template, version);
-        } catch (VboxmcpException e) {
-            throw Args.invalid(tool + ": version '" + Args.shown(version) + "' is not a version or range: "
-                    + e.getMessage());
-        }
-        CreateVmRequest.Builder b = CreateVmRequest.builder(name, ref);
+        return withResources(a, CreateVmRequest.builder(name, TemplateTools.ref(a.name("template"),
+                a.string("version", 64, false)))).build();
+    }
+
+    /** @return {@code b} with the memory, cpus and disk the arguments give (the template minimums otherwise) */
+    static CreateVmRequest.Builder withResources(Args a, CreateVmRequest.Builder b) throws VboxmcpException {
         Integer mem = a.integer("memory_mb", 1, 1 << 20);
         Integer cpus = a.integer("cpus", 1, 1024);
         Integer disk = a.integer("disk_mb", 1, 1 << 24);
@@ -92,6 +88,6 @@ final class PolicyGuard {
         if (disk != null) {
             b.diskSizeMb(disk);
         }
-        return b.build();
+        return b;
     }
 }

@@ -4,12 +4,10 @@ import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
-import io.vboxmcp.VmPlan;
 import io.vboxmcp.mcp.McpPolicy;
 
 import java.util.LinkedHashMap;
@@ -97,10 +95,7 @@ final class ResourcesAndPrompts {
         if (!m.matches()) {
             throw Args.invalid("not a template resource: '" + Args.shown(uri) + "'");
         }
-        VmManager.ResolvedTemplate r = guard.check(manager.resolve(TemplateTools.ref(m.group(1), m.group(2))));
-        VmPlan plan = manager.plan(CreateVmRequest.builder("describe-probe",
-                TemplateRef.of(r.name(), r.version().toString())).build());
-        return TemplateTools.describe(manager, guard, r, plan);
+        return TemplateTools.describe(manager, guard, m.group(1), m.group(2));
     }
 
     private Map<String, Object> vm(String uri) throws VboxmcpException {

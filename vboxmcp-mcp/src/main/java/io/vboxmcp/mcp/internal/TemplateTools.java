@@ -46,13 +46,20 @@ final class TemplateTools {
         String name = c.args().name("template");
         String version = c.args().string("version", 64, false);
         c.audit().put("template", name);
+        return describe(manager, guard, name, version);
+    }
+
+    /** @return what describe_template and the template resource show of an allowed template version */
+    static Map<String, Object> describe(VmManager manager, PolicyGuard guard, String name, String version)
+            throws VboxmcpException {
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(ref(name, version)));
         VmPlan plan = manager.plan(CreateVmRequest.builder(DESCRIBE_PROBE,
                 TemplateRef.of(r.name(), r.version().toString())).build());
         return describe(manager, guard, r, plan);
     }
 
-    static Map<String, Object> describe(VmManager manager, PolicyGuard guard, VmManager.ResolvedTemplate r, VmPlan plan)
+    private static Map<String, Object> describe(VmManager manager, PolicyGuard guard, VmManager.ResolvedTemplate r,
+                                                VmPlan plan)
             throws VboxmcpException {
         TemplateDefinition t = plan.template();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -79,7 +86,7 @@ final class TemplateTools {
     }
 
     Map<String, Object> plan(Call c) throws VboxmcpException {
-        CreateVmRequest request = PolicyGuard.request(c.args(), c.tool());
+        CreateVmRequest request = PolicyGuard.request(c.args());
         c.audit().put("vm", request.vmName());
         c.audit().put("template", request.template().toString());
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(request.template()));

@@ -44,14 +44,15 @@ final class VmTools {
     }
 
     Map<String, Object> create(Call c) throws VboxmcpException {
-        CreateVmRequest asked = PolicyGuard.request(c.args(), c.tool());
+        CreateVmRequest asked = PolicyGuard.request(c.args());
         c.audit().put("vm", asked.vmName());
         c.audit().put("template", asked.template().toString());
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(asked.template()));
         Set<String> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
         c.progress(0, CREATE_STEPS, "planning " + r.name() + "@" + r.version());
         // the exact version resolved above, so that the create makes what the policy checked
-        CreateVmRequest.Builder b = CreateVmRequest.builder(asked.vmName(), TemplateRef.of(r.name(), r.version().toString()))
+        CreateVmRequest.Builder b = PolicyGuard.withResources(c.args(),
+                CreateVmRequest.builder(asked.vmName(), TemplateRef.of(r.name(), r.version().toString())))
                 .progress(e -> {
                     if (!STEPS.contains(e.step())) {
                         return;
@@ -67,15 +68,6 @@ final class VmTools {
                         c.progress(done, CREATE_STEPS, e.step() + ": " + e.message());
                     }
                 });
-        if (asked.memoryMb() != null) {
-            b.memoryMb(asked.memoryMb());
-        }
-        if (asked.cpus() != null) {
-            b.cpus(asked.cpus());
-        }
-        if (asked.diskSizeMb() != null) {
-            b.diskSizeMb(asked.diskSizeMb());
-        }
         CreateVmRequest request = b.build();
         VmPlan plan = guard.check(manager.plan(request));
         c.audit().put("digest", plan.manifestDigest());
