@@ -147,7 +147,8 @@ class McpVmTest {
         host.start();
         try {
             Map<String, Object> r = ok(call(client, "exec_in_vm", Map.of("name", "agent-vm", "command",
-                    "wget -T 5 -q -O- http://10.0.2.2:" + host.getAddress().getPort() + "/", "timeout_seconds", 30)));
+                    "wget -q -O /tmp/fetched http://10.0.2.2:" + host.getAddress().getPort() + "/ && cat /tmp/fetched",
+                    "timeout_seconds", 30)));
             assertThat(r).containsEntry("exit_code", 0).containsEntry("stdout", "hi");
         } finally {
             host.stop(0);

@@ -113,8 +113,8 @@ class CliMcpTest {
             assertThat(exec.get("stdout")).isEqualTo("guest says hi\nLinux\n");
             // network: restricted -> the guest cannot reach the host's 127.0.0.1 (10.0.2.2 under user networking)
             Map<?, ?> net = (Map<?, ?>) client.callTool(new McpSchema.CallToolRequest("exec_in_vm", Map.of("name",
-                    "stdio-vm", "command", "wget -T 5 -q -O- http://10.0.2.2:" + host.getAddress().getPort() + "/",
-                    "timeout_seconds", 30))).structuredContent();
+                    "stdio-vm", "command", "wget -q -O /tmp/fetched http://10.0.2.2:" + host.getAddress().getPort()
+                    + "/ && cat /tmp/fetched", "timeout_seconds", 10))).structuredContent();
             assertThat(net.get("exit_code")).as("wget from the guest: " + net).isNotEqualTo(0);
             assertThat(net.get("stdout")).isEqualTo("");
             Map<?, ?> d = (Map<?, ?>) client.callTool(new McpSchema.CallToolRequest("destroy_vm",
