@@ -72,15 +72,20 @@ class McpVmTest {
 
     /** The busybox test image's catalog, built (or found cached) by the project's script. */
     static Path testImageCatalog() throws IOException, InterruptedException {
+        Path err = Files.createTempFile("build-test-image", ".log");
         Process p = new ProcessBuilder(McpFixtures.ROOT.resolve("scripts/build-test-image.sh").toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(err.toFile()).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(p.waitFor()).as(out + Files.readString(err)).isZero();
+        Files.delete(err);
         return Path.of(out.strip().lines().reduce((a, b) -> b).orElseThrow().trim());
     }
 
     @AfterAll
     void stop() throws Exception {
+        if (client == null) {
+            return;
+        }
         client.close();
         http.close();
         server.close();
