@@ -93,6 +93,21 @@ class CliMcpTest {
     }
 
     @Test
+    void mcp_refusesANonLoopbackHttpAddress_andAPolicyFileWithATypo(@TempDir Path tmp) throws Exception {
+        Launcher.Result wide = new Launcher(home).run("mcp", "--http", "0.0.0.0:8931");
+        assertThat(wide.exit()).as(wide.show()).isEqualTo(2);
+        assertThat(wide.err()).contains("--http must name a loopback address");
+        Path typo = tmp.resolve("typo.yaml");
+        Files.writeString(typo, "max_vm: 3\n");
+        Launcher.Result bad = new Launcher(home).run("mcp", "--policy", typo.toString());
+        assertThat(bad.exit()).as(bad.show()).isEqualTo(1);
+        assertThat(bad.err()).contains("'max_vm' is not a policy key");
+        Launcher.Result ended = new Launcher(home).run("mcp");
+        assertThat(ended.exit()).as("stdin at end: the server ends at once; " + ended.show()).isZero();
+        assertThat(ended.out()).as("stdout carries protocol messages only").isEmpty();
+    }
+
+    @Test
     @Tag("vm")
     void stdio_createsExecsAndDestroysARealVm_withRestrictedNetworking() throws Exception {
         HttpServer host = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
