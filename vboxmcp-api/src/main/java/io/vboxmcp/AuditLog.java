@@ -34,6 +34,7 @@ public interface AuditLog {
      * @throws VboxmcpException {@link ErrorCode#INVALID_ARGUMENT} for a bad action, outcome or key;
      *                          {@link ErrorCode#AUDIT} if the record cannot be written (also by logs that accept no
      *                          records from callers, the default)
+     * @since 0.2.0
      */
     default void record(String action, String outcome, Map<String, String> fields) throws VboxmcpException {
         throw new VboxmcpException(ErrorCode.AUDIT, "this audit log accepts no records from callers");

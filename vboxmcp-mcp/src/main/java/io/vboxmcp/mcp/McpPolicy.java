@@ -35,6 +35,7 @@ import java.util.Set;
  * @param maxExecOutputBytes   cap on each of stdout and stderr returned by {@code exec_in_vm}
  * @param maxExecTimeout       longest timeout {@code exec_in_vm} accepts (and its default)
  * @param maxCopyBytes         largest file {@code copy_to_vm}/{@code copy_from_vm} move
+ * @since 0.2.0
  */
 public record McpPolicy(List<String> sources, List<String> templates, int maxMemoryMb, int maxCpus, int maxDiskMb,
                         int totalMemoryMb, int totalCpus, int totalDiskMb, int maxVms, boolean allowSharedFolders,

@@ -33,6 +33,8 @@ import java.util.Objects;
  * {@code dev_vm} and {@code run_untrusted_code}. Every call is audited in the manager's audit log with the client's
  * name. An agent sees and touches only the VMs this server created; {@link #close()} destroys them (unless the
  * policy's {@code destroy_on_shutdown} is false). Thread-safe.
+ *
+ * @since 0.2.0
  */
 public final class VboxmcpMcpServer implements AutoCloseable {
     private final ServerCore core;
