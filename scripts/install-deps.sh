@@ -5,7 +5,8 @@
 # under UEFI; fdisk (sfdisk), dosfstools, mtools, syslinux-efi also let the QEMU tests turn the test image into a
 # UEFI-only GPT disk (no loop mounts); apt-utils (apt-ftparchive) builds the test apt mirror
 # (scripts/build-apt-mirror.sh); python3 + python3-pip serve and check the test pip index (and the quick start's
-# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds.
+# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; nodejs + npm run the MCP Inspector
+# against `vboxmcp mcp` (scripts/mcp-inspector-check.sh).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -18,3 +19,11 @@ apt-get install -y -q --no-install-recommends \
   python3 python3-pip \
   tmux procps iproute2 \
   socat
+# node and npm for the MCP Inspector: Debian's packages unless a node is there already (NodeSource's nodejs
+# bundles npm and conflicts with Debian's npm package)
+if ! command -v node >/dev/null 2>&1; then
+  apt-get install -y -q --no-install-recommends nodejs
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  apt-get install -y -q --no-install-recommends npm
+fi

@@ -1,5 +1,6 @@
 package io.vboxmcp;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +24,23 @@ public interface AuditLog {
      *                          with this home's key)
      */
     Optional<BadRecord> verify() throws VboxmcpException;
+
+    /**
+     * Appends one record on behalf of an application that embeds the manager (an MCP server, a web service), so that
+     * what its users asked for sits in the same chain as what the manager did.
+     *
+     * @param action  {@code [a-z][a-z0-9._-]{0,63}}, e.g. {@code mcp.create_vm}; never null
+     * @param outcome {@code ok}, {@code refused} or {@code failed}; never null
+     * @param fields  extra fields (values are escaped, secret-looking keys redacted); keys must not be one of the
+     *                record's own ({@code seq time actor action outcome prev hash}); never null
+     * @throws VboxmcpException {@link ErrorCode#INVALID_ARGUMENT} for a bad action, outcome or key;
+     *                          {@link ErrorCode#AUDIT} if the record cannot be written (also by logs that accept no
+     *                          records from callers, the default)
+     * @since 0.2.0
+     */
+    default void record(String action, String outcome, Map<String, String> fields) throws VboxmcpException {
+        throw new VboxmcpException(ErrorCode.AUDIT, "this audit log accepts no records from callers");
+    }
 
     /**
      * @return how many records the log holds

@@ -58,7 +58,9 @@ public final class QemuKeys {
     /**
      * Isolates the guest's user networking ({@code restrict=on}): the guest reaches neither the host nor the outside
      * world, only the forwarded ports reach it (SSH included) and only the services of {@link #NETWORK_ALLOW} are
-     * reachable from it. Recorded with the machine at create time, so a later start keeps it. Boolean, default false.
+     * reachable from it. Recorded with the machine at create time, so a later start keeps it. Provisioning that downloads
+     * packages fails under it unless its mirrors are allowed. {@code vboxmcp mcp} sets it when the policy says
+     * {@code network: restricted}; {@code vboxmcp test} for restricted scenarios. Boolean, default false.
      */
     public static final String NETWORK_RESTRICT = "qemu.network.restrict";
     /**

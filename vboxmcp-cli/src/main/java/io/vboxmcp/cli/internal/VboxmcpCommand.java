@@ -33,6 +33,7 @@ import java.util.concurrent.Callable;
                 ImagesCommand.class,
                 AuditCommand.class,
                 TestCommand.class,
+                McpCommand.class,
                 CommandLine.HelpCommand.class})
 final class VboxmcpCommand implements Callable<Integer> {
     @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,

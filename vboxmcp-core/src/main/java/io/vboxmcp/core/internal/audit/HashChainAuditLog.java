@@ -73,6 +73,27 @@ public final class HashChainAuditLog implements AuditLog {
      */
     public record Event(String action, String outcome, Map<String, ?> fields) { }
 
+    private static final java.util.regex.Pattern CALLER_ACTION = java.util.regex.Pattern.compile("[a-z][a-z0-9._-]{0,63}");
+    private static final java.util.Set<String> OWN_KEYS = java.util.Set.of("seq", "time", "actor", "action", "outcome",
+            "prev", "hash");
+
+    @Override
+    public void record(String action, String outcome, Map<String, String> fields) throws VboxmcpException {
+        if (action == null || !CALLER_ACTION.matcher(action).matches()) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "audit action must match " + CALLER_ACTION);
+        }
+        if (!java.util.Set.of("ok", "refused", "failed").contains(outcome)) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "audit outcome must be ok, refused or failed");
+        }
+        for (String k : fields.keySet()) {
+            // a caller's field must not overwrite the chain's own (a forged "prev" would read as tampering)
+            if (k == null || OWN_KEYS.contains(k) || !CALLER_ACTION.matcher(k).matches()) {
+                throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "audit field name not allowed: " + k);
+            }
+        }
+        append(new Event(action, outcome, new java.util.LinkedHashMap<>(fields)));
+    }
+
     /** Appends one record. */
     public void append(Event event) throws VboxmcpException {
         requireRegularOrAbsent();

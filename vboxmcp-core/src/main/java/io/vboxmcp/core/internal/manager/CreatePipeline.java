@@ -152,10 +152,17 @@ final class CreatePipeline {
                     LOG.warn("VM '{}': could not release {}", request.vmName(), orphans);
                 }
             }
+            // a cancelled create (interrupt restored by the rollback) must still leave its record: the audit log's
+            // lock wait is interruptible, so the flag is set aside while the record is written
+            boolean interrupted = Thread.interrupted();
             try {
                 audit(request, prepared, typed);
             } catch (VboxmcpException auditFailure) {
                 typed.addSuppressed(auditFailure);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (e instanceof Error err) {
                 throw err;

@@ -133,4 +133,25 @@ class HashChainAuditLogTest {
         assertThat(log.size()).isEqualTo(200);
         assertThat(log.verify()).as("concurrent appends keep a valid chain").isEmpty();
     }
+
+    @Test
+    void record_fromAnEmbeddingApplication_joinsTheChain_butCannotOverwriteItsFields() throws Exception {
+        HashChainAuditLog log = log();
+        AuditLog api = log;
+        api.record("mcp.create_vm", "refused", java.util.Map.of("client", "agent\u0007", "code", "POLICY_VIOLATION"));
+        assertThat(log.size()).isEqualTo(1);
+        assertThat(log.verify()).isEmpty();
+        String line = Files.readAllLines(dir.resolve("audit.log")).get(0);
+        assertThat(line).contains("\"action\":\"mcp.create_vm\"", "\"outcome\":\"refused\"", "\"client\":\"agent")
+                .doesNotContain("\u0007");
+        for (String key : List.of("prev", "hash", "seq", "actor", "Bad Key")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.record("mcp.x", "ok", java.util.Map.of(key, "v")))
+                    .hasMessageContaining("audit field name not allowed");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.record("mcp.x", "maybe", java.util.Map.of()))
+                .hasMessageContaining("ok, refused or failed");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.record("MCP X", "ok", java.util.Map.of()))
+                .hasMessageContaining("audit action must match");
+        assertThat(log.size()).as("nothing written for a refused record").isEqualTo(1);
+    }
 }
