@@ -81,10 +81,12 @@ final class DefaultVmManager implements VmManager {
     private final CreatePipeline pipeline;
     private final CrashRecovery recovery;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RegistryOperations registryOps;
 
     private DefaultVmManager(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
                              LocalRepository repository, List<TemplateSource> sources, TemplateTrust trust,
-                             TrustStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store) {
+                             TrustStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store,
+                             SafeExtractor.Limits limits) {
         this.config = config;
         this.context = context;
         this.registry = registry;
@@ -106,6 +108,8 @@ final class DefaultVmManager implements VmManager {
         this.pipeline = new CreatePipeline(new CreatePipeline.Parts(config, context, registry, loader, this.sources,
                 trust, images, store, planner, denies, auditWriter, readiness), this);
         this.recovery = new CrashRecovery(store, registry, context, auditWriter);
+        this.registryOps = new RegistryOperations(config.home(), context, registry, this.sources, trust, repository,
+                loader, limits);
     }
 
     static DefaultVmManager create(VmManagerConfig config) throws VboxmcpException {
@@ -176,7 +180,7 @@ final class DefaultVmManager implements VmManager {
                 .map(Path::of).orElse(home.resolve("audit").resolve("checkpoint.key")), Clock.systemUTC());
         VmStore store = new VmStore(home, lockTimeout);
         DefaultVmManager m = new DefaultVmManager(config, ctx, registry, loader, repository, List.copyOf(sources), trust,
-                trustStore, images, audit, store);
+                trustStore, images, audit, store, limits);
         m.recovery.rollBackInterruptedCreates();
         return m;
     }
@@ -308,7 +312,46 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public TemplateRepository templates() {
-        return denies.repository(repository);
+        // the local repository, plus installs from the configured sources and one-off registry references
+        return denies.repository(new TemplateRepository() {
+            @Override
+            public List<TemplateInfo> list() throws VboxmcpException {
+                return repository.list();
+            }
+
+            @Override
+            public List<io.vboxmcp.SemanticVersion> versions(String name) throws VboxmcpException {
+                return repository.versions(name);
+            }
+
+            @Override
+            public Optional<io.vboxmcp.template.InstalledTemplate> get(String name, io.vboxmcp.SemanticVersion version)
+                    throws VboxmcpException {
+                return repository.get(name, version);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(Path source) throws VboxmcpException {
+                return repository.install(source);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(TemplateRef ref) throws VboxmcpException {
+                ensureOpen();
+                return registryOps.install(ref);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(java.net.URI reference) throws VboxmcpException {
+                ensureOpen();
+                return registryOps.install(reference);
+            }
+
+            @Override
+            public boolean remove(String name, io.vboxmcp.SemanticVersion version) throws VboxmcpException {
+                return repository.remove(name, version);
+            }
+        });
     }
 
     @Override
@@ -318,7 +361,39 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public io.vboxmcp.trust.TemplatePublisher publisher() {
-        return denies.publisher(new DefaultTemplatePublisher());
+        DefaultTemplatePublisher p = new DefaultTemplatePublisher();
+        return denies.publisher(new io.vboxmcp.trust.TemplatePublisher() {
+            @Override
+            public String writeManifest(Path dir, String name, io.vboxmcp.SemanticVersion version) throws VboxmcpException {
+                return p.writeManifest(dir, name, version);
+            }
+
+            @Override
+            public Path signOpenPgp(Path dir, Path key, char[] passphrase) throws VboxmcpException {
+                return p.signOpenPgp(dir, key, passphrase);
+            }
+
+            @Override
+            public Path signSsh(Path dir, Path key, char[] passphrase) throws VboxmcpException {
+                return p.signSsh(dir, key, passphrase);
+            }
+
+            @Override
+            public String pack(Path dir, Path out) throws VboxmcpException {
+                return p.pack(dir, out);
+            }
+
+            @Override
+            public io.vboxmcp.VerificationResult verify(Path folderOrPackage, List<Path> keys) throws VboxmcpException {
+                return p.verify(folderOrPackage, keys);
+            }
+
+            @Override
+            public io.vboxmcp.trust.PublishResult publish(Path folderOrPackage, java.net.URI target) throws VboxmcpException {
+                ensureOpen();
+                return registryOps.publish(p, folderOrPackage, target);
+            }
+        });
     }
 
     @Override
