@@ -129,6 +129,17 @@ final class RegistryOperations {
     /** Verifies under the delivering source's policy (signature before extraction), then installs the verified files. */
     private InstalledTemplate installVerified(FetchedTemplate f, Path work) throws VboxmcpException {
         TemplateTrust.VerifiedTemplate v = trust.verify(f, work.resolve("verified"));
+        if (!v.directory().startsWith(work)) {
+            throw new VboxmcpException(ErrorCode.INTERNAL, "source '" + f.sourceId() + "' delivered a folder, not a package");
+        }
+        // the signatures were judged under the delivering source's keys; the local repository would judge them again
+        // under the keys pinned for 'local', so the installed copy keeps the manifest and drops the signatures
+        try {
+            Files.deleteIfExists(v.directory().resolve(Manifest.OPENPGP_SIGNATURE));
+            Files.deleteIfExists(v.directory().resolve(Manifest.SSH_SIGNATURE));
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.IO, "cannot prepare the verified copy: " + e.getMessage(), e);
+        }
         return repository.install(v.directory());
     }
 

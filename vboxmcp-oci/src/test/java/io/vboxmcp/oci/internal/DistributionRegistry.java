@@ -1,0 +1,98 @@
+package io.vboxmcp.oci.internal;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The real CNCF distribution registry (Debian package {@code docker-registry}, 2.8) as a plain process on
+ * 127.0.0.1: a random port, storage in a temp folder, optionally htpasswd basic auth. Stopped and deleted by close.
+ */
+final class DistributionRegistry implements AutoCloseable {
+    static final String BINARY = "/usr/bin/docker-registry";
+    final Path dir;
+    final int port;
+    private final Process process;
+
+    private DistributionRegistry(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    static boolean available() {
+        return Files.isExecutable(Path.of(BINARY));
+    }
+
+    /** @param user null for no auth, else the htpasswd user (bcrypt, made by the real {@code htpasswd}) */
+    static DistributionRegistry start(String user, String password) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("vboxmcp-registry-");
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        StringBuilder cfg = new StringBuilder("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n"
+                + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n  delete:\n    enabled: true\n"
+                + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: vboxmcp-test\n");
+        if (user != null) {
+            Process h = new ProcessBuilder("htpasswd", "-Bbn", user, password).redirectErrorStream(true).start();
+            byte[] line = h.getInputStream().readAllBytes();
+            if (h.waitFor() != 0) {
+                throw new IOException("htpasswd failed: " + new String(line, StandardCharsets.UTF_8));
+            }
+            Files.write(dir.resolve("htpasswd"), line);
+            cfg.append("auth:\n  htpasswd:\n    realm: vboxmcp-test\n    path: ").append(dir.resolve("htpasswd")).append('\n');
+        }
+        Files.writeString(dir.resolve("config.yml"), cfg);
+        Process p = new ProcessBuilder(BINARY, "serve", dir.resolve("config.yml").toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
+        DistributionRegistry r = new DistributionRegistry(dir, port, p);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (true) {
+            try {
+                HttpURLConnection c = (HttpURLConnection) URI.create(r.http() + "/v2/").toURL().openConnection();
+                c.setConnectTimeout(500);
+                int status = c.getResponseCode();
+                if (status == 200 || status == 401) {
+                    return r;
+                }
+            } catch (IOException notYet) {
+                // the registry is starting
+            }
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                String log = Files.exists(dir.resolve("registry.log")) ? Files.readString(dir.resolve("registry.log")) : "";
+                r.close();
+                throw new IOException("docker-registry did not start: " + log);
+            }
+            Thread.onSpinWait();
+            TimeUnit.MILLISECONDS.sleep(50);  // polling the port, not waiting for a result
+        }
+    }
+
+    String http() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    URI oci(String namespace) {
+        return URI.create("oci://127.0.0.1:" + port + "/" + namespace);
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
