@@ -16,8 +16,8 @@ public final class OciKeys {
     /** A PEM file of CA certificates trusted for registries over https, in addition to the JDK's (a private CA). */
     public static final String CA_FILE = "oci.ca_file";
 
-    /** Largest signed index or root document, in MiB (default 16; an index of 10,000 templates is about 3 MiB). */
-    public static final String MAX_INDEX_MB = "oci.max_index_mb";
+    /** Largest signed index or root document, in KiB (default 16384; an index of 10,000 templates is about 3 MiB). */
+    public static final String MAX_INDEX_KB = "oci.max_index_kb";
     /** How often a source asks its registry for a newer signed index, in seconds (default 300). */
     public static final String INDEX_REFRESH_SECONDS = "oci.index_refresh_seconds";
 

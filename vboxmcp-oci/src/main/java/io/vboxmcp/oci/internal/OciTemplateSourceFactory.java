@@ -46,12 +46,8 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
 
     @Override
     public TemplateSource create(SourceConfig config, ProviderContext ctx) throws VboxmcpException {
-        Target t = parse(config.uri(), Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_PLAIN_HTTP, "false")));
-        Credentials creds = credentials(config, ctx, t.hostPort());
-        long maxDoc = intKey(ctx, OciKeys.MAX_MANIFEST_KB, 4096) * 1024L;
-        RegistryHttp http = new RegistryHttp(t.origin(), creds, Duration.ofSeconds(intKey(ctx, OciKeys.REQUEST_TIMEOUT_SECONDS, 60)),
-                ssl(ctx));
-        OciClient client = new OciClient(http, maxDoc);
+        Target t = target(config);
+        OciClient client = client(config, ctx, t);
         Path state = ctx.cacheDir("oci").resolve(config.id());
         SignedIndexes indexes = null;
         String root = config.options().get(OciKeys.OPTION_ROOT);
@@ -61,11 +57,23 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
             IndexTrust trust = new IndexTrust(state.resolve("index"), ctx::verifier, read(rootFile, 1 << 20),
                     signatures(rootFile), Clock.systemUTC().instant());
             indexes = new SignedIndexes(client, t.namespace(), trust, Clock.systemUTC(),
-                    intKey(ctx, OciKeys.MAX_INDEX_MB, 16) * (1L << 20),
+                    intKey(ctx, OciKeys.MAX_INDEX_KB, 16384) * 1024L,
                     Duration.ofSeconds(intKey(ctx, OciKeys.INDEX_REFRESH_SECONDS, 300)));
         }
         return new OciTemplateSource(config, client, t.namespace(), intKey(ctx, OciKeys.MAX_PACKAGE_MB, 512) * (1L << 20),
                 new PinnedDigests(state.resolve("pinned-digests.json")), indexes);
+    }
+
+    static Target target(SourceConfig config) throws VboxmcpException {
+        return parse(config.uri(), Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_PLAIN_HTTP, "false")));
+    }
+
+    static OciClient client(SourceConfig config, ProviderContext ctx, Target t) throws VboxmcpException {
+        Credentials creds = credentials(config, ctx, t.hostPort());
+        long maxDoc = intKey(ctx, OciKeys.MAX_MANIFEST_KB, 4096) * 1024L;
+        RegistryHttp http = new RegistryHttp(t.origin(), creds, Duration.ofSeconds(intKey(ctx, OciKeys.REQUEST_TIMEOUT_SECONDS, 60)),
+                ssl(ctx));
+        return new OciClient(http, maxDoc);
     }
 
     /** Where a source points. */
@@ -167,7 +175,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         }
     }
 
-    private static int intKey(ProviderContext ctx, String key, int def) throws VboxmcpException {
+    static int intKey(ProviderContext ctx, String key, int def) throws VboxmcpException {
         Optional<String> v = ctx.config(key);
         if (v.isEmpty()) {
             return def;
