@@ -29,6 +29,8 @@ public final class OciKeys {
     public static final String OPTION_ROOT = "root";
     /** Source option: name of an environment variable holding a token or {@code user:password} for the registry. */
     public static final String OPTION_CREDENTIALS_ENV = "credentials-env";
+    /** Source option: {@code true} to talk https to a loopback registry (which defaults to plain http). */
+    public static final String OPTION_TLS = "tls";
     /** Source option: {@code true} to talk plain http to a registry that is not on a loopback address. */
     public static final String OPTION_PLAIN_HTTP = "plain-http";
 

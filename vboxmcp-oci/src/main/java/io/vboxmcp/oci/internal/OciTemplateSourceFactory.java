@@ -65,7 +65,8 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
     }
 
     static Target target(SourceConfig config) throws VboxmcpException {
-        return parse(config.uri(), Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_PLAIN_HTTP, "false")));
+        return parse(config.uri(), Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_PLAIN_HTTP, "false")),
+                Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_TLS, "false")));
     }
 
     static OciClient client(SourceConfig config, ProviderContext ctx, Target t) throws VboxmcpException {
@@ -83,7 +84,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         }
     }
 
-    static Target parse(URI uri, boolean plainHttp) throws VboxmcpException {
+    static Target parse(URI uri, boolean plainHttp, boolean tls) throws VboxmcpException {
         if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
                 || uri.getRawFragment() != null) {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "'" + OciClient.printable(uri.toString())
@@ -93,7 +94,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         OciClient.checkRepository(ns);
         String host = uri.getHost().toLowerCase(Locale.ROOT);
         Origin probe = new Origin("http", host, 0);
-        String scheme = probe.loopback() || plainHttp ? "http" : "https";
+        String scheme = (probe.loopback() && !tls) || plainHttp ? "http" : "https";
         int port = uri.getPort() != -1 ? uri.getPort() : "https".equals(scheme) ? 443 : 80;
         return new Target(new Origin(scheme, host, port), ns);
     }

@@ -1,7 +1,6 @@
 package io.vboxmcp.oci.internal;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +33,14 @@ final class DistributionRegistry implements AutoCloseable {
 
     /** @param user null for no auth, else the htpasswd user (bcrypt, made by the real {@code htpasswd}) */
     static DistributionRegistry start(String user, String password) throws IOException, InterruptedException {
+        return start(user, password, false);
+    }
+
+    /**
+     * @param tls whether to serve https with a certificate for 127.0.0.1 from a fresh test CA ({@link #caFile()}),
+     *            both made by the real {@code openssl}
+     */
+    static DistributionRegistry start(String user, String password, boolean tls) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("vboxmcp-registry-");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -51,19 +58,27 @@ final class DistributionRegistry implements AutoCloseable {
             Files.write(dir.resolve("htpasswd"), line);
             cfg.append("auth:\n  htpasswd:\n    realm: vboxmcp-test\n    path: ").append(dir.resolve("htpasswd")).append('\n');
         }
+        if (tls) {
+            Path d = dir;
+            Templates.run(d, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=vboxmcp test CA");
+            Templates.run(d, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+            Files.writeString(d.resolve("ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
+            Templates.run(d, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+                    "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext");
+            cfg.append("  tls:\n    certificate: ").append(d.resolve("server.pem")).append("\n    key: ")
+                    .append(d.resolve("server.key")).append('\n');
+        }
         Files.writeString(dir.resolve("config.yml"), cfg);
         Process p = new ProcessBuilder(BINARY, "serve", dir.resolve("config.yml").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
         DistributionRegistry r = new DistributionRegistry(dir, port, p);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (true) {
-            try {
-                HttpURLConnection c = (HttpURLConnection) URI.create(r.http() + "/v2/").toURL().openConnection();
-                c.setConnectTimeout(500);
-                int status = c.getResponseCode();
-                if (status == 200 || status == 401) {
-                    return r;
-                }
+            try (java.net.Socket probe = new java.net.Socket()) {
+                probe.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+                return r;
             } catch (IOException notYet) {
                 // the registry is starting
             }
@@ -75,6 +90,10 @@ final class DistributionRegistry implements AutoCloseable {
             Thread.onSpinWait();
             TimeUnit.MILLISECONDS.sleep(50);  // polling the port, not waiting for a result
         }
+    }
+
+    Path caFile() {
+        return dir.resolve("ca.pem");
     }
 
     String http() {
