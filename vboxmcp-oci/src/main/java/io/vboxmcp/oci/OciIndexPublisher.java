@@ -2,7 +2,6 @@ package io.vboxmcp.oci;
 
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.oci.internal.IndexTools;
-import io.vboxmcp.spi.ProviderContext;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -50,10 +49,13 @@ public interface OciIndexPublisher {
     /**
      * @param namespace {@code oci://HOST[:PORT]/NAMESPACE}, never null
      * @param options   source options (credentials-env, plain-http), never null
-     * @param context   configuration (Docker config, caps) and signature verifiers, never null
+     * @param config    configuration values ({@link OciKeys}: Docker config, CA file, caps), never null
+     * @param verifiers signature verifiers by format ({@code ssh}, {@code openpgp}), never null
      */
-    static OciIndexPublisher open(URI namespace, Map<String, String> options, ProviderContext context)
+    static OciIndexPublisher open(URI namespace, Map<String, String> options,
+                                  java.util.function.Function<String, java.util.Optional<String>> config,
+                                  java.util.function.Function<String, java.util.Optional<io.vboxmcp.spi.SignatureVerifier>> verifiers)
             throws VboxmcpException {
-        return IndexTools.open(namespace, options, context);
+        return IndexTools.open(namespace, options, config, verifiers);
     }
 }

@@ -11,7 +11,8 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.oci.IndexRefusedException;
 import io.vboxmcp.oci.OciIndexPublisher;
 import io.vboxmcp.spi.DetachedSignature;
-import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.SignatureVerifier;
+import java.util.function.Function;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,19 +29,20 @@ import java.util.Optional;
 public final class IndexTools implements OciIndexPublisher {
     private final OciClient client;
     private final String namespace;
-    private final ProviderContext ctx;
+    private final Function<String, Optional<SignatureVerifier>> verifiers;
 
-    private IndexTools(OciClient client, String namespace, ProviderContext ctx) {
+    private IndexTools(OciClient client, String namespace, Function<String, Optional<SignatureVerifier>> verifiers) {
         this.client = client;
         this.namespace = namespace;
-        this.ctx = ctx;
+        this.verifiers = verifiers;
     }
 
-    public static OciIndexPublisher open(URI namespace, Map<String, String> options, ProviderContext ctx)
-            throws VboxmcpException {
+    public static OciIndexPublisher open(URI namespace, Map<String, String> options,
+                                         Function<String, Optional<String>> config,
+                                         Function<String, Optional<SignatureVerifier>> verifiers) throws VboxmcpException {
         SourceConfig sc = new SourceConfig("publish", namespace, 0, options);
         OciTemplateSourceFactory.Target t = OciTemplateSourceFactory.target(sc);
-        return new IndexTools(OciTemplateSourceFactory.client(sc, ctx, t), t.namespace(), ctx);
+        return new IndexTools(OciTemplateSourceFactory.client(sc, config, t), t.namespace(), verifiers);
     }
 
     @Override
@@ -131,7 +133,7 @@ public final class IndexTools implements OciIndexPublisher {
             throw new VboxmcpException(ErrorCode.IO, "cannot create a temp folder: " + e.getMessage(), e);
         }
         try {
-            IndexTrust t = new IndexTrust(tmp, ctx::verifier, OciTemplateSourceFactory.read(root, 1 << 20),
+            IndexTrust t = new IndexTrust(tmp, verifiers, OciTemplateSourceFactory.read(root, 1 << 20),
                     OciTemplateSourceFactory.signatures(root), now);
             t.checkRootFresh(now);
             t.updateIndex(OciTemplateSourceFactory.read(index, 64 << 20), OciTemplateSourceFactory.signatures(index), now);

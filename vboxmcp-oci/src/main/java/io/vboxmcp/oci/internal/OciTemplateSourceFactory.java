@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * {@code oci://host[:port]/namespace}: https, or plain http for a loopback registry (or with the source option
@@ -47,7 +48,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
     @Override
     public TemplateSource create(SourceConfig config, ProviderContext ctx) throws VboxmcpException {
         Target t = target(config);
-        OciClient client = client(config, ctx, t);
+        OciClient client = client(config, ctx::config, t);
         Path state = ctx.cacheDir("oci").resolve(config.id());
         SignedIndexes indexes = null;
         String root = config.options().get(OciKeys.OPTION_ROOT);
@@ -57,10 +58,10 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
             IndexTrust trust = new IndexTrust(state.resolve("index"), ctx::verifier, read(rootFile, 1 << 20),
                     signatures(rootFile), Clock.systemUTC().instant());
             indexes = new SignedIndexes(client, t.namespace(), trust, Clock.systemUTC(),
-                    intKey(ctx, OciKeys.MAX_INDEX_KB, 16384) * 1024L,
-                    Duration.ofSeconds(intKey(ctx, OciKeys.INDEX_REFRESH_SECONDS, 300)));
+                    intKey(ctx::config, OciKeys.MAX_INDEX_KB, 16384) * 1024L,
+                    Duration.ofSeconds(intKey(ctx::config, OciKeys.INDEX_REFRESH_SECONDS, 300)));
         }
-        return new OciTemplateSource(config, client, t.namespace(), intKey(ctx, OciKeys.MAX_PACKAGE_MB, 512) * (1L << 20),
+        return new OciTemplateSource(config, client, t.namespace(), intKey(ctx::config, OciKeys.MAX_PACKAGE_MB, 512) * (1L << 20),
                 new PinnedDigests(state.resolve("pinned-digests.json")), indexes);
     }
 
@@ -69,7 +70,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
                 Boolean.parseBoolean(config.options().getOrDefault(OciKeys.OPTION_TLS, "false")));
     }
 
-    static OciClient client(SourceConfig config, ProviderContext ctx, Target t) throws VboxmcpException {
+    static OciClient client(SourceConfig config, Function<String, Optional<String>> ctx, Target t) throws VboxmcpException {
         Credentials creds = credentials(config, ctx, t.hostPort());
         long maxDoc = intKey(ctx, OciKeys.MAX_MANIFEST_KB, 4096) * 1024L;
         RegistryHttp http = new RegistryHttp(t.origin(), creds, Duration.ofSeconds(intKey(ctx, OciKeys.REQUEST_TIMEOUT_SECONDS, 60)),
@@ -99,7 +100,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         return new Target(new Origin(scheme, host, port), ns);
     }
 
-    private static Credentials credentials(SourceConfig config, ProviderContext ctx, String hostPort)
+    private static Credentials credentials(SourceConfig config, Function<String, Optional<String>> ctx, String hostPort)
             throws VboxmcpException {
         String env = config.options().get(OciKeys.OPTION_CREDENTIALS_ENV);
         if (env != null) {
@@ -110,7 +111,7 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
             }
             return Credentials.parse(v);
         }
-        Optional<String> configured = ctx.config(OciKeys.DOCKER_CONFIG);
+        Optional<String> configured = ctx.apply(OciKeys.DOCKER_CONFIG);
         Path file;
         if (configured.isPresent()) {
             file = Path.of(configured.get());
@@ -122,8 +123,8 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         return Credentials.fromDockerConfig(file, hostPort).orElse(null);
     }
 
-    private static SSLContext ssl(ProviderContext ctx) throws VboxmcpException {
-        Optional<String> ca = ctx.config(OciKeys.CA_FILE);
+    private static SSLContext ssl(Function<String, Optional<String>> ctx) throws VboxmcpException {
+        Optional<String> ca = ctx.apply(OciKeys.CA_FILE);
         if (ca.isEmpty()) {
             return null;
         }
@@ -176,8 +177,8 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         }
     }
 
-    static int intKey(ProviderContext ctx, String key, int def) throws VboxmcpException {
-        Optional<String> v = ctx.config(key);
+    static int intKey(Function<String, Optional<String>> ctx, String key, int def) throws VboxmcpException {
+        Optional<String> v = ctx.apply(key);
         if (v.isEmpty()) {
             return def;
         }

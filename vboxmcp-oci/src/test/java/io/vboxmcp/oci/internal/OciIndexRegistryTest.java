@@ -9,7 +9,6 @@ import io.vboxmcp.oci.IndexRefusedException;
 import io.vboxmcp.oci.OciIndexPublisher;
 import io.vboxmcp.oci.OciKeys;
 import io.vboxmcp.template.TemplateInfo;
-import io.vboxmcp.testkit.StubProviderContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,7 +59,8 @@ class OciIndexRegistryTest {
                         "market-demo", v, templateKey, work.resolve(v + ".tar.gz")), registry.oci("market"));
             }
         }
-        tools = OciIndexPublisher.open(registry.oci("market"), Map.of(), new StubProviderContext(work.resolve("tools")));
+        tools = OciIndexPublisher.open(registry.oci("market"), Map.of(), k -> java.util.Optional.empty(),
+                IndexFixture.verifiers(work));
         rootFile = work.resolve("root.json");
         Files.writeString(rootFile, IndexFixture.root(1, Instant.now().plus(Duration.ofDays(365)), List.of(rootKey), 1,
                 List.of(indexKey), 1));
@@ -135,8 +135,8 @@ class OciIndexRegistryTest {
 
     @Test
     void indexOverTheCap_isRefusedAndNothingPersisted_IDX13() throws Exception {
-        OciIndexPublisher capTools = OciIndexPublisher.open(registry.oci("capped"), Map.of(),
-                new StubProviderContext(work.resolve("tools2")));
+        OciIndexPublisher capTools = OciIndexPublisher.open(registry.oci("capped"), Map.of(), k -> java.util.Optional.empty(),
+                IndexFixture.verifiers(work));
         capTools.push(rootFile, List.of(work.resolve("root.json.sig")), true);
         Path idx = work.resolve("padded.json");
         Files.writeString(idx, IndexFixture.index(1, Instant.now().plus(Duration.ofDays(7)), null)

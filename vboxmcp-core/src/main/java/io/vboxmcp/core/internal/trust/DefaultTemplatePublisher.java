@@ -73,6 +73,20 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
         return out;
     }
 
+    /**
+     * Signs any bytes with an OpenSSH private key for {@code namespace}, as
+     * {@code ssh-keygen -Y sign -n namespace -f key} does (the signed index's documents use {@code vboxmcp-index}).
+     *
+     * @return the armored signature, never null
+     */
+    public byte[] signSsh(byte[] data, Path privateKeyFile, char[] passphrase, String namespace) throws VboxmcpException {
+        try {
+            return SshSignatures.sign(data, SshPrivateKeys.read(readKeyFile(privateKeyFile), passphrase), namespace);
+        } catch (IllegalArgumentException e) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot sign with " + privateKeyFile.getFileName() + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public String pack(Path dir, Path out) throws VboxmcpException {
         return new Packager().pack(dir, out);
