@@ -13,12 +13,19 @@ import java.util.Objects;
  * @param description may be null
  * @param tags        never null
  * @param sourceId    id of the source it comes from, never null
+ * @param author      may be null (sources that do not read it)
  */
-public record TemplateInfo(String name, SemanticVersion version, String description, List<String> tags, String sourceId) {
+public record TemplateInfo(String name, SemanticVersion version, String description, List<String> tags, String sourceId,
+                           String author) {
     public TemplateInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(sourceId, "sourceId");
         tags = tags == null ? List.of() : List.copyOf(tags);
+    }
+
+    /** Without an author. */
+    public TemplateInfo(String name, SemanticVersion version, String description, List<String> tags, String sourceId) {
+        this(name, version, description, tags, sourceId, null);
     }
 }

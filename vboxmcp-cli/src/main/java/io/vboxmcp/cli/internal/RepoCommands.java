@@ -251,7 +251,8 @@ final class RepoCommands {
         description = "Searches every configured source (names, descriptions, tags).")
     static final class Search extends VboxmcpCommand.Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "QUERY", defaultValue = "",
-                description = "Words to match; none lists everything.")
+                description = "Words to match (all must), tag:T, author:A, version:RANGE or NAME@RANGE; none lists "
+                        + "everything. Ranked: exact name, then tag, then name, then text.")
         String query;
 
         @Override

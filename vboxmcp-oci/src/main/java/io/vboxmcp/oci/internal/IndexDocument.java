@@ -115,7 +115,8 @@ record IndexDocument(long version, Instant expires, List<Entry> entries, Set<Str
     }
 
     List<TemplateInfo> infos(String sourceId) {
-        return entries.stream().map(e -> new TemplateInfo(e.name(), e.version(), e.description(), e.tags(), sourceId))
+        return entries.stream().map(e -> new TemplateInfo(e.name(), e.version(), e.description(), e.tags(), sourceId,
+                e.author()))
                 .toList();
     }
 

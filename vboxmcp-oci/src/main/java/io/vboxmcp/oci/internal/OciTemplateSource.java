@@ -110,7 +110,8 @@ final class OciTemplateSource implements TemplateSource {
                 JsonNode a = m.get().json().path("annotations");
                 String tags = a.path(Artifacts.A_TAGS).asText("");
                 out.add(new TemplateInfo(n, v, a.hasNonNull(Artifacts.A_DESCRIPTION) ? a.get(Artifacts.A_DESCRIPTION).asText()
-                        : null, tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), config.id()));
+                        : null, tags.isEmpty() ? List.of() : Arrays.asList(tags.split(",")), config.id(),
+                        a.hasNonNull(Artifacts.A_AUTHORS) ? a.get(Artifacts.A_AUTHORS).asText() : null));
             }
         }
         return out;

@@ -50,7 +50,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -289,25 +288,12 @@ final class DefaultVmManager implements VmManager {
     @Override
     public List<TemplateInfo> search(String query) throws VboxmcpException {
         ensureOpen();
-        String[] words = query == null ? new String[0] : query.toLowerCase(Locale.ROOT).trim().split("\\s+");
-        List<TemplateInfo> out = new ArrayList<>();
+        io.vboxmcp.core.internal.search.TemplateQuery q = io.vboxmcp.core.internal.search.TemplateQuery.parse(query);
+        List<TemplateInfo> all = new ArrayList<>();
         for (TemplateSource s : sources) {
-            for (TemplateInfo i : s.describe()) {
-                String hay = (i.name() + " " + (i.description() == null ? "" : i.description()) + " "
-                        + String.join(" ", i.tags())).toLowerCase(Locale.ROOT);
-                boolean all = true;
-                for (String w : words) {
-                    if (!w.isEmpty() && !hay.contains(w)) {
-                        all = false;
-                        break;
-                    }
-                }
-                if (all) {
-                    out.add(i);
-                }
-            }
+            all.addAll(s.describe());
         }
-        return out;
+        return q.apply(all);
     }
 
     @Override
