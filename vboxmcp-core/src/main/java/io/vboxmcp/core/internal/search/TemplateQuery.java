@@ -52,14 +52,43 @@ public final class TemplateQuery {
         return q;
     }
 
+    /**
+     * Entries with their text lower-cased once, so that a query over 10,000 versions allocates nothing per entry.
+     * Immutable; build one per listing and ask it many queries.
+     */
+    public static final class Catalog {
+        private final List<Entry> entries;
+
+        private Catalog(List<Entry> entries) {
+            this.entries = entries;
+        }
+
+        public static Catalog of(List<TemplateInfo> infos) {
+            List<Entry> out = new ArrayList<>(infos.size());
+            for (TemplateInfo i : infos) {
+                out.add(new Entry(i, i.description() == null ? "" : i.description().toLowerCase(Locale.ROOT),
+                        i.tags().stream().map(x -> x.toLowerCase(Locale.ROOT)).toList(),
+                        i.author() == null ? "" : i.author().toLowerCase(Locale.ROOT)));
+            }
+            return new Catalog(List.copyOf(out));
+        }
+    }
+
+    private record Entry(TemplateInfo info, String description, List<String> tags, String author) { }
+
     /** @return the matching entries of {@code all}, ranked, never null */
     public List<TemplateInfo> apply(List<TemplateInfo> all) {
+        return apply(Catalog.of(all));
+    }
+
+    /** @return the matching entries of {@code catalog}, ranked, never null */
+    public List<TemplateInfo> apply(Catalog catalog) {
         record Hit(TemplateInfo info, int rank) { }
         List<Hit> hits = new ArrayList<>();
-        for (TemplateInfo i : all) {
-            int rank = rank(i);
+        for (Entry e : catalog.entries) {
+            int rank = rank(e);
             if (rank >= 0) {
-                hits.add(new Hit(i, rank));
+                hits.add(new Hit(e.info(), rank));
             }
         }
         hits.sort(Comparator.comparingInt(Hit::rank).reversed().thenComparing(h -> h.info().name())
@@ -68,7 +97,8 @@ public final class TemplateQuery {
     }
 
     /** @return -1 if {@code i} does not match, else 0 (text) to 3 (exact name) */
-    int rank(TemplateInfo i) {
+    private int rank(Entry e) {
+        TemplateInfo i = e.info();
         String name = i.name();
         if (exactName != null && !exactName.equals(name)) {
             return -1;
@@ -76,19 +106,19 @@ public final class TemplateQuery {
         if (range != null && !range.contains(i.version())) {
             return -1;
         }
-        List<String> itags = i.tags().stream().map(x -> x.toLowerCase(Locale.ROOT)).toList();
+        List<String> itags = e.tags();
         for (String t : tags) {
             if (!itags.contains(t)) {
                 return -1;
             }
         }
-        String author = i.author() == null ? "" : i.author().toLowerCase(Locale.ROOT);
+        String author = e.author();
         for (String a : authors) {
             if (!author.contains(a)) {
                 return -1;
             }
         }
-        String description = i.description() == null ? "" : i.description().toLowerCase(Locale.ROOT);
+        String description = e.description();
         int rank = 0;
         for (String w : words) {
             int r;
