@@ -40,9 +40,7 @@ import java.util.regex.Pattern;
  */
 final class RegistryHttp implements AutoCloseable {
     static final int MAX_REDIRECTS = 5;
-    private static final long MAX_TOKEN_BYTES = 1 << 20;
     private static final long MAX_ERROR_BYTES = 64 << 10;
-    private static final Pattern PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "vboxmcp-oci-deadline");
         t.setDaemon(true);
@@ -53,8 +51,7 @@ final class RegistryHttp implements AutoCloseable {
     private final Credentials credentials;
     private final Duration timeout;
     private final HttpClient client;
-    private final Map<String, String> tokens = new ConcurrentHashMap<>();
-    private final ObjectMapper json = new ObjectMapper();
+    private final RegistryAuth auth;
 
     /** A response whose body was read completely (within its cap). */
     record Response(int status, Map<String, List<String>> headers, byte[] body, URI uri) {
@@ -74,6 +71,7 @@ final class RegistryHttp implements AutoCloseable {
             b.sslContext(ssl);
         }
         this.client = b.build();
+        this.auth = new RegistryAuth(this, client, registry, credentials);
     }
 
     Origin registry() {
@@ -126,7 +124,7 @@ final class RegistryHttp implements AutoCloseable {
             if (status == 401 && o.equals(registry) && !authTried) {
                 authTried = true;
                 drain(r);
-                if (answerChallenge(r.headers().firstValue("WWW-Authenticate").orElse(""), deadline)) {
+                if (auth.answer(r.headers().firstValue("WWW-Authenticate").orElse(""), deadline)) {
                     continue;
                 }
                 return new Exchange(resend(method, current, headers, body, deadline), current);
@@ -177,7 +175,7 @@ final class RegistryHttp implements AutoCloseable {
         headers.forEach(b::header);
         if (ownOrigin) {
             // credentials and tokens go to the registry's own origin only; a redirect elsewhere gets none (REG-08)
-            authorization().ifPresent(a -> b.header("Authorization", a));
+            auth.authorization().ifPresent(a -> b.header("Authorization", a));
         }
         try {
             return client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -192,115 +190,7 @@ final class RegistryHttp implements AutoCloseable {
         }
     }
 
-    private volatile String scheme;
-
-    private Optional<String> authorization() {
-        String s = scheme;
-        if (s == null) {
-            return Optional.empty();
-        }
-        if (s.equals("basic")) {
-            return Optional.ofNullable(credentials).map(Credentials::basicHeader);
-        }
-        return Optional.ofNullable(tokens.get(s)).map(t -> "Bearer " + t);
-    }
-
-    /** @return whether a retry may now succeed */
-    private boolean answerChallenge(String challenge, long deadline) throws VboxmcpException {
-        String lower = challenge.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("basic")) {
-            if (credentials == null) {
-                throw unauthorized("it asks for a login and none is configured (source option "
-                        + "credentials-env, or the Docker config.json)");
-            }
-            if ("basic".equals(scheme)) {
-                return false;
-            }
-            scheme = "basic";
-            return true;
-        }
-        if (!lower.startsWith("bearer")) {
-            throw unauthorized("it asks for an unsupported authentication scheme");
-        }
-        Map<String, String> p = new java.util.HashMap<>();
-        Matcher m = PARAM.matcher(challenge);
-        while (m.find()) {
-            p.put(m.group(1).toLowerCase(Locale.ROOT), m.group(2));
-        }
-        String realm = p.get("realm");
-        if (realm == null) {
-            throw unauthorized("its bearer challenge names no realm");
-        }
-        String key = realm + " " + p.getOrDefault("service", "") + " " + p.getOrDefault("scope", "");
-        if (key.equals(scheme)) {
-            return false;  // a fresh token was refused: do not loop
-        }
-        StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? '&' : '?');
-        if (p.containsKey("service")) {
-            q.append("service=").append(URLEncoder.encode(p.get("service"), StandardCharsets.UTF_8)).append('&');
-        }
-        if (p.containsKey("scope")) {
-            q.append("scope=").append(URLEncoder.encode(p.get("scope"), StandardCharsets.UTF_8));
-        }
-        URI tokenUri;
-        try {
-            tokenUri = URI.create(q.toString());
-        } catch (IllegalArgumentException e) {
-            throw unauthorized("its token realm is not a URL");
-        }
-        Origin tokenOrigin = Origin.of(tokenUri);
-        if ("http".equals(tokenOrigin.scheme()) && !tokenOrigin.loopback() && "https".equals(registry.scheme())) {
-            throw new VboxmcpException(ErrorCode.POLICY_VIOLATION, "registry " + registry
-                    + " sends logins to a plain-http token server; refused");
-        }
-        HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).timeout(Duration.ofNanos(Math.max(1,
-                deadline - System.nanoTime()))).GET();
-        // the login goes to the token server only when it is the registry's own origin (REG-08); elsewhere the
-        // token is asked for anonymously
-        if (credentials != null && tokenOrigin.equals(registry)) {
-            b.header("Authorization", credentials.basicHeader());
-        }
-        byte[] body;
-        int status;
-        try {
-            HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            status = r.statusCode();
-            try (InputStream in = r.body()) {
-                body = readCapped(in, MAX_TOKEN_BYTES, tokenUri, deadline);
-            }
-        } catch (HttpTimeoutException e) {
-            throw timedOut(tokenUri);
-        } catch (IOException e) {
-            throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "token server " + tokenOrigin + " failed: "
-                    + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted", e);
-        }
-        if (status != 200) {
-            throw unauthorized("its token server answered " + status);
-        }
-        String token;
-        try {
-            JsonNode n = json.readTree(body);
-            JsonNode t = n.hasNonNull("token") ? n.get("token") : n.get("access_token");
-            token = t == null || !t.isTextual() ? null : t.asText();
-        } catch (IOException e) {
-            token = null;
-        }
-        if (token == null || token.isEmpty()) {
-            throw unauthorized("its token server sent no token");
-        }
-        tokens.put(key, token);
-        scheme = key;
-        return true;
-    }
-
-    private VboxmcpException unauthorized(String why) {
-        return new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "registry " + registry + " refused access: " + why);
-    }
-
-    private VboxmcpException timedOut(URI uri) {
+    VboxmcpException timedOut(URI uri) {
         return new VboxmcpException(ErrorCode.TIMEOUT, "registry " + Origin.of(uri) + " did not answer within "
                 + timeout.toSeconds() + " s (" + io.vboxmcp.oci.OciKeys.REQUEST_TIMEOUT_SECONDS + ")");
     }

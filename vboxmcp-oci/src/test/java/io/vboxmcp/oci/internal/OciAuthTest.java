@@ -1,5 +1,7 @@
 package io.vboxmcp.oci.internal;
 
+import io.vboxmcp.testkit.http.DistributionRegistry;
+
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.SourceConfig;
@@ -35,9 +37,9 @@ class OciAuthTest {
         assumeTrue(DistributionRegistry.available(), "docker-registry is not installed");
         try (DistributionRegistry r = DistributionRegistry.start("alice", "wonder-land-7")) {
             Path key = Templates.sshKey(tmp, "author");
-            Path good = dockerConfig(Files.createDirectories(tmp.resolve("good")), "127.0.0.1:" + r.port, "alice",
+            Path good = dockerConfig(Files.createDirectories(tmp.resolve("good")), "127.0.0.1:" + r.port(), "alice",
                     "wonder-land-7");
-            Path bad = dockerConfig(Files.createDirectories(tmp.resolve("bad")), "127.0.0.1:" + r.port, "alice", "guess");
+            Path bad = dockerConfig(Files.createDirectories(tmp.resolve("bad")), "127.0.0.1:" + r.port(), "alice", "guess");
             try (VmManager m = VmManager.builder().home(tmp.resolve("pub")).property(OciKeys.DOCKER_CONFIG, good.toString())
                     .build()) {
                 Path pkg = Templates.signedPackage(m, Templates.webDemo(tmp, "private", "1.0.0", "secret"), "private",

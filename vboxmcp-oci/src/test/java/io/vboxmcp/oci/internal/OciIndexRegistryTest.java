@@ -1,5 +1,7 @@
 package io.vboxmcp.oci.internal;
 
+import io.vboxmcp.testkit.http.DistributionRegistry;
+
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.TemplateRef;

@@ -1,5 +1,7 @@
 package io.vboxmcp.oci.internal;
 
+import io.vboxmcp.testkit.http.DistributionRegistry;
+
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.TemplateRef;
@@ -57,7 +59,7 @@ class OciRegistryTest {
     }
 
     OciClient client() {
-        return new OciClient(new RegistryHttp(new Origin("http", "127.0.0.1", registry.port), null,
+        return new OciClient(new RegistryHttp(new Origin("http", "127.0.0.1", registry.port()), null,
                 Duration.ofSeconds(10), null), 4 << 20);
     }
 

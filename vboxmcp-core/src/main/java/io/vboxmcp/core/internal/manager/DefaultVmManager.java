@@ -347,39 +347,10 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public io.vboxmcp.trust.TemplatePublisher publisher() {
-        DefaultTemplatePublisher p = new DefaultTemplatePublisher();
-        return denies.publisher(new io.vboxmcp.trust.TemplatePublisher() {
-            @Override
-            public String writeManifest(Path dir, String name, io.vboxmcp.SemanticVersion version) throws VboxmcpException {
-                return p.writeManifest(dir, name, version);
-            }
-
-            @Override
-            public Path signOpenPgp(Path dir, Path key, char[] passphrase) throws VboxmcpException {
-                return p.signOpenPgp(dir, key, passphrase);
-            }
-
-            @Override
-            public Path signSsh(Path dir, Path key, char[] passphrase) throws VboxmcpException {
-                return p.signSsh(dir, key, passphrase);
-            }
-
-            @Override
-            public String pack(Path dir, Path out) throws VboxmcpException {
-                return p.pack(dir, out);
-            }
-
-            @Override
-            public io.vboxmcp.VerificationResult verify(Path folderOrPackage, List<Path> keys) throws VboxmcpException {
-                return p.verify(folderOrPackage, keys);
-            }
-
-            @Override
-            public io.vboxmcp.trust.PublishResult publish(Path folderOrPackage, java.net.URI target) throws VboxmcpException {
-                ensureOpen();
-                return registryOps.publish(p, folderOrPackage, target);
-            }
-        });
+        return denies.publisher(new DefaultTemplatePublisher(Clock.systemUTC(), (self, what, target) -> {
+            ensureOpen();
+            return registryOps.publish(self, what, target);
+        }));
     }
 
     @Override

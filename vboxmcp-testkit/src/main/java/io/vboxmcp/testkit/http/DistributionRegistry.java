@@ -1,4 +1,4 @@
-package io.vboxmcp.oci.internal;
+package io.vboxmcp.testkit.http;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -15,10 +15,10 @@ import java.util.stream.Stream;
  * The real CNCF distribution registry (Debian package {@code docker-registry}, 2.8) as a plain process on
  * 127.0.0.1: a random port, storage in a temp folder, optionally htpasswd basic auth. Stopped and deleted by close.
  */
-final class DistributionRegistry implements AutoCloseable {
-    static final String BINARY = "/usr/bin/docker-registry";
-    final Path dir;
-    final int port;
+public final class DistributionRegistry implements AutoCloseable {
+    public static final String BINARY = "/usr/bin/docker-registry";
+    private final Path dir;
+    private final int port;
     private final Process process;
 
     private DistributionRegistry(Path dir, int port, Process process) {
@@ -27,12 +27,13 @@ final class DistributionRegistry implements AutoCloseable {
         this.process = process;
     }
 
-    static boolean available() {
+    /** @return whether the {@code docker-registry} package is installed (scripts/install-deps.sh) */
+    public static boolean available() {
         return Files.isExecutable(Path.of(BINARY));
     }
 
     /** @param user null for no auth, else the htpasswd user (bcrypt, made by the real {@code htpasswd}) */
-    static DistributionRegistry start(String user, String password) throws IOException, InterruptedException {
+    public static DistributionRegistry start(String user, String password) throws IOException, InterruptedException {
         return start(user, password, false);
     }
 
@@ -40,7 +41,7 @@ final class DistributionRegistry implements AutoCloseable {
      * @param tls whether to serve https with a certificate for 127.0.0.1 from a fresh test CA ({@link #caFile()}),
      *            both made by the real {@code openssl}
      */
-    static DistributionRegistry start(String user, String password, boolean tls) throws IOException, InterruptedException {
+    public static DistributionRegistry start(String user, String password, boolean tls) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("vboxmcp-registry-");
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -60,12 +61,12 @@ final class DistributionRegistry implements AutoCloseable {
         }
         if (tls) {
             Path d = dir;
-            Templates.run(d, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            run(d, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
                     "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=vboxmcp test CA");
-            Templates.run(d, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            run(d, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                     "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
             Files.writeString(d.resolve("ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-            Templates.run(d, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            run(d, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                     "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext");
             cfg.append("  tls:\n    certificate: ").append(d.resolve("server.pem")).append("\n    key: ")
                     .append(d.resolve("server.key")).append('\n');
@@ -92,16 +93,31 @@ final class DistributionRegistry implements AutoCloseable {
         }
     }
 
-    Path caFile() {
+    /** @return the port on 127.0.0.1 */
+    public int port() {
+        return port;
+    }
+
+    /** @return the test CA certificate (PEM) of a TLS registry */
+    public Path caFile() {
         return dir.resolve("ca.pem");
     }
 
-    String http() {
+    public String http() {
         return "http://127.0.0.1:" + port;
     }
 
-    URI oci(String namespace) {
+    /** @return {@code oci://127.0.0.1:PORT/namespace} */
+    public URI oci(String namespace) {
         return URI.create("oci://127.0.0.1:" + port + "/" + namespace);
+    }
+
+    private static void run(Path dir, String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
     }
 
     @Override
