@@ -37,14 +37,10 @@ class CliRegistryTest {
             assertThat(pub.exit()).as(pub.show()).isZero();
             assertThat(pub.json().path("tags").toString()).contains("1.2.0", "1.2", "\"1\"", "latest");
             assertThat(pub.json().path("signatures").asInt()).isEqualTo(1);
-            Launcher.Result again = author.run("publish", "--json", tmp.resolve("p.tar.gz").toString(), ns);
-            assertThat(again.json().path("unchanged").asBoolean()).as(again.show()).isTrue();
 
             assertThat(user.run("source", "add", "team", ns).exit()).isZero();
             assertThat(user.run("trust", "add", "--source", "team", tmp.resolve("key.pub").toString()).exit()).isZero();
-            Launcher.Result search = user.run("search", "--json", "shared tag:nothing");
-            assertThat(search.json().path("templates")).as(search.show()).isEmpty();
-            search = user.run("search", "--json", "registry");
+            Launcher.Result search = user.run("search", "--json", "registry version:^1");
             assertThat(search.json().path("templates").get(0).path("source").asText()).as(search.show()).isEqualTo("team");
 
             Launcher.Result install = user.run("install", "--json", "shared-demo@^1");
