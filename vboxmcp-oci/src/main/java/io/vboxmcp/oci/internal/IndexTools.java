@@ -118,8 +118,12 @@ public final class IndexTools implements OciIndexPublisher {
         }
         List<DetachedSignature> sigs = new ArrayList<>();
         for (Path p : signatureFiles) {
-            String format = p.getFileName().toString().endsWith(".asc") ? "openpgp" : "ssh";
-            sigs.add(new DetachedSignature(format, OciTemplateSourceFactory.read(p, 1 << 20), p.getFileName().toString()));
+            byte[] b = OciTemplateSourceFactory.read(p, 1 << 20);
+            if (p.getFileName().toString().endsWith(".asc")) {
+                sigs.add(new DetachedSignature("openpgp", b, p.getFileName().toString()));
+            } else {
+                sigs.addAll(OciTemplateSourceFactory.splitSsh(b, p.getFileName().toString()));
+            }
         }
         return SignedIndexes.push(client, namespace, tag, root, doc, sigs);
     }

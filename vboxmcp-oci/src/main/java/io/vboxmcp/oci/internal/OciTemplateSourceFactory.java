@@ -150,18 +150,22 @@ public final class OciTemplateSourceFactory implements TemplateSourceFactory {
         List<DetachedSignature> out = new ArrayList<>();
         Path ssh = document.resolveSibling(document.getFileName() + ".sig");
         if (Files.isRegularFile(ssh)) {
-            String text = new String(read(ssh, 1 << 20), StandardCharsets.US_ASCII);
-            // several signers' files concatenated: one signature per armored block
-            for (String block : text.split("(?<=-----END SSH SIGNATURE-----)")) {
-                if (block.contains("-----BEGIN SSH SIGNATURE-----")) {
-                    out.add(new DetachedSignature("ssh", block.strip().concat("\n").getBytes(StandardCharsets.US_ASCII),
-                            ssh.getFileName().toString()));
-                }
-            }
+            out.addAll(splitSsh(read(ssh, 1 << 20), ssh.getFileName().toString()));
         }
         Path asc = document.resolveSibling(document.getFileName() + ".asc");
         if (Files.isRegularFile(asc)) {
             out.add(new DetachedSignature("openpgp", read(asc, 1 << 20), asc.getFileName().toString()));
+        }
+        return out;
+    }
+
+    /** Several signers' SSH signature files concatenated: one signature per armored block. */
+    static List<DetachedSignature> splitSsh(byte[] file, String name) {
+        List<DetachedSignature> out = new ArrayList<>();
+        for (String block : new String(file, StandardCharsets.US_ASCII).split("(?<=-----END SSH SIGNATURE-----)")) {
+            if (block.contains("-----BEGIN SSH SIGNATURE-----")) {
+                out.add(new DetachedSignature("ssh", block.strip().concat("\n").getBytes(StandardCharsets.US_ASCII), name));
+            }
         }
         return out;
     }

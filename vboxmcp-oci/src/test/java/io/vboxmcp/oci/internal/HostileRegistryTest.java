@@ -176,6 +176,50 @@ class HostileRegistryTest {
     }
 
     @Test
+    void bearerChallenge_tokenFromTheRegistrysOwnRealmWithTheLogin_REG08(@TempDir Path tmp) throws Exception {
+        String digest = Digests.sha256("{}".getBytes(StandardCharsets.UTF_8));
+        String login = new Credentials("alice", "s3cret").basicHeader();
+        String realm = "http://127.0.0.1:" + registry.getAddress().getPort() + "/token";
+        List<String> tokenRequests = new CopyOnWriteArrayList<>();
+        routes.put("/token", x -> {
+            tokenRequests.add(x.getRequestURI().getRawQuery() + " " + x.getRequestHeaders().getFirst("Authorization"));
+            boolean ok = login.equals(x.getRequestHeaders().getFirst("Authorization"));
+            send(x, ok ? 200 : 401, "application/json", ok ? "{\"token\":\"t-123\"}".getBytes(StandardCharsets.UTF_8)
+                    : new byte[0]);
+        });
+        routes.put("/v2/ns/t/blobs/" + digest, x -> {
+            if (!"Bearer t-123".equals(x.getRequestHeaders().getFirst("Authorization"))) {
+                x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"" + realm
+                        + "\",service=\"registry\",scope=\"repository:ns/t:pull\"");
+                send(x, 401, null, new byte[0]);
+                return;
+            }
+            send(x, 200, "application/octet-stream", "{}".getBytes(StandardCharsets.UTF_8));
+        });
+        client(new Credentials("alice", "s3cret"), Duration.ofSeconds(5), 4 << 20).pullBlob("ns/t", digest, 2,
+                tmp.resolve("b"));
+        assertThat(tmp.resolve("b")).hasContent("{}");
+        assertThat(tokenRequests).singleElement().satisfies(r -> assertThat(r)
+                .contains("service=registry", "scope=repository%3Ans%2Ft%3Apull", login));
+    }
+
+    @Test
+    void bearerChallenge_realmOnAnotherOrigin_getsNoLogin_REG08(@TempDir Path tmp) {
+        String digest = Digests.sha256("{}".getBytes(StandardCharsets.UTF_8));
+        routes.put("/v2/ns/t/blobs/" + digest, x -> {
+            x.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://127.0.0.1:"
+                    + other.getAddress().getPort() + "/token\",service=\"evil\"");
+            send(x, 401, null, new byte[0]);
+        });
+        // the other origin answers {} (no token): refused, and it never saw the login
+        assertThatThrownBy(() -> client(new Credentials("alice", "s3cret"), Duration.ofSeconds(5), 4 << 20)
+                .pullBlob("ns/t", digest, 2, tmp.resolve("b")))
+                .isInstanceOfSatisfying(VboxmcpException.class, e -> assertThat(e.getMessage()).contains("no token"));
+        assertThat(otherAuthorization).containsExactly("null");
+        assertThat(tmp.resolve("b")).doesNotExist();
+    }
+
+    @Test
     void bootstrapRoot_badlySigned_isRefusedBeforeAnyRequest_IDX22(@TempDir Path tmp) throws Exception {
         IndexFixture fx = new IndexFixture(tmp);
         IndexFixture.Key owner = fx.key("owner");

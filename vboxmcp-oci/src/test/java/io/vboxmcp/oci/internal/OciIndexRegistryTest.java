@@ -155,4 +155,38 @@ class OciIndexRegistryTest {
         }
         assertThat(home.resolve("cache/oci/capped/index/index.json")).doesNotExist();
     }
+
+    @Test
+    void rootRotation_isWalkedFromTheBootstrapRoot_KEY06_KEY07() throws Exception {
+        OciIndexPublisher rot = OciIndexPublisher.open(registry.oci("rotate"), Map.of(), k -> java.util.Optional.empty(),
+                IndexFixture.verifiers(work));
+        IndexFixture fx = new IndexFixture(work);
+        IndexFixture.Key newRoot = fx.key("root2");
+        rot.push(rootFile, List.of(work.resolve("root.json.sig")), true);
+        Path r2 = work.resolve("rotate-root2.json");
+        Files.writeString(r2, IndexFixture.root(2, Instant.now().plus(Duration.ofDays(365)), List.of(newRoot), 1,
+                List.of(indexKey), 1));
+        // signed by the new key only first: the consumer must refuse it (old threshold missing)
+        Files.write(work.resolve("rotate-root2.json.sig"), Templates.sshSign(newRoot.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE));
+        rot.push(r2, List.of(work.resolve("rotate-root2.json.sig")), true);
+        Path idx = work.resolve("rotate-index.json");
+        Files.write(idx, rot.build(1, Instant.now().plus(Duration.ofDays(7))));
+        Templates.sshSign(indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
+        rot.push(idx, List.of(work.resolve("rotate-index.json.sig")), false);
+        Path home = work.resolve("rotating");
+        SourceConfig sc = new SourceConfig("rotate", registry.oci("rotate"), 0, Map.of(OciKeys.OPTION_ROOT, rootFile.toString()));
+        try (VmManager c = VmManager.builder().home(home).addSource(sc).build()) {
+            assertThatThrownBy(() -> c.search("")).isInstanceOfSatisfying(IndexRefusedException.class,
+                    e -> assertThat(e.reason()).isEqualTo(IndexRefusedException.Reason.THRESHOLD));
+        }
+        // now signed by the old and the new root key: walked to version 2
+        byte[] both = (new String(Templates.sshSign(rootKey.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE))
+                + new String(Templates.sshSign(newRoot.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE))).getBytes();
+        Files.write(work.resolve("rotate-root2.json.sig"), both);
+        rot.push(r2, List.of(work.resolve("rotate-root2.json.sig")), true);
+        try (VmManager c = VmManager.builder().home(home).addSource(sc).build()) {
+            assertThat(c.search("")).isEmpty();
+        }
+        assertThat(Files.readAllBytes(home.resolve("cache/oci/rotate/index/root.json"))).isEqualTo(Files.readAllBytes(r2));
+    }
 }
