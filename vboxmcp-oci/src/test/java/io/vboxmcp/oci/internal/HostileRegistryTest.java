@@ -220,6 +220,23 @@ class HostileRegistryTest {
     }
 
     @Test
+    void referrers_comeFromTheReferrersApiWhereTheRegistryHasOne_elseFromTheFallbackTag() throws Exception {
+        String subject = IndexFixture.digest('a');
+        String viaApi = "{\"schemaVersion\":2,\"mediaType\":\"" + OciClient.INDEX + "\",\"manifests\":[{\"mediaType\":\""
+                + OciClient.MANIFEST + "\",\"digest\":\"" + IndexFixture.digest('b') + "\",\"size\":9,\"artifactType\":\""
+                + Artifacts.SIGNATURE_TYPE + "\"}]}";
+        routes.put("/v2/ns/t/referrers/" + subject, x -> send(x, 200, OciClient.INDEX, viaApi.getBytes(StandardCharsets.UTF_8)));
+        assertThat(client(null, Duration.ofSeconds(5), 4 << 20).referrers("ns/t", subject))
+                .singleElement().satisfies(d -> assertThat(d.path("digest").asText()).isEqualTo(IndexFixture.digest('b')));
+        routes.remove("/v2/ns/t/referrers/" + subject);
+        String fallback = viaApi.replace(IndexFixture.digest('b'), IndexFixture.digest('c'));
+        routes.put("/v2/ns/t/manifests/" + OciClient.fallbackTag(subject), x -> send(x, 200, OciClient.INDEX,
+                fallback.getBytes(StandardCharsets.UTF_8)));
+        assertThat(client(null, Duration.ofSeconds(5), 4 << 20).referrers("ns/t", subject))
+                .singleElement().satisfies(d -> assertThat(d.path("digest").asText()).isEqualTo(IndexFixture.digest('c')));
+    }
+
+    @Test
     void bootstrapRoot_badlySigned_isRefusedBeforeAnyRequest_IDX22(@TempDir Path tmp) throws Exception {
         IndexFixture fx = new IndexFixture(tmp);
         IndexFixture.Key owner = fx.key("owner");
