@@ -5,7 +5,9 @@
 # under UEFI; fdisk (sfdisk), dosfstools, mtools, syslinux-efi also let the QEMU tests turn the test image into a
 # UEFI-only GPT disk (no loop mounts); apt-utils (apt-ftparchive) builds the test apt mirror
 # (scripts/build-apt-mirror.sh); python3 + python3-pip serve and check the test pip index (and the quick start's
-# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; nodejs + npm run the MCP Inspector
+# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; docker-registry (the CNCF
+# distribution registry 2.8, run as a plain process on 127.0.0.1, never as a service) and apache2-utils (htpasswd)
+# let vboxmcp-oci test publish and install against a real registry; nodejs + npm run the MCP Inspector
 # against `vboxmcp mcp` (scripts/mcp-inspector-check.sh).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -18,7 +20,7 @@ apt-get install -y -q --no-install-recommends \
   openssh-client gnupg git \
   python3 python3-pip \
   tmux procps iproute2 \
-  socat
+  socat docker-registry apache2-utils
 # node and npm for the MCP Inspector: Debian's packages unless a node is there already (NodeSource's nodejs
 # bundles npm and conflicts with Debian's npm package)
 if ! command -v node >/dev/null 2>&1; then

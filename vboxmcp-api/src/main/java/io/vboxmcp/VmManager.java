@@ -107,9 +107,11 @@ public interface VmManager extends AutoCloseable {
     ResolvedTemplate resolve(TemplateRef ref) throws VboxmcpException;
 
     /**
-     * @param query words matched against names, descriptions and tags; blank lists everything
-     * @return matching template versions from every source, never null
-     * @throws VboxmcpException if a source cannot be read
+     * @param query words matched against names, descriptions and tags (each must match), {@code tag:T},
+     *              {@code author:A}, {@code version:RANGE} or {@code NAME@RANGE}; blank lists everything
+     * @return matching template versions from every source (a source with a signed index answers from its trusted
+     *         copy), ranked: exact name, then a tag, then the name, then text; never null
+     * @throws VersionFormatException if a range in the query does not parse
      */
     List<TemplateInfo> search(String query) throws VboxmcpException;
 

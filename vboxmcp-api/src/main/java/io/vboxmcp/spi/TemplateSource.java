@@ -52,6 +52,34 @@ public interface TemplateSource extends AutoCloseable {
      */
     FetchedTemplate fetch(String name, SemanticVersion version, Path workDir) throws VboxmcpException;
 
+    /**
+     * Delivers the template an immutable reference names ({@code name@sha256:<hex>} for an OCI source), for one-off
+     * shares. Core verifies it exactly like {@link #fetch}.
+     *
+     * @param reference the source-relative reference, never null
+     * @param workDir   an empty folder the source may write into, deleted by the caller afterwards
+     * @return the fetched template, never null
+     * @throws VboxmcpException {@code INVALID_ARGUMENT} if the source does not support references
+     */
+    default FetchedTemplate fetchReference(String reference, Path workDir) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "source '" + config().id()
+                + "' cannot fetch by reference");
+    }
+
+    /**
+     * Publishes one packed template version into this source (a registry). Versions are immutable: publishing a
+     * version again with other content is refused.
+     *
+     * @param publication never null
+     * @return what the source now holds, never null
+     * @throws VboxmcpException {@code CONFLICT} if the version exists with other content; {@code INVALID_ARGUMENT}
+     *                          if the source does not accept publishing
+     */
+    default io.vboxmcp.trust.PublishResult publish(TemplatePublication publication) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "source '" + config().id()
+                + "' does not accept publishing");
+    }
+
     @Override
     default void close() throws VboxmcpException {
     }

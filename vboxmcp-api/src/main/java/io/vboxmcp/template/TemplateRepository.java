@@ -53,4 +53,28 @@ public interface TemplateRepository {
      * @throws VboxmcpException if the version exists but cannot be removed
      */
     boolean remove(String name, SemanticVersion version) throws VboxmcpException;
+
+    /**
+     * Installs the highest version matching {@code ref} from the configured sources (the local repository
+     * excluded), verified under that source's trust policy before anything is extracted.
+     *
+     * @param ref never null
+     * @return the installed template, never null
+     * @throws io.vboxmcp.TemplateNotFoundException if no source offers a matching version
+     */
+    default InstalledTemplate install(io.vboxmcp.TemplateRef ref) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "this repository installs from paths only");
+    }
+
+    /**
+     * Installs a one-off share named by an immutable reference, for example
+     * {@code oci://host/ns/name@sha256:<hex>}, verified against the keys pinned for the configured source whose
+     * location it is under (else the global keys) before anything is extracted.
+     *
+     * @param reference never null
+     * @return the installed template, never null
+     */
+    default InstalledTemplate install(java.net.URI reference) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "this repository installs from paths only");
+    }
 }

@@ -84,4 +84,21 @@ public interface TemplatePublisher {
      * @throws io.vboxmcp.ArchiveException if the package is malformed or unsafe
      */
     VerificationResult verify(Path folderOrPackage, List<Path> publicKeyFiles) throws VboxmcpException;
+
+    /**
+     * Publishes a template folder (packed first) or package to a registry, for example
+     * {@code oci://registry.example.com/team}: the package as an OCI artifact tagged {@code X.Y.Z}, {@code X.Y},
+     * {@code X} and {@code latest} (the last three only while this is the highest version of that line), its
+     * signatures beside it. The package's manifest must match its files; signing is the author's business before.
+     *
+     * @param folderOrPackage a template folder with an up-to-date manifest, or a {@code .tar.gz} package, never null
+     * @param target          the registry namespace, never null
+     * @return what the registry now holds, never null
+     * @throws VboxmcpException {@code CONFLICT} if the version is published with other content (versions are
+     *                          immutable); {@code SOURCE_UNAVAILABLE} if the registry fails; {@code INVALID_ARGUMENT}
+     *                          if no provider supports {@code target}
+     */
+    default PublishResult publish(Path folderOrPackage, java.net.URI target) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "this publisher cannot publish to " + target);
+    }
 }

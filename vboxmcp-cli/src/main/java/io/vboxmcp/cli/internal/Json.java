@@ -62,7 +62,7 @@ final class Json {
 
     static ObjectNode info(TemplateInfo t) {
         ObjectNode n = obj().put("name", t.name()).put("version", t.version().toString())
-                .put("description", t.description()).put("source", t.sourceId());
+                .put("description", t.description()).put("source", t.sourceId()).put("author", t.author());
         ArrayNode tags = n.putArray("tags");
         t.tags().forEach(tags::add);
         return n;

@@ -47,13 +47,14 @@ final class RepoCommands {
         return a;
     }
 
-    @Command(name = "install", header = "Install a template from a folder, package or URL",
+    @Command(name = "install", header = "Install a template from a folder, package, URL, registry or the sources",
         description = "Installs a template into the local repository from a folder, a .tar.gz "
-            + "package or an http(s) URL of a package. Validated and verified first, with the same trust check as "
+            + "package, an http(s) URL of a package, an immutable registry reference oci://HOST/NS/NAME@sha256:<hex>, or "
+            + "NAME[@RANGE] from the configured sources (highest matching version). Validated and verified first, with the same trust check as "
             + "use; a failed install changes nothing. A package from a URL must be signed by a pinned key unless "
             + "--allow-unsigned is given (https only; recorded in the audit log).")
     static final class Install extends VboxmcpCommand.Sub {
-        @Parameters(index = "0", paramLabel = "PKG|URL|DIR")
+        @Parameters(index = "0", paramLabel = "PKG|URL|DIR|oci://..@sha256:..|NAME[@RANGE]")
         String what;
 
         @Option(names = "--allow-unsigned",
@@ -65,6 +66,19 @@ final class RepoCommands {
             Path source;
             Path tmp = null;
             Thread cleanup = null;
+            if (what.startsWith("oci://") || isTemplateRef(what)) {
+                if (allowUnsigned) {
+                    throw usage("--allow-unsigned applies to http(s) URLs only; registry templates follow their source's trust policy");
+                }
+                InstalledTemplate t = s.step("install", Session.safe(what), () -> what.startsWith("oci://")
+                        ? s.manager().templates().install(URI.create(what))
+                        : s.manager().templates().install(io.vboxmcp.TemplateRef.parse(what)));
+                s.result("installed " + t.definition().coordinates() + " (" + t.manifestDigest() + ") in " + t.directory());
+                s.emitJson(true, Json.obj().put("template", t.definition().name())
+                        .put("version", t.definition().version().toString()).put("manifestDigest", t.manifestDigest())
+                        .put("directory", t.directory().toString()));
+                return Main.OK;
+            }
             try {
                 if (Downloader.isUrl(what)) {
                     URI uri;
@@ -129,6 +143,15 @@ final class RepoCommands {
                     }
                 }
             }
+        }
+
+        /** NAME or NAME@RANGE that is not a file here: a template from the configured sources. */
+        private static boolean isTemplateRef(String what) {
+            if (Files.exists(Path.of(what), LinkOption.NOFOLLOW_LINKS) || what.contains("/")) {
+                return false;
+            }
+            int at = what.indexOf('@');
+            return io.vboxmcp.TemplateRef.isValidName(at < 0 ? what : what.substring(0, at));
         }
 
         private static void denyRecord(Session s, URI uri, VboxmcpException refused) {
@@ -228,7 +251,8 @@ final class RepoCommands {
         description = "Searches every configured source (names, descriptions, tags).")
     static final class Search extends VboxmcpCommand.Sub {
         @Parameters(index = "0", arity = "0..1", paramLabel = "QUERY", defaultValue = "",
-                description = "Words to match; none lists everything.")
+                description = "Words to match (all must), tag:T, author:A, version:RANGE or NAME@RANGE; none lists "
+                        + "everything. Ranked: exact name, then tag, then name, then text.")
         String query;
 
         @Override

@@ -44,7 +44,7 @@ final class SourceCommand extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "NAME", description = "Short name of the source.")
         String name;
 
-        @Parameters(index = "1", paramLabel = "URL", description = "A folder, or a Git URL (https://, ssh://, git://, file://, *.git).")
+        @Parameters(index = "1", paramLabel = "URL", description = "A folder, a Git URL (https://, ssh://, git://, file://, *.git) or an OCI registry namespace (oci://HOST[:PORT]/NAMESPACE).")
         String url;
 
         @Option(names = "--priority", paramLabel = "N", defaultValue = "100",
@@ -151,9 +151,10 @@ final class SourceCommand extends VboxmcpCommand.Sub {
             }
         }
 
-        static final java.util.Set<String> SCHEMES = java.util.Set.of("file", "https", "http", "ssh", "git");
+        static final java.util.Set<String> SCHEMES = java.util.Set.of("file", "https", "http", "ssh", "git", "oci");
         static final String SUPPORTED = "supported: a folder or file: URL, https://HOST/PATH.git, ssh://[USER@]HOST/PATH, "
-                + "USER@HOST:PATH, git://HOST/PATH, http://HOST/PATH.git (loopback, or with -o allow-insecure-http=true)";
+                + "USER@HOST:PATH, git://HOST/PATH, http://HOST/PATH.git (loopback, or with -o allow-insecure-http=true), "
+                + "oci://HOST[:PORT]/NAMESPACE (an OCI registry; -o root=FILE for its signed index)";
 
         /** @return {@code text} with any user information of a URL replaced by {@code ***}, escaped for the terminal */
         static String redact(String text) {

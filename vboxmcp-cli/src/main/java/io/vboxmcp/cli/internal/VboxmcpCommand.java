@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
                 "Home folder: --home, else $VBOXMCP_HOME, else ~/.vboxmcp. See docs/cli.md."},
         subcommands = {
                 TemplateCommands.Validate.class, TemplateCommands.Init.class, TemplateCommands.Pack.class,
-                TemplateCommands.Sign.class, TemplateCommands.Verify.class,
+                TemplateCommands.Sign.class, TemplateCommands.Verify.class, PublishCommand.class, IndexCommand.class,
                 TrustCommand.class, SourceCommand.class,
                 RepoCommands.Install.class, RepoCommands.ListTemplates.class, RepoCommands.Versions.class,
                 RepoCommands.Search.class, RepoCommands.Remove.class,

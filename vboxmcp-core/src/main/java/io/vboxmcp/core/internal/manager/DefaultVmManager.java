@@ -51,7 +51,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -82,10 +81,12 @@ final class DefaultVmManager implements VmManager {
     private final CreatePipeline pipeline;
     private final CrashRecovery recovery;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RegistryOperations registryOps;
 
     private DefaultVmManager(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
                              LocalRepository repository, List<TemplateSource> sources, TemplateTrust trust,
-                             TrustStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store) {
+                             TrustStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store,
+                             SafeExtractor.Limits limits) {
         this.config = config;
         this.context = context;
         this.registry = registry;
@@ -107,6 +108,8 @@ final class DefaultVmManager implements VmManager {
         this.pipeline = new CreatePipeline(new CreatePipeline.Parts(config, context, registry, loader, this.sources,
                 trust, images, store, planner, denies, auditWriter, readiness), this);
         this.recovery = new CrashRecovery(store, registry, context, auditWriter);
+        this.registryOps = new RegistryOperations(config.home(), context, registry, this.sources, trust, repository,
+                loader, limits);
     }
 
     static DefaultVmManager create(VmManagerConfig config) throws VboxmcpException {
@@ -177,7 +180,7 @@ final class DefaultVmManager implements VmManager {
                 .map(Path::of).orElse(home.resolve("audit").resolve("checkpoint.key")), Clock.systemUTC());
         VmStore store = new VmStore(home, lockTimeout);
         DefaultVmManager m = new DefaultVmManager(config, ctx, registry, loader, repository, List.copyOf(sources), trust,
-                trustStore, images, audit, store);
+                trustStore, images, audit, store, limits);
         m.recovery.rollBackInterruptedCreates();
         return m;
     }
@@ -299,30 +302,56 @@ final class DefaultVmManager implements VmManager {
     @Override
     public List<TemplateInfo> search(String query) throws VboxmcpException {
         ensureOpen();
-        String[] words = query == null ? new String[0] : query.toLowerCase(Locale.ROOT).trim().split("\\s+");
-        List<TemplateInfo> out = new ArrayList<>();
+        io.vboxmcp.core.internal.search.TemplateQuery q = io.vboxmcp.core.internal.search.TemplateQuery.parse(query);
+        List<TemplateInfo> all = new ArrayList<>();
         for (TemplateSource s : sources) {
-            for (TemplateInfo i : s.describe()) {
-                String hay = (i.name() + " " + (i.description() == null ? "" : i.description()) + " "
-                        + String.join(" ", i.tags())).toLowerCase(Locale.ROOT);
-                boolean all = true;
-                for (String w : words) {
-                    if (!w.isEmpty() && !hay.contains(w)) {
-                        all = false;
-                        break;
-                    }
-                }
-                if (all) {
-                    out.add(i);
-                }
-            }
+            all.addAll(s.describe());
         }
-        return out;
+        return q.apply(all);
     }
 
     @Override
     public TemplateRepository templates() {
-        return denies.repository(repository);
+        // the local repository, plus installs from the configured sources and one-off registry references
+        return denies.repository(new TemplateRepository() {
+            @Override
+            public List<TemplateInfo> list() throws VboxmcpException {
+                return repository.list();
+            }
+
+            @Override
+            public List<io.vboxmcp.SemanticVersion> versions(String name) throws VboxmcpException {
+                return repository.versions(name);
+            }
+
+            @Override
+            public Optional<io.vboxmcp.template.InstalledTemplate> get(String name, io.vboxmcp.SemanticVersion version)
+                    throws VboxmcpException {
+                return repository.get(name, version);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(Path source) throws VboxmcpException {
+                return repository.install(source);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(TemplateRef ref) throws VboxmcpException {
+                ensureOpen();
+                return registryOps.install(ref);
+            }
+
+            @Override
+            public io.vboxmcp.template.InstalledTemplate install(java.net.URI reference) throws VboxmcpException {
+                ensureOpen();
+                return registryOps.install(reference);
+            }
+
+            @Override
+            public boolean remove(String name, io.vboxmcp.SemanticVersion version) throws VboxmcpException {
+                return repository.remove(name, version);
+            }
+        });
     }
 
     @Override
@@ -332,7 +361,10 @@ final class DefaultVmManager implements VmManager {
 
     @Override
     public io.vboxmcp.trust.TemplatePublisher publisher() {
-        return denies.publisher(new DefaultTemplatePublisher());
+        return denies.publisher(new DefaultTemplatePublisher(Clock.systemUTC(), (self, what, target) -> {
+            ensureOpen();
+            return registryOps.publish(self, what, target);
+        }));
     }
 
     @Override

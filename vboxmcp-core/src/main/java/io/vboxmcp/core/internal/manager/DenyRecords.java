@@ -163,6 +163,16 @@ final class DenyRecords {
             }
 
             @Override
+            public InstalledTemplate install(io.vboxmcp.TemplateRef ref) throws VboxmcpException {
+                return guard("template.install", "sources", ref.toString(), () -> r.install(ref));
+            }
+
+            @Override
+            public InstalledTemplate install(java.net.URI reference) throws VboxmcpException {
+                return guard("template.install", "share", reference.toString(), () -> r.install(reference));
+            }
+
+            @Override
             public boolean remove(String name, SemanticVersion version) throws VboxmcpException {
                 return r.remove(name, version);
             }
@@ -222,6 +232,11 @@ final class DenyRecords {
                 return guard("template.verify", "local", String.valueOf(folderOrPackage),
                         () -> p.verify(folderOrPackage, publicKeyFiles));
             }
+
+            @Override
+            public io.vboxmcp.trust.PublishResult publish(Path folderOrPackage, java.net.URI target) throws VboxmcpException {
+                return guard("template.publish", "local", String.valueOf(target), () -> p.publish(folderOrPackage, target));
+            }
         };
     }
 
@@ -256,6 +271,16 @@ final class DenyRecords {
             @Override
             public FetchedTemplate fetch(String name, SemanticVersion version, Path workDir) throws VboxmcpException {
                 return guard("source.fetch", id, name + "@" + version, () -> s.fetch(name, version, workDir));
+            }
+
+            @Override
+            public FetchedTemplate fetchReference(String reference, Path workDir) throws VboxmcpException {
+                return guard("source.fetch", id, reference, () -> s.fetchReference(reference, workDir));
+            }
+
+            @Override
+            public io.vboxmcp.trust.PublishResult publish(io.vboxmcp.spi.TemplatePublication p) throws VboxmcpException {
+                return guard("template.publish", id, p.name() + "@" + p.version(), () -> s.publish(p));
             }
 
             @Override

@@ -112,7 +112,8 @@ public class DirectoryTemplateSource implements TemplateSource {
             for (Map.Entry<SemanticVersion, Path> e : folders(n).entrySet()) {
                 try {
                     TemplateDefinition d = loader.load(e.getValue().resolve(TemplateLoader.FILE_NAME));
-                    out.add(new TemplateInfo(d.name(), d.version(), d.description(), d.metadata().tags(), config.id()));
+                    out.add(new TemplateInfo(d.name(), d.version(), d.description(), d.metadata().tags(), config.id(),
+                            d.author()));
                 } catch (VboxmcpException invalid) {
                     // an invalid template is listed without description rather than hiding the others
                     out.add(new TemplateInfo(n, e.getKey(), "(invalid: " + invalid.getMessage().lines().findFirst().orElse("")

@@ -22,6 +22,10 @@ import java.util.stream.Collectors;
 public final class Resolver {
     public record Resolution(TemplateSource source, SemanticVersion version) { }
 
+    /** Failures that are a source refusing what it was served, not the source being unreachable. */
+    private static final java.util.Set<io.vboxmcp.ErrorCode> REFUSALS = java.util.EnumSet.of(ErrorCode.UNTRUSTED,
+            ErrorCode.SIGNATURE_INVALID, ErrorCode.DIGEST_MISMATCH, ErrorCode.CONFLICT, ErrorCode.RESOURCE_LIMIT);
+
     private final List<TemplateSource> sources;
 
     public Resolver(List<TemplateSource> sources) {
@@ -46,6 +50,7 @@ public final class Resolver {
                                String wanted) throws VboxmcpException {
         Map<String, List<SemanticVersion>> seen = new LinkedHashMap<>();
         Map<String, String> failures = new LinkedHashMap<>();
+        VboxmcpException refusal = null;
         Resolution best = null;
         for (TemplateSource s : sources) {
             List<SemanticVersion> versions;
@@ -53,6 +58,9 @@ public final class Resolver {
                 versions = s.versions(name);
             } catch (VboxmcpException e) {
                 failures.put(s.config().id(), e.getMessage());
+                if (refusal == null && REFUSALS.contains(e.code())) {
+                    refusal = e;
+                }
                 continue;
             }
             if (!versions.isEmpty()) {
@@ -65,6 +73,10 @@ public final class Resolver {
         }
         if (best != null) {
             return best;
+        }
+        if (refusal != null) {
+            // a source that refused an attack (a rolled-back index, a bad signature) keeps its typed error
+            throw refusal;
         }
         String failed = failures.isEmpty() ? "" : "; sources that could not be read: " + failures.entrySet().stream()
                 .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", "));

@@ -28,6 +28,14 @@ import java.util.Objects;
 public final class DefaultTemplatePublisher implements TemplatePublisher {
     private static final String PUBLISHER_SOURCE = "publisher";
     private final Clock clock;
+    private final Publishing publishing;
+
+    /** Publishing to a registry, which needs the manager's sources (core's {@code RegistryOperations}). */
+    @FunctionalInterface
+    public interface Publishing {
+        io.vboxmcp.trust.PublishResult publish(TemplatePublisher self, Path folderOrPackage, java.net.URI target)
+                throws VboxmcpException;
+    }
 
     public DefaultTemplatePublisher() {
         this(Clock.systemUTC());
@@ -35,7 +43,24 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
 
     /** @param clock dates signatures and judges key expiry, never null */
     public DefaultTemplatePublisher(Clock clock) {
+        this(clock, null);
+    }
+
+    /**
+     * @param clock      dates signatures and judges key expiry, never null
+     * @param publishing where {@link #publish} goes; null: publishing is refused
+     */
+    public DefaultTemplatePublisher(Clock clock, Publishing publishing) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.publishing = publishing;
+    }
+
+    @Override
+    public io.vboxmcp.trust.PublishResult publish(Path folderOrPackage, java.net.URI target) throws VboxmcpException {
+        if (publishing == null) {
+            return TemplatePublisher.super.publish(folderOrPackage, target);
+        }
+        return publishing.publish(this, folderOrPackage, target);
     }
 
     @Override
@@ -71,6 +96,20 @@ public final class DefaultTemplatePublisher implements TemplatePublisher {
         Path out = dir.resolve(Manifest.SSH_SIGNATURE);
         writeAtomically(out, sig);
         return out;
+    }
+
+    /**
+     * Signs any bytes with an OpenSSH private key for {@code namespace}, as
+     * {@code ssh-keygen -Y sign -n namespace -f key} does (the signed index's documents use {@code vboxmcp-index}).
+     *
+     * @return the armored signature, never null
+     */
+    public byte[] signSsh(byte[] data, Path privateKeyFile, char[] passphrase, String namespace) throws VboxmcpException {
+        try {
+            return SshSignatures.sign(data, SshPrivateKeys.read(readKeyFile(privateKeyFile), passphrase), namespace);
+        } catch (IllegalArgumentException e) {
+            throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "cannot sign with " + privateKeyFile.getFileName() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -167,7 +167,12 @@ public final class SshSignatures implements SignatureVerifier {
      * @return the armored signature, as ssh-keygen writes it
      */
     static byte[] sign(byte[] data, SshPrivateKeys.KeyPair key) {
-        byte[] toSign = signedBlob(NAMESPACE, "sha512", hash("sha512", data));
+        return sign(data, key, NAMESPACE);
+    }
+
+    /** As {@link #sign(byte[], SshPrivateKeys.KeyPair)} for another purpose ({@code ssh-keygen -Y sign -n namespace}). */
+    static byte[] sign(byte[] data, SshPrivateKeys.KeyPair key, String namespace) {
+        byte[] toSign = signedBlob(namespace, "sha512", hash("sha512", data));
         byte[] sig;
         switch (key.publicKey().type()) {
             case "ssh-ed25519" -> {
@@ -200,7 +205,7 @@ public final class SshSignatures implements SignatureVerifier {
                 sig = new SshWire.Writer().string(key.publicKey().type()).string(blob).bytes();
             }
         }
-        byte[] blob = new SshWire.Writer().raw(MAGIC).uint32(1).string(key.publicKey().blob()).string(NAMESPACE)
+        byte[] blob = new SshWire.Writer().raw(MAGIC).uint32(1).string(key.publicKey().blob()).string(namespace)
                 .string(new byte[0]).string("sha512").string(sig).bytes();
         return armor(blob);
     }
