@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param manifestDigest {@code sha256:<hex>} of the canonical manifest (the template's identity), never null
  * @param packageFile    the reproducible {@code .tar.gz}, never null
  * @param signatures     detached signatures over the manifest, to travel beside the package, never null
+ *
+ * @since 0.2.0
  */
 public record TemplatePublication(String name, SemanticVersion version, String description, List<String> tags,
                                   String author, String manifestDigest, Path packageFile,

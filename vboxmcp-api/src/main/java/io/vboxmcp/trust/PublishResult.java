@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param tags           tags that now point at the artifact, never null
  * @param signatures     how many signatures travel with it
  * @param unchanged      whether the exact same content was already published (nothing was written)
+ *
+ * @since 0.2.0
  */
 public record PublishResult(String reference, String artifactDigest, String manifestDigest, List<String> tags,
                             int signatures, boolean unchanged) {
