@@ -9,15 +9,15 @@
 # Alternating, RUNS each; every run printed with the load average at its start; medians and ratio (issue #10:
 # guest-ready / raw cloud-init done <= 1.10). The destroy after each vboxmcp run and the raw shutdown are untimed.
 #
-#   scripts/bench-real-create.sh [RUNS]        RUNS defaults to 3 (each run takes minutes under TCG)
+#   benchmarks/scripts/bench-real-create.sh [RUNS]        RUNS defaults to 3 (each run takes minutes under TCG)
 #   BENCH_LOGS=DIR keeps each create's timestamped progress lines and the raw guests' systemd-analyze there.
 #
 # Needs the built CLI, scripts/build-debian-image.sh (root the first time), scripts/build-apt-mirror.sh (network to
 # a Debian mirror the first time), QEMU, genisoimage, ssh, python3.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=bench-lib.sh
-. "$root/scripts/bench-lib.sh"
+. "$root/benchmarks/scripts/bench-lib.sh"
 cli=${BENCH_CLI:-$root/vboxmcp}  # another build's launcher (a copy of the repository) to measure that one
 runs=${1:-3}
 memory=1024 cpus=2 disk_mb=4096
@@ -48,7 +48,7 @@ mkdir "$tmp/bench-debian"
 cat > "$tmp/bench-debian/template-definition.yaml" <<EOF
 name: "bench-debian"
 version: "1.0.0"
-description: "scripts/bench-real-create.sh: Debian 12 with a small package group from a local mirror"
+description: "benchmarks/scripts/bench-real-create.sh: Debian 12 with a small package group from a local mirror"
 base_image: "vboxmcp-debian:12"
 min_ram: $memory
 min_cores: $cpus
@@ -113,7 +113,7 @@ raw_boot() {
 }
 
 bench_header "QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }'), TCG, -m $memory -smp $cpus, vboxmcp-debian:12 (BIOS), packages: $packages"
-echo "# command: scripts/bench-real-create.sh $runs"
+echo "# command: benchmarks/scripts/bench-real-create.sh $runs"
 tr=; tp=; tt=; tl=; td=
 for i in $(seq 1 "$runs"); do
   l1=$(bench_load); vbox_create "deb$i"

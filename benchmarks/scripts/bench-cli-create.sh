@@ -9,15 +9,15 @@
 # its median (issue #13: ratio <= 1.15, no run over 1.5x the median). The destroy after each vboxmcp run and the
 # raw VM's shutdown are not timed.
 #
-#   scripts/bench-cli-create.sh [RUNS]        RUNS defaults to 5
+#   benchmarks/scripts/bench-cli-create.sh [RUNS]        RUNS defaults to 5
 #
 # Needs the built CLI (mvn -B -ntp -DskipTests package), QEMU, genisoimage, ssh, python3. The KVM probe's
 # answer is cached per host boot (docs/qemu.md); a first create after a reboot pays for the probe, so one untimed
 # warm-up create runs first (it also fills the VM home's image cache, as a user's second create would find it).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=bench-lib.sh
-. "$root/scripts/bench-lib.sh"
+. "$root/benchmarks/scripts/bench-lib.sh"
 cli=${BENCH_CLI:-$root/vboxmcp}  # another build's launcher (a copy of the repository) to measure that one
 runs=${1:-5}
 memory=256 cpus=1
@@ -35,7 +35,7 @@ mkdir "$tmp/bench-min"
 cat > "$tmp/bench-min/template-definition.yaml" <<'EOF'
 name: "bench-min"
 version: "1.0.0"
-description: "Minimal template of scripts/bench-cli-create.sh: no packages, no scripts"
+description: "Minimal template of benchmarks/scripts/bench-cli-create.sh: no packages, no scripts"
 base_image: "vboxmcp-test:1"
 min_ram: 256
 min_cores: 1
@@ -93,7 +93,7 @@ PY
 
 vbox_create warmup; vbox_destroy warmup
 bench_header "QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }'), TCG, -m $memory -smp $cpus, busybox test image"
-echo "# command: scripts/bench-cli-create.sh $runs"
+echo "# command: benchmarks/scripts/bench-cli-create.sh $runs"
 tv=; tb=; tl=; tg=
 for i in $(seq 1 "$runs"); do
   l1=$(bench_load); t=$(bench_now); vbox_create "bench$i"; v=$(bench_since "$t")

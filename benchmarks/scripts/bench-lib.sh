@@ -1,4 +1,4 @@
-# Shared helpers of the whole-process benchmarks (scripts/bench-cli-*.sh, scripts/bench-real-create.sh).
+# Shared helpers of the whole-process benchmarks (benchmarks/scripts/bench-cli-*.sh, benchmarks/scripts/bench-real-create.sh).
 # Sourced, not run. Every benchmark times processes as a user runs them, alternates the two sides so both see the
 # same machine load, prints every run with the load average at its start, then the medians and their ratio.
 

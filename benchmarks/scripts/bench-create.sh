@@ -3,10 +3,10 @@
 # the same test image to the same readiness point (SSH banner on the forwarded port). Runs alternate in one JVM;
 # prints each run, the medians and the ratio (target <= 1.15).
 #
-#   scripts/bench-create.sh [RUNS] [--record]     RUNS defaults to 5; --record appends the result to
+#   benchmarks/scripts/bench-create.sh [RUNS] [--record]     RUNS defaults to 5; --record appends the result to
 #                                                 docs/benchmarks.md under "VM creation"
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=5
 record=false
 for a in "$@"; do
@@ -30,7 +30,7 @@ if $record; then
   touch "$doc"
   {
     grep -q '^## VM creation' "$doc" || printf '\n## VM creation\n\n'
-    echo "Run $(date -u +%Y-%m-%d) on $(nproc) cores, $(qemu-system-x86_64 --version | head -n 1), \`scripts/bench-create.sh $runs\`:"
+    echo "Run $(date -u +%Y-%m-%d) on $(nproc) cores, $(qemu-system-x86_64 --version | head -n 1), \`benchmarks/scripts/bench-create.sh $runs\`:"
     echo
     echo '```'
     echo "$out"

@@ -3,17 +3,17 @@
 # against `vagrant validate` of an equivalent Vagrantfile (a whole Ruby process), alternating, RUNS each.
 # Prints every run with the load average at its start, the medians and the ratio (issue #13: <= 0.5).
 #
-#   scripts/bench-cli-startup.sh [RUNS]      RUNS defaults to 10
+#   benchmarks/scripts/bench-cli-startup.sh [RUNS]      RUNS defaults to 10
 #
 # Needs the built CLI (mvn -B -ntp -DskipTests package) and Debian's `vagrant` package (apt-get install vagrant;
 # a peer for this benchmark only, not a dependency of vboxmcp). VBOXMCP_JAVA_OPTS is passed through, so the
-# launcher's JVM options can be compared: VBOXMCP_JAVA_OPTS='-Xshare:off' scripts/bench-cli-startup.sh
+# launcher's JVM options can be compared: VBOXMCP_JAVA_OPTS='-Xshare:off' benchmarks/scripts/bench-cli-startup.sh
 # BENCH_BEFORE=/other/checkout/vboxmcp adds that launcher (e.g. an older build) as a third contender in the same
 # alternation, for before/after numbers measured under the same load.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=bench-lib.sh
-. "$root/scripts/bench-lib.sh"
+. "$root/benchmarks/scripts/bench-lib.sh"
 runs=${1:-10}
 command -v vagrant >/dev/null || { echo "bench-cli-startup: needs vagrant (apt-get install -y vagrant)" >&2; exit 2; }
 
@@ -54,7 +54,7 @@ vbox; vagr  # both must succeed before anything is timed (and the page cache hol
 
 bench_header "JVM options: ${VBOXMCP_JAVA_OPTS:-launcher default}; $(vagrant --version)"
 [ -z "$before" ] || old
-echo "# command: ${BENCH_BEFORE:+BENCH_BEFORE=$BENCH_BEFORE }scripts/bench-cli-startup.sh $runs"
+echo "# command: ${BENCH_BEFORE:+BENCH_BEFORE=$BENCH_BEFORE }benchmarks/scripts/bench-cli-startup.sh $runs"
 ta=; tb=; tc=
 for i in $(seq 1 "$runs"); do
   l=$(bench_load); t=$(bench_now); vbox; a=$(bench_since "$t")
