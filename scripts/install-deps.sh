@@ -5,7 +5,8 @@
 # under UEFI; fdisk (sfdisk), dosfstools, mtools, syslinux-efi also let the QEMU tests turn the test image into a
 # UEFI-only GPT disk (no loop mounts); apt-utils (apt-ftparchive) builds the test apt mirror
 # (scripts/build-apt-mirror.sh); python3 + python3-pip serve and check the test pip index (and the quick start's
-# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; docker-registry (the CNCF
+# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; genisoimage (isoinfo) and busybox
+# (blkid) read back the cloud-init seed core writes, as the guests' probes do; docker-registry (the CNCF
 # distribution registry 2.8, run as a plain process on 127.0.0.1, never as a service) and apache2-utils (htpasswd)
 # let vboxmcp-oci test publish and install against a real registry; nodejs + npm run the MCP Inspector
 # against `vboxmcp mcp` (scripts/mcp-inspector-check.sh).
@@ -19,7 +20,7 @@ apt-get install -y -q --no-install-recommends \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
   python3 python3-pip \
-  tmux procps iproute2 \
+  tmux procps iproute2 busybox \
   socat docker-registry apache2-utils
 # node and npm for the MCP Inspector: Debian's packages unless a node is there already (NodeSource's nodejs
 # bundles npm and conflicts with Debian's npm package)

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the manager hands every provider: its home folder, configuration values and the trust material a source
- * needs to verify what it fetches. Implemented by core; thread-safe.
+ * What the manager hands every provider: its home folder, configuration values, the trust material a source
+ * needs to verify what it fetches, and the host services every driver shares (host ports, cloud-init seeds), so
+ * each rule has one implementation. Implemented by core; thread-safe.
  *
  * @since 0.2.0
  */
@@ -42,4 +43,31 @@ public interface ProviderContext {
 
     /** @return where providers report progress, never null */
     ProgressListener progress();
+
+    /**
+     * The host port allocator every driver uses for its forwards (ports locked across processes). Core's context
+     * implements it; the default exists so that contexts written before it still compile (new SPI methods are
+     * default methods).
+     *
+     * @return the allocator, never null
+     * @throws UnsupportedOperationException if this context does not offer host services (not core's)
+     * @since 0.2.0
+     */
+    default HostPorts hostPorts() {
+        throw new UnsupportedOperationException(getClass().getName() + " offers no host ports; drivers need the "
+                + "manager's context (or the testkit's StubProviderContext with vboxmcp-core on the class path)");
+    }
+
+    /**
+     * The writer of cloud-init NoCloud seeds every driver uses. Core's context implements it; see
+     * {@link #hostPorts()} for why this is a default method.
+     *
+     * @return the writer, never null
+     * @throws UnsupportedOperationException if this context does not offer host services (not core's)
+     * @since 0.2.0
+     */
+    default SeedWriter seedWriter() {
+        throw new UnsupportedOperationException(getClass().getName() + " writes no cloud-init seeds; drivers need "
+                + "the manager's context (or the testkit's StubProviderContext with vboxmcp-core on the class path)");
+    }
 }

@@ -1,9 +1,9 @@
 package io.vboxmcp.cli.internal;
 
 import io.vboxmcp.VboxmcpException;
-import io.vboxmcp.core.internal.trust.DefaultTemplatePublisher;
-import io.vboxmcp.core.internal.trust.OpenPgpVerifierFactory;
-import io.vboxmcp.core.internal.trust.SshVerifierFactory;
+import io.vboxmcp.core.internal.publish.DefaultTemplatePublisher;
+import io.vboxmcp.core.internal.verify.OpenPgpVerifierFactory;
+import io.vboxmcp.core.internal.verify.SshVerifierFactory;
 import io.vboxmcp.oci.OciIndexPublisher;
 import io.vboxmcp.spi.SignatureVerifier;
 import picocli.CommandLine.Command;

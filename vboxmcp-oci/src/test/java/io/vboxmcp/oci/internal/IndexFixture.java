@@ -1,6 +1,6 @@
 package io.vboxmcp.oci.internal;
 
-import io.vboxmcp.core.internal.trust.SshVerifierFactory;
+import io.vboxmcp.core.internal.verify.SshVerifierFactory;
 import io.vboxmcp.spi.DetachedSignature;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.testkit.StubProviderContext;

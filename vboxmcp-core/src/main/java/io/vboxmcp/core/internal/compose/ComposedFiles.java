@@ -3,7 +3,7 @@ package io.vboxmcp.core.internal.compose;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.Manifest;
+import io.vboxmcp.core.internal.archive.Manifest;
 
 import java.io.IOException;
 import java.nio.file.Files;

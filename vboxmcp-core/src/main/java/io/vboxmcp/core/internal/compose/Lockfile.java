@@ -15,7 +15,7 @@ import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VersionFormatException;
-import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.template.rules.internal.Printable;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateComponent;
 

@@ -7,7 +7,7 @@ import io.vboxmcp.Violation;
 import io.vboxmcp.core.internal.resolve.Resolver;
 import io.vboxmcp.core.internal.template.TemplateDocument;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.TemplateTrust;
+import io.vboxmcp.core.internal.verify.TemplateTrust;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.TemplateSource;
 

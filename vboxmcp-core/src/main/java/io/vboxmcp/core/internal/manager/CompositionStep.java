@@ -11,7 +11,7 @@ import io.vboxmcp.core.internal.compose.Composer;
 import io.vboxmcp.core.internal.compose.Lockfile;
 import io.vboxmcp.core.internal.compose.SourceFetcher;
 import io.vboxmcp.core.internal.template.TemplateDocument;
-import io.vboxmcp.core.internal.trust.TemplateTrust;
+import io.vboxmcp.core.internal.verify.TemplateTrust;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.spi.BaseImage;
 

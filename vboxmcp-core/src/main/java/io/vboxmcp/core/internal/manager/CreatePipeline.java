@@ -26,7 +26,7 @@ import io.vboxmcp.core.internal.compose.Component;
 import io.vboxmcp.core.internal.compose.Composer;
 import io.vboxmcp.core.internal.template.TemplateDocument;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.TemplateTrust;
+import io.vboxmcp.core.internal.verify.TemplateTrust;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.FileLocks;
 import io.vboxmcp.spi.BaseImage;

@@ -4,6 +4,7 @@ import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.Violation;
 import io.vboxmcp.core.internal.util.RegularFiles;
+import io.vboxmcp.template.rules.internal.Printable;
 
 import java.io.IOException;
 import java.io.InputStream;
