@@ -34,6 +34,13 @@ public final class LibvirtKeys {
      * domain is powered off ({@code virsh destroy}). Integer, default 30000.
      */
     public static final String POWERDOWN_GRACE = "libvirt.powerdown-grace";
+    /**
+     * When a shared base image volume that already exists in the pool is read back and checked against its size and
+     * digest: {@code once-per-process} (the default: the first create of each process that uses it; a freshly
+     * uploaded volume is always checked) or {@code every-use} (every create reads the whole image back, which over
+     * a WAN costs the image's size each time).
+     */
+    public static final String VERIFY_BASE = "libvirt.verify-base";
     /** Command that writes the cloud-init seed ISO ({@code genisoimage}, {@code mkisofs} or {@code xorriso}). Default: the first found. */
     public static final String ISO_BINARY = "libvirt.iso-tool";
 

@@ -36,10 +36,16 @@ class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
         return "qemu:///system";
     }
 
+    /** @return configuration beyond the URI */
+    protected Map<String, String> config() {
+        return Map.of();
+    }
+
     @Override
     protected HypervisorDriver createDriver() throws Exception {
-        return new LibvirtDriverFactory().create(new StubProviderContext(work.resolve("home"),
-                Map.of(LibvirtKeys.URI, uri())));
+        Map<String, String> config = new java.util.HashMap<>(config());
+        config.put(LibvirtKeys.URI, uri());
+        return new LibvirtDriverFactory().create(new StubProviderContext(work.resolve("home"), config));
     }
 
     @Override

@@ -78,10 +78,8 @@ final class LibvirtDriver implements HypervisorDriver {
         try {
             step.started("connecting to " + settings.uri());
             String target = pool.ensure();
-            if (virsh.runIfPresent("look up domain " + domain, "dominfo", domain)) {
-                throw new LibvirtException(LibvirtException.Kind.ALREADY_EXISTS, "libvirt domain " + domain
-                        + " already exists on " + settings.uri(), null);
-            }
+            // a domain or volume of these names made by someone else fails its own step with ALREADY_EXISTS
+            // (VM_EXISTS) before this create registers an undo for it, so nothing of theirs is removed
             HostPorts ports = HostPorts.reserve(settings.portLockDir(), plan.ports());
             undo.push(ports::close);
 
@@ -113,6 +111,12 @@ final class LibvirtDriver implements HypervisorDriver {
             step.info("creating overlay " + r.diskVolume() + " (" + size / MIB + " MiB)");
             pool.createOverlay(r.diskVolume(), size, base, image.diskFormat());
             undo.push(() -> pool.delete(r.diskVolume()));
+
+            // an empty volume the serial port writes into: the console log is a volume from the start, so destroy
+            // and consoleTail need no pool refresh to find it
+            virsh.run("create volume " + r.consoleVolume(), "vol-create-as", pool.name(), r.consoleVolume(), "0",
+                    "--format", "raw");
+            undo.push(() -> pool.delete(r.consoleVolume()));
 
             step.info("writing and uploading the cloud-init seed");
             Path iso = vmDir.resolve(DomainRecord.SEED_ISO);
@@ -218,7 +222,7 @@ final class LibvirtDriver implements HypervisorDriver {
 
     @Override
     public void stop(Machine machine, Duration grace) throws VboxmcpException {
-        Optional<DomainRecord> r = DomainRecord.read(machine.vmDir());
+        Optional<DomainRecord> r = ours(DomainRecord.read(machine.vmDir()));
         if (r.isEmpty() || !isActive(domState(r.get().domain()))) {
             return;
         }
@@ -243,13 +247,10 @@ final class LibvirtDriver implements HypervisorDriver {
 
     /** Forces the domain off; "not running" and "no such domain" are success. */
     private void powerOff(String domain) throws HypervisorException {
-        if (!isActive(domState(domain))) {
-            return;
-        }
         try {
             virsh.runIfPresent("power off domain " + domain, "destroy", domain);
         } catch (LibvirtException e) {
-            if (isActive(domState(domain))) {
+            if (!e.getMessage().contains("domain is not running")) {
                 throw e;
             }
         }
@@ -260,6 +261,9 @@ final class LibvirtDriver implements HypervisorDriver {
         Optional<DomainRecord> r = DomainRecord.read(machine.vmDir());
         if (r.isEmpty()) {
             return VmState.DESTROYED;
+        }
+        if (!r.get().uri().equals(settings.uri())) {
+            return VmState.UNKNOWN;
         }
         return switch (domState(r.get().domain())) {
             case "running", "paused", "idle", "blocked", "in shutdown", "pmsuspended" -> VmState.RUNNING;
@@ -294,7 +298,7 @@ final class LibvirtDriver implements HypervisorDriver {
             ports.close();
         }
         listeners.remove(vmDir);
-        Optional<DomainRecord> rec = DomainRecord.read(vmDir);
+        Optional<DomainRecord> rec = ours(DomainRecord.read(vmDir));
         if (rec.isEmpty()) {
             removeFiles(vmDir);
             return;
@@ -305,13 +309,6 @@ final class LibvirtDriver implements HypervisorDriver {
             virsh.runIfPresent("undefine domain " + r.domain(), "undefine", r.domain(), "--nvram");
         } else {
             virsh.runIfPresent("undefine domain " + r.domain(), "undefine", r.domain());
-        }
-        try {
-            pool.refresh(); // the console log exists as a volume only after a refresh
-        } catch (LibvirtException e) {
-            if (e.kind() != LibvirtException.Kind.NOT_FOUND) {
-                throw e;
-            }
         }
         for (String v : r.ownVolumes()) {
             pool.delete(v);
@@ -343,9 +340,22 @@ final class LibvirtDriver implements HypervisorDriver {
         return DomainRecord.read(vmDir).filter(r -> name.equals(r.name())).map(r -> r.toMachine(vmDir));
     }
 
-    private static DomainRecord record(Path vmDir) throws HypervisorException {
-        return DomainRecord.read(vmDir).orElseThrow(() -> new HypervisorException(ErrorCode.VM_NOT_FOUND,
+    private DomainRecord record(Path vmDir) throws HypervisorException {
+        return ours(DomainRecord.read(vmDir)).orElseThrow(() -> new HypervisorException(ErrorCode.VM_NOT_FOUND,
                 "no libvirt machine in " + vmDir, null));
+    }
+
+    /**
+     * A machine made through another connection (a home shared by managers of different hosts) is refused, never
+     * looked up here: a domain of the same name on this connection would be someone else's.
+     */
+    private Optional<DomainRecord> ours(Optional<DomainRecord> r) throws HypervisorException {
+        if (r.isPresent() && (!r.get().uri().equals(settings.uri()) || !r.get().pool().equals(settings.pool()))) {
+            throw new HypervisorException("machine " + r.get().name() + " was made on " + r.get().uri() + " (pool "
+                    + r.get().pool() + "); this driver is configured for " + settings.uri() + " (pool " + settings.pool()
+                    + "): use a manager configured for that connection");
+        }
+        return r;
     }
 
     @Override
@@ -361,7 +371,6 @@ final class LibvirtDriver implements HypervisorDriver {
     public String consoleTail(Machine machine, int lines) {
         try {
             DomainRecord r = record(machine.vmDir());
-            pool.refresh();
             String info = virsh.run("read volume " + r.consoleVolume(), "vol-info", "--bytes", "--pool", pool.name(),
                     r.consoleVolume());
             long size = info.lines().filter(l -> l.startsWith("Capacity:")).findFirst()

@@ -34,6 +34,8 @@ final class StoragePool {
     private static final Duration PER_MIB = Duration.ofSeconds(1);
     /** One upload per shared volume at a time in this JVM; the second create waits and then verifies it. */
     private static final Map<String, Object> LOCKS = new ConcurrentHashMap<>();
+    /** Volumes this process has read back and found right ({@link LibvirtSettings#verifyEveryUse()} off). */
+    private static final java.util.Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
 
     private final LibvirtSettings settings;
     private final Virsh virsh;
@@ -91,38 +93,43 @@ final class StoragePool {
         throw new HypervisorException("the storage pool has no target path; use a dir pool (" + "libvirt.pool" + ")");
     }
 
-    boolean exists(String volume) throws HypervisorException {
-        return virsh.runIfPresent("look up volume " + volume, "vol-info", "--pool", settings.pool(), volume);
-    }
-
-    /** @return the volume's path on the libvirt host */
+    /** @return the volume's path on the libvirt host: a dir pool keeps volumes as files named after them */
     String path(String volume) throws HypervisorException {
-        return virsh.run("look up volume " + volume, "vol-path", "--pool", settings.pool(), volume).strip();
+        return ensure() + "/" + volume;
     }
 
     /**
      * Makes sure the shared volume {@code volume} holds exactly {@code file} (whose digest is {@code digest}):
-     * uploads it if missing, then reads it back and checks size and digest; a volume that exists with other
+     * reads it back and checks size and digest (once per process, or on every use), uploads it if missing and
+     * checks the upload the same way; a volume that exists with other
      * content is refused ({@code DIGEST_MISMATCH}), never overwritten, since other machines' overlays may use it.
      *
      * @return whether it was uploaded now
      */
     boolean ensureShared(String volume, Path file, String digest) throws VboxmcpException {
-        synchronized (LOCKS.computeIfAbsent(settings.uri() + "|" + settings.pool() + "|" + volume, k -> new Object())) {
+        String key = settings.uri() + "|" + settings.pool() + "|" + volume;
+        synchronized (LOCKS.computeIfAbsent(key, k -> new Object())) {
             long size = size(file);
-            boolean uploaded = false;
-            if (!exists(volume)) {
-                upload(volume, file, size);
-                uploaded = true;
+            if (!settings.verifyEveryUse() && VERIFIED.contains(key + "|" + digest)) {
+                return false;
             }
+            boolean uploaded = false;
             try {
                 verify(volume, size, digest);
-            } catch (VboxmcpException e) {
-                if (uploaded) {
-                    deleteQuietly(volume);
+            } catch (LibvirtException e) {
+                if (e.kind() != LibvirtException.Kind.NOT_FOUND) {
+                    throw e;
                 }
-                throw e;
+                upload(volume, file, size);
+                uploaded = true;
+                try {
+                    verify(volume, size, digest);
+                } catch (VboxmcpException v) {
+                    deleteQuietly(volume);
+                    throw v;
+                }
             }
+            VERIFIED.add(key + "|" + digest);
             return uploaded;
         }
     }
@@ -174,11 +181,6 @@ final class StoragePool {
     void download(String volume, OutputStream sink, long maxBytes) throws HypervisorException {
         virsh.exec("download volume " + volume, transferTimeout(maxBytes), sink, "vol-download", "--pool",
                 settings.pool(), volume, "/dev/stdout");
-    }
-
-    /** Rescans the pool's folder (the console log appears as a volume only after a refresh). */
-    void refresh() throws HypervisorException {
-        virsh.run("refresh pool " + settings.pool(), "pool-refresh", settings.pool());
     }
 
     /** Removes a volume; @return false if it did not exist */
