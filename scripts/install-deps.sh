@@ -5,7 +5,8 @@
 # under UEFI; fdisk (sfdisk), dosfstools, mtools, syslinux-efi also let the QEMU tests turn the test image into a
 # UEFI-only GPT disk (no loop mounts); apt-utils (apt-ftparchive) builds the test apt mirror
 # (scripts/build-apt-mirror.sh); python3 + python3-pip serve and check the test pip index (and the quick start's
-# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds. libvirt-daemon-system,
+# servers); iproute2 (ss) lets PythonDevOnDebianTest see the ports a VM holds; genisoimage (isoinfo) and busybox
+# (blkid) read back the cloud-init seed core writes, as the guests' probes do. libvirt-daemon-system,
 # libvirt-clients (virsh) and virtinst (virt-install, the libvirt benchmark's baseline) run the libvirt driver's
 # tests against a real libvirtd; openssh-server gives them an sshd on loopback for qemu+ssh://. Without systemd the
 # daemons are started by scripts/start-libvirtd.sh (run at the end here, and again by the tests if they are down).
@@ -19,6 +20,6 @@ apt-get install -y -q --no-install-recommends \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
   openssh-client gnupg git \
   python3 python3-pip \
-  tmux procps iproute2 \
+  tmux procps iproute2 busybox \
   libvirt-daemon-system libvirt-clients virtinst openssh-server
 "$(dirname "$0")/start-libvirtd.sh"

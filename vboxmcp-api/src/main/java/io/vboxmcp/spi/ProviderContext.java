@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the manager hands every provider: its home folder, configuration values and the trust material a source
- * needs to verify what it fetches. Implemented by core; thread-safe.
+ * What the manager hands every provider: its home folder, configuration values, the trust material a source
+ * needs to verify what it fetches, and the host services every driver shares (host ports, cloud-init seeds), so
+ * each rule has one implementation. Implemented by core; thread-safe.
  */
 public interface ProviderContext {
     /** @return the manager's home folder ({@code ~/.vboxmcp} by default), never null */
@@ -37,4 +38,12 @@ public interface ProviderContext {
 
     /** @return where providers report progress, never null */
     ProgressListener progress();
+
+    /**
+     * @return the host port allocator every driver uses for its forwards (ports locked across processes), never null
+     */
+    HostPorts hostPorts();
+
+    /** @return the writer of cloud-init NoCloud seeds every driver uses, never null */
+    SeedWriter seedWriter();
 }

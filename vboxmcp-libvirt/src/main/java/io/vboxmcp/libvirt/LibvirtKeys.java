@@ -41,8 +41,6 @@ public final class LibvirtKeys {
      * a WAN costs the image's size each time).
      */
     public static final String VERIFY_BASE = "libvirt.verify-base";
-    /** Command that writes the cloud-init seed ISO ({@code genisoimage}, {@code mkisofs} or {@code xorriso}). Default: the first found. */
-    public static final String ISO_BINARY = "libvirt.iso-tool";
 
     private LibvirtKeys() {
     }

@@ -8,6 +8,7 @@ import io.vboxmcp.libvirt.internal.LibvirtDriverFactory;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import io.vboxmcp.testkit.StubProviderContext;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,10 +43,15 @@ class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     }
 
     @Override
-    protected HypervisorDriver createDriver() throws Exception {
+    protected ProviderContext providerContext() throws Exception {
         Map<String, String> config = new java.util.HashMap<>(config());
         config.put(LibvirtKeys.URI, uri());
-        return new LibvirtDriverFactory().create(new StubProviderContext(work.resolve("home"), config));
+        return new StubProviderContext(work.resolve("home"), config);
+    }
+
+    @Override
+    protected HypervisorDriver createDriver(ProviderContext context) throws Exception {
+        return new LibvirtDriverFactory().create(context);
     }
 
     @Override

@@ -51,8 +51,6 @@ public final class QemuKeys {
     public static final String QUIT_TIMEOUT = "qemu.quit-timeout";
     /** QEMU machine type. String, default {@code q35}. */
     public static final String MACHINE = "qemu.machine";
-    /** Command that writes the cloud-init seed ISO ({@code genisoimage}, {@code mkisofs} or {@code xorriso}). Default: the first found. */
-    public static final String ISO_BINARY = "qemu.iso-tool";
 
     private QemuKeys() {
     }

@@ -1,6 +1,5 @@
 package io.vboxmcp.qemu;
 
-import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
@@ -9,6 +8,7 @@ import io.vboxmcp.qemu.internal.QemuDriverFactory;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Tag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 
 /** The QEMU driver against the hypervisor compatibility kit, with real TCG guests of the test image. */
 @Tag("vm")
@@ -33,8 +32,8 @@ class QemuDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     }
 
     @Override
-    protected HypervisorDriver createDriver() throws Exception {
-        return new QemuDriverFactory().create(new StubProviderContext(work.resolve("home"), Map.of()));
+    protected HypervisorDriver createDriver(ProviderContext context) throws Exception {
+        return new QemuDriverFactory().create(context);
     }
 
     @Override

@@ -52,186 +52,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * and {@link #supportsGuestExec()} say so, so fake drivers can run the rest. Tag the subclass {@code @Tag("vm")}
  * when it boots real machines.
  */
-public abstract class HypervisorDriverCompatibilityKit {
-    /** Per-test scratch space: VM folders and shared folders live here. */
-    @TempDir
-    protected Path work;
-
-    protected HypervisorDriver driver;
-    private final List<Machine> machines = new CopyOnWriteArrayList<>();
-    /** Every progress event the driver reported during the test. */
-    protected final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
-
-    /** @return a fresh driver for one test; closed after it */
-    protected abstract HypervisorDriver createDriver() throws Exception;
-
-    /** @return the verified base image machines are created from */
-    protected abstract BaseImage baseImage() throws Exception;
-
-    /** @return the {@code authorized_keys} line injected into every machine */
-    protected abstract String sshPublicKey() throws Exception;
-
-    /** @return the guest user the key is installed for */
-    protected String sshUser() {
-        return "root";
-    }
-
-    /** @return whether machines are real guests whose SSH server answers on the forwarded port */
-    protected boolean bootsRealGuests() {
-        return true;
-    }
-
-    /** @return whether {@link #guestExec} works (false for fake drivers) */
-    protected boolean supportsGuestExec() {
-        return false;
-    }
-
-    /**
-     * @return whether the driver attaches host folders; a driver that cannot (libvirt on a remote host) must refuse
-     * a plan with shared folders at {@code create}, with a typed error and nothing left behind
-     */
-    protected boolean supportsSharedFolders() {
-        return true;
-    }
-
-    /**
-     * Runs {@code command} as root in the running guest.
-     *
-     * @return the result, never null
-     */
-    protected ExecResult guestExec(Machine machine, String command) throws Exception {
-        throw new UnsupportedOperationException("this driver's test does not run guest commands");
-    }
-
-    /** @return a shell command that serves {@code text} to every TCP connection on guest port {@code port}, in the background */
-    protected String guestServeCommand(int port, String text) {
-        return "(while true; do echo '" + text + "' | nc -l -p " + port + "; done) >/dev/null 2>&1 </dev/null &";
-    }
-
-    /** @return how long a started guest may take to answer SSH */
-    protected Duration readyTimeout() {
-        return Duration.ofMinutes(3);
-    }
-
-    /** @return the grace {@code stop} gets in the lifecycle test */
-    protected Duration stopGrace() {
-        return Duration.ofSeconds(30);
-    }
-
-    protected int memoryMb() {
-        return 256;
-    }
-
-    protected int cpus() {
-        return 1;
-    }
-
-    protected int diskMb() {
-        return 512;
-    }
-
-    @BeforeEach
-    void createDriverForTest() throws Exception {
-        driver = createDriver();
-    }
-
-    @AfterEach
-    void destroyEverything() throws Exception {
-        for (Machine m : machines) {
-            try {
-                driver.destroy(m);
-            } catch (VboxmcpException e) {
-                // the test itself reports what went wrong
-            }
-        }
-        driver.close();
-    }
-
-    // ----------------------------------------------------------------------------------------- helpers
-
-    /** A plan with the given template ports and shared folders; SSH (guest 22) is always forwarded first. */
-    protected VmPlan plan(String name, List<PortForward> ports, List<PlannedSharedFolder> shares) throws Exception {
-        List<PortForward> all = new ArrayList<>();
-        all.add(new PortForward(22, 0, "127.0.0.1"));
-        all.addAll(ports);
-        List<Integer> templatePorts = ports.stream().map(PortForward::guestPort).toList();
-        TemplateDefinition t = new TemplateDefinition("kit", SemanticVersion.parse("1.0.0"), "compatibility kit", null,
-                baseImage().reference(), 0, 0, 0, Map.of(), List.of(), Map.of(), templatePorts, List.of(),
-                TemplateMetadata.EMPTY, Map.of());
-        return new VmPlan(name, t, "sha256:" + "0".repeat(64), null, driver.id(), memoryMb(), cpus(), diskMb(), all,
-                shares);
-    }
-
-    /** The VM folder the manager would hand the driver: created, empty. */
-    protected Path vmDir(String name) throws IOException {
-        return Files.createDirectories(work.resolve("vms").resolve(name));
-    }
-
-    protected MachineSpec spec(VmPlan plan) throws Exception {
-        return new MachineSpec(plan, vmDir(plan.vmName()), baseImage(), sshPublicKey(), sshUser(),
-                "iid-" + UUID.randomUUID(), events::add);
-    }
-
-    /** Creates a machine and remembers it for cleanup. */
-    protected Machine create(VmPlan plan) throws Exception {
-        Machine m = driver.create(spec(plan));
-        machines.add(m);
-        return m;
-    }
-
-    protected Machine createAndStart(VmPlan plan) throws Exception {
-        Machine m = create(plan);
-        driver.start(m);
-        return m;
-    }
-
-    protected static String uniqueName(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    /** Waits until the guest's SSH server sends its banner through the forwarded port. */
-    protected String awaitSshBanner(Machine m) throws Exception {
-        long deadline = System.nanoTime() + readyTimeout().toNanos();
-        String last = "";
-        while (System.nanoTime() < deadline) {
-            last = readGreeting(m.sshHost(), m.sshPort(), 8);
-            if (last.startsWith("SSH-2.0-")) {
-                return last;
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("no SSH banner from " + m.name() + " on " + m.sshHost() + ":" + m.sshPort()
-                + " within " + readyTimeout() + " (last read: '" + last + "'); console:\n" + driver.consoleTail(m, 20));
-    }
-
-    /** Connects and reads up to {@code max} bytes (or the first line); empty on any failure. */
-    protected static String readGreeting(String host, int port, int max) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 2000);
-            s.setSoTimeout(2000);
-            InputStream in = s.getInputStream();
-            StringBuilder b = new StringBuilder();
-            int c;
-            while (b.length() < max && (c = in.read()) >= 0 && c != '\n') {
-                b.append((char) c);
-            }
-            return b.toString().trim();
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    /** Whether the driver left anything in the VM folder. */
-    protected static List<Path> leftovers(Path vmDir) throws IOException {
-        if (!Files.exists(vmDir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(vmDir)) {
-            return s.toList();
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------- tests
+public abstract class HypervisorDriverCompatibilityKit extends DriverKitSupport {
 
     @Test
     @DisplayName("lifecycle: create, start, stop, start again, destroy")
@@ -413,5 +234,28 @@ public abstract class HypervisorDriverCompatibilityKit {
             assertThat(driver.find(plan.vmName(), spec.vmDir())).isEmpty();
             assertThat(taken.isBound()).isTrue();
         }
+    }
+
+    @Test
+    void hostPorts_comeFromProviderContext_andAreGivenBack() throws Exception {
+        Machine m = create(plan(uniqueName("hostports"), List.of(new PortForward(8080, 0, "127.0.0.1")), List.of()));
+        assertThat(context.portNumbers()).as("ports the driver took from ProviderContext.hostPorts()")
+                .contains(m.sshPort(), m.ports().get(8080));
+        driver.destroy(m);
+        assertThat(context.ports).as("ports still held after destroy").allMatch(RecordingProviderContext.RecordedPort::closed);
+    }
+
+    @Test
+    void cloudInitSeed_isWrittenByProviderContext() throws Exception {
+        VmPlan plan = plan(uniqueName("seed"), List.of(), List.of());
+        MachineSpec spec = spec(plan);
+        Machine m = driver.create(spec);
+        machines.add(m);
+        assertThat(context.seeds).as("seeds written through ProviderContext.seedWriter()").hasSize(1);
+        RecordingProviderContext.RecordedSeed seed = context.seeds.get(0);
+        assertThat(seed.seed().instanceId()).isEqualTo(spec.instanceId());
+        assertThat(seed.seed().user()).isEqualTo(spec.sshUser());
+        assertThat(seed.seed().sshPublicKey()).isEqualTo(spec.sshPublicKey());
+        assertThat(seed.iso()).as("the seed lives in the VM folder").startsWith(spec.vmDir());
     }
 }

@@ -3,7 +3,9 @@ package io.vboxmcp.testkit;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.spi.HostPorts;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.SeedWriter;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.SignatureVerifierFactory;
 import io.vboxmcp.spi.TrustedKey;
@@ -21,8 +23,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link ProviderContext} for provider tests that run without a manager: a home folder, configuration and pinned
- * keys the test sets, the signature verifiers on the class path (found through {@link ServiceLoader}, as the
- * manager finds them), and a recording progress listener. Thread-safe.
+ * keys the test sets, the signature verifiers and host services ({@link HostPorts}, {@link SeedWriter}) on the class
+ * path (found through {@link ServiceLoader}: core's, the same the manager hands drivers, so a driver test needs
+ * {@code vboxmcp-core} as a test dependency), and a recording progress listener. Thread-safe.
  */
 public final class StubProviderContext implements ProviderContext {
     private final Path home;
@@ -88,6 +91,21 @@ public final class StubProviderContext implements ProviderContext {
     @Override
     public ProgressListener progress() {
         return events::add;
+    }
+
+    @Override
+    public HostPorts hostPorts() {
+        return service(HostPorts.class);
+    }
+
+    @Override
+    public SeedWriter seedWriter() {
+        return service(SeedWriter.class);
+    }
+
+    private static <T> T service(Class<T> type) {
+        return ServiceLoader.load(type).findFirst().orElseThrow(() -> new IllegalStateException("no "
+                + type.getSimpleName() + " on the class path: add vboxmcp-core as a test dependency"));
     }
 
     /** @return the messages of the INFO events so far */

@@ -9,9 +9,12 @@ import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
 import io.vboxmcp.libvirt.LibvirtException;
 import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.CloudInitSeed;
+import io.vboxmcp.spi.HostPorts;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.SeedWriter;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -36,7 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * pool on a base image uploaded once per digest. Everything it knows about a machine is in {@code libvirt.json} in
  * the VM folder ({@link DomainRecord}), written before any libvirt object exists, so {@link #destroy} removes a
  * machine in any state, from any process. The parts: {@link Virsh} (the only way to libvirt),
- * {@link StoragePool}, {@link DomainXml}, {@link NoCloudSeed}, {@link HostPorts}.
+ * {@link StoragePool}, {@link DomainXml}, {@link Forwards}; host ports and the cloud-init seed come from the provider
+ * context ({@link HostPorts}, {@link SeedWriter}), shared by every driver.
  */
 final class LibvirtDriver implements HypervisorDriver {
     static final String ID = "libvirt";
@@ -47,12 +51,16 @@ final class LibvirtDriver implements HypervisorDriver {
     private final Virsh virsh;
     private final StoragePool pool;
     /** Ports held from create until libvirt's QEMU has bound them, per VM folder. */
-    private final Map<Path, HostPorts> held = new ConcurrentHashMap<>();
+    private final HostPorts hostPorts;
+    private final SeedWriter seedWriter;
+    private final Map<Path, Forwards> held = new ConcurrentHashMap<>();
     /** The create call's listener, reused for start's events (start has no listener of its own). */
     private final Map<Path, ProgressListener> listeners = new ConcurrentHashMap<>();
 
-    LibvirtDriver(LibvirtSettings settings) {
+    LibvirtDriver(LibvirtSettings settings, HostPorts hostPorts, SeedWriter seedWriter) {
         this.settings = settings;
+        this.hostPorts = hostPorts;
+        this.seedWriter = seedWriter;
         this.virsh = new Virsh(settings);
         this.pool = new StoragePool(settings, virsh);
     }
@@ -80,10 +88,10 @@ final class LibvirtDriver implements HypervisorDriver {
             String target = pool.ensure();
             // a domain or volume of these names made by someone else fails its own step with ALREADY_EXISTS
             // (VM_EXISTS) before this create registers an undo for it, so nothing of theirs is removed
-            HostPorts ports = HostPorts.reserve(settings.portLockDir(), plan.ports());
+            Forwards ports = Forwards.reserve(hostPorts, plan.ports());
             undo.push(ports::close);
 
-            String hostname = hostname(plan.vmName());
+            String hostname = CloudInitSeed.hostname(plan.vmName());
             String base = "vboxmcp-base-" + image.digest().replace(':', '-');
             String kernel = image.kernel() == null ? null : sharedName("kernel", image.kernel());
             String initrd = image.initrd() == null || kernel == null ? null : sharedName("initrd", image.initrd());
@@ -120,7 +128,7 @@ final class LibvirtDriver implements HypervisorDriver {
 
             step.info("writing and uploading the cloud-init seed");
             Path iso = vmDir.resolve(DomainRecord.SEED_ISO);
-            new NoCloudSeed(settings.isoTool()).write(iso, spec.instanceId(), hostname, spec.sshUser(), spec.sshPublicKey());
+            seedWriter.write(new CloudInitSeed(spec.instanceId(), hostname, spec.sshUser(), spec.sshPublicKey()), iso);
             pool.upload(r.seedVolume(), iso, StoragePool.size(iso));
             undo.push(() -> pool.delete(r.seedVolume()));
             Files.deleteIfExists(iso);
@@ -206,7 +214,7 @@ final class LibvirtDriver implements HypervisorDriver {
         }
         ProgressStep step = new ProgressStep(listeners.getOrDefault(vmDir, settings.progress()), machine.name(), "start");
         step.started("starting " + r.domain() + " on " + settings.uri());
-        HostPorts ports = held.remove(vmDir);
+        Forwards ports = held.remove(vmDir);
         // libvirt's QEMU binds the forwarded ports itself: our reservation must end just before it starts
         if (ports != null) {
             ports.close();
@@ -293,7 +301,7 @@ final class LibvirtDriver implements HypervisorDriver {
     @Override
     public void destroy(Machine machine) throws VboxmcpException {
         Path vmDir = machine.vmDir();
-        HostPorts ports = held.remove(vmDir);
+        Forwards ports = held.remove(vmDir);
         if (ports != null) {
             ports.close();
         }
@@ -397,16 +405,8 @@ final class LibvirtDriver implements HypervisorDriver {
 
     /** {@code vboxmcp-<hostname>-<8 hex of the VM folder>}: unique per VM folder, so two homes never collide. */
     static String domainName(String vmName, Path vmDir) {
-        String h = hostname(vmName);
+        String h = CloudInitSeed.hostname(vmName);
         return "vboxmcp-" + h.substring(0, Math.min(h.length(), 40)) + "-" + sha256Hex(vmDir.toString()).substring(0, 8);
-    }
-
-    static String hostname(String vmName) {
-        String h = vmName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
-        if (h.isEmpty()) {
-            h = "vm";
-        }
-        return h.length() > 63 ? h.substring(0, 63) : h;
     }
 
     private static String sha256Hex(String s) {

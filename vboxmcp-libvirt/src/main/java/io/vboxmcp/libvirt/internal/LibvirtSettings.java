@@ -27,13 +27,11 @@ import java.util.regex.Pattern;
  * @param virsh          the {@code virsh} command
  * @param timeout        deadline of one ordinary virsh call
  * @param powerdownGrace default grace for {@code stop}
- * @param isoTool        seed ISO tool command
  * @param verifyEveryUse whether existing base volumes are read back on every create ({@link LibvirtKeys#VERIFY_BASE})
- * @param portLockDir    where host port lock files live (shared by all processes of this user)
  * @param progress       fallback listener
  */
 record LibvirtSettings(String uri, boolean remote, String pool, String poolPath, String domainType, String machine,
-                       String virsh, Duration timeout, Duration powerdownGrace, String isoTool, boolean verifyEveryUse, Path portLockDir,
+                       String virsh, Duration timeout, Duration powerdownGrace, boolean verifyEveryUse,
                        ProgressListener progress) {
 
     static final String DEFAULT_URI = "qemu:///system";
@@ -63,14 +61,11 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
         if (!verify.equals("once-per-process") && !verify.equals("every-use")) {
             throw invalid(LibvirtKeys.VERIFY_BASE + " must be once-per-process or every-use, not '" + verify + "'");
         }
-        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_-]", "_");
         return new LibvirtSettings(uri, remote, pool, poolPath, type, machine,
                 ctx.config(LibvirtKeys.VIRSH).map(String::trim).orElse("virsh"),
                 millis(ctx.config(LibvirtKeys.TIMEOUT), LibvirtKeys.TIMEOUT, 60_000),
                 millis(ctx.config(LibvirtKeys.POWERDOWN_GRACE), LibvirtKeys.POWERDOWN_GRACE, 30_000),
-                ctx.config(LibvirtKeys.ISO_BINARY).map(String::trim).orElseGet(() -> NoCloudSeed.findTool().orElse("genisoimage")),
                 verify.equals("every-use"),
-                Path.of(System.getProperty("java.io.tmpdir"), "vboxmcp-" + user, "ports"),
                 ctx.progress());
     }
 

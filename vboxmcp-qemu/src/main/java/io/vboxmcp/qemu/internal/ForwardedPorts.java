@@ -2,8 +2,9 @@ package io.vboxmcp.qemu.internal;
 
 import io.vboxmcp.HypervisorException;
 import io.vboxmcp.PortForward;
+import io.vboxmcp.spi.HostPort;
+import io.vboxmcp.spi.HostPorts;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,19 +17,18 @@ import java.util.Set;
  * @param sshHost      the host address SSH is forwarded on
  * @param reservations what {@link #release()} gives back
  */
-record ForwardedPorts(List<MachineRecord.Port> ports, String sshHost, List<PortAllocator.Reservation> reservations) {
+record ForwardedPorts(List<MachineRecord.Port> ports, String sshHost, List<HostPort> reservations) {
 
     /**
      * Reserves a host port for each planned forward (a free one where the plan says 0) and one for SSH if the plan
      * has none; on failure nothing stays reserved.
      */
-    static ForwardedPorts reserve(PortAllocator allocator, List<PortForward> planned)
-            throws HypervisorException, IOException {
+    static ForwardedPorts reserve(HostPorts allocator, List<PortForward> planned) throws HypervisorException {
         List<PortForward> forwards = new ArrayList<>(planned);
         if (forwards.stream().noneMatch(p -> p.guestPort() == 22)) {
             forwards.add(0, new PortForward(22, 0, "127.0.0.1"));
         }
-        List<PortAllocator.Reservation> reservations = new ArrayList<>();
+        List<HostPort> reservations = new ArrayList<>();
         List<MachineRecord.Port> ports = new ArrayList<>();
         Set<Integer> guestPorts = new LinkedHashSet<>();
         String sshHost = "127.0.0.1";
@@ -37,24 +37,18 @@ record ForwardedPorts(List<MachineRecord.Port> ports, String sshHost, List<PortA
                 if (!guestPorts.add(f.guestPort())) {
                     continue;
                 }
-                PortAllocator.Reservation r;
-                if (f.hostPort() == 0) {
-                    r = allocator.allocate(f.hostAddress());
-                } else {
-                    r = allocator.reserve(f.hostAddress(), f.hostPort());
-                    if (r == null) {
-                        throw new HypervisorException("host port " + f.hostAddress() + ":" + f.hostPort()
-                                + " (for guest port " + f.guestPort() + ") is already in use");
-                    }
-                }
+                HostPort r = f.hostPort() == 0 ? allocator.allocate(f.hostAddress())
+                        : allocator.reserve(f.hostAddress(), f.hostPort()).orElseThrow(() -> new HypervisorException(
+                                "host port " + f.hostAddress() + ":" + f.hostPort() + " (for guest port "
+                                        + f.guestPort() + ") is already in use"));
                 reservations.add(r);
                 ports.add(new MachineRecord.Port(f.guestPort(), r.port(), f.hostAddress()));
                 if (f.guestPort() == 22) {
                     sshHost = f.hostAddress();
                 }
             }
-        } catch (HypervisorException | IOException | RuntimeException e) {
-            reservations.forEach(PortAllocator.Reservation::close);
+        } catch (HypervisorException | RuntimeException e) {
+            reservations.forEach(HostPort::close);
             throw e;
         }
         return new ForwardedPorts(List.copyOf(ports), sshHost, List.copyOf(reservations));
@@ -66,6 +60,6 @@ record ForwardedPorts(List<MachineRecord.Port> ports, String sshHost, List<PortA
     }
 
     void release() {
-        reservations.forEach(PortAllocator.Reservation::close);
+        reservations.forEach(HostPort::close);
     }
 }

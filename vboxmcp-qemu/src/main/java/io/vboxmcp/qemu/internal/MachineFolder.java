@@ -15,7 +15,6 @@ final class MachineFolder {
     static final String MACHINE_JSON = "machine.json";
     static final String DISK = "disk.qcow2";
     static final String SEED = "seed.iso";
-    static final String SEED_WORK = ".seed";
     static final String CONSOLE = "console.log";
     static final String PID = "qemu.pid";
     static final String LOG = "qemu.log";
@@ -74,7 +73,6 @@ final class MachineFolder {
         for (String f : List.of(DISK, SEED, BootFirmware.VARS, CONSOLE, PID, LOG, MACHINE_JSON, MACHINE_JSON + ".tmp")) {
             Files2.deleteQuietly(vmDir.resolve(f));
         }
-        Files2.deleteTree(vmDir.resolve(SEED_WORK));
         try (var s = Files.list(vmDir)) {
             if (s.findAny().isEmpty()) {
                 Files.deleteIfExists(vmDir);

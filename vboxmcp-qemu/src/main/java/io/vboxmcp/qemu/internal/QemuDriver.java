@@ -8,9 +8,12 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
 import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.CloudInitSeed;
+import io.vboxmcp.spi.HostPorts;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.SeedWriter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,15 +29,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * The QEMU driver: one {@code qemu-system-x86_64 -daemonize} process per machine, controlled over QMP. Everything
  * the driver knows about a machine is in its VM folder ({@code machine.json} and the files beside it, see
  * {@link MachineFolder}), so {@link #find} works from another process and {@link #destroy} from any state. This
- * class is the SPI verbs; the parts are {@link QemuImg} (disks), {@link SeedIso} (cloud-init), {@link BootFirmware},
- * {@link QemuCommandLine}, {@link QemuProcess} (launch, status, the way down) and {@link ForwardedPorts}.
+ * class is the SPI verbs; the parts are {@link QemuImg} (disks), {@link BootFirmware},
+ * {@link QemuCommandLine}, {@link QemuProcess} (launch, status, the way down) and {@link ForwardedPorts}; host ports and the
+ * cloud-init seed come from the provider context ({@link HostPorts}, {@link SeedWriter}), shared by every driver.
  */
 final class QemuDriver implements HypervisorDriver {
     static final String ID = "qemu";
     private static final long MIB = 1024L * 1024L;
 
     private final QemuSettings settings;
-    private final PortAllocator ports;
+    private final HostPorts ports;
+    private final SeedWriter seeds;
     private final MachineFolder folder;
     private final QemuImg qemuImg;
     private final QemuCommandLine commandLine;
@@ -45,9 +49,10 @@ final class QemuDriver implements HypervisorDriver {
     /** The create call's listener, reused for start's events (start has no listener of its own). */
     private final Map<Path, ProgressListener> listeners = new ConcurrentHashMap<>();
 
-    QemuDriver(QemuSettings settings) {
+    QemuDriver(QemuSettings settings, HostPorts ports, SeedWriter seeds) {
         this.settings = settings;
-        this.ports = new PortAllocator(settings.portLockDir());
+        this.ports = ports;
+        this.seeds = seeds;
         this.folder = new MachineFolder(settings.runtimeDir());
         this.qemuImg = new QemuImg(settings.qemuImg());
         this.commandLine = new QemuCommandLine(settings);
@@ -83,8 +88,8 @@ final class QemuDriver implements HypervisorDriver {
 
             step.info("writing cloud-init seed");
             String hostname = hostname(plan.vmName());
-            new SeedIso(settings.isoTool()).write(vmDir.resolve(MachineFolder.SEED), vmDir.resolve(MachineFolder.SEED_WORK),
-                    spec.instanceId(), hostname, spec.sshUser(), spec.sshPublicKey());
+            seeds.write(new CloudInitSeed(spec.instanceId(), hostname, spec.sshUser(), spec.sshPublicKey()),
+                    vmDir.resolve(MachineFolder.SEED));
             if (BootFirmware.UEFI.equals(firmware)) {
                 step.info("UEFI firmware (OVMF " + settings.ovmfCode() + ")");
                 BootFirmware.prepare(settings, vmDir);
@@ -265,10 +270,6 @@ final class QemuDriver implements HypervisorDriver {
     }
 
     static String hostname(String vmName) {
-        String h = vmName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
-        if (h.isEmpty()) {
-            h = "vm";
-        }
-        return h.length() > 63 ? h.substring(0, 63) : h;
+        return CloudInitSeed.hostname(vmName);
     }
 }

@@ -27,9 +27,9 @@ public final class QemuDriverFactory implements HypervisorDriverFactory {
         } catch (VboxmcpException e) {
             return Optional.of(e.getMessage());
         }
-        for (String tool : new String[] {s.qemu(), s.qemuImg(), s.isoTool()}) {
-            if (!SeedIso.onPath(tool)) {
-                return Optional.of(tool + " not found (install qemu-system-x86, qemu-utils and genisoimage)");
+        for (String tool : new String[] {s.qemu(), s.qemuImg()}) {
+            if (Files2.which(tool).isEmpty()) {
+                return Optional.of(tool + " not found (install qemu-system-x86 and qemu-utils)");
             }
         }
         return Optional.empty();
@@ -37,6 +37,6 @@ public final class QemuDriverFactory implements HypervisorDriverFactory {
 
     @Override
     public HypervisorDriver create(ProviderContext context) throws VboxmcpException {
-        return new QemuDriver(QemuSettings.from(context));
+        return new QemuDriver(QemuSettings.from(context), context.hostPorts(), context.seedWriter());
     }
 }

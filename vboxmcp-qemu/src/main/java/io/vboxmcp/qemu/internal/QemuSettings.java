@@ -17,7 +17,6 @@ import java.util.Optional;
  *
  * @param qemu            emulator command
  * @param qemuImg         disk tool command
- * @param isoTool         seed ISO tool command
  * @param accel           {@code auto}, {@code kvm} or {@code tcg}
  * @param kvmDevice       the KVM device the probe checks first
  * @param kvmProbeTimeout how long the KVM probe guest may take
@@ -32,14 +31,13 @@ import java.util.Optional;
  * @param firmware        {@code auto}, {@code bios} or {@code uefi}
  * @param ovmfCode        the UEFI firmware code (read-only pflash)
  * @param ovmfVars        the UEFI variable store template each UEFI VM gets a copy of
- * @param portLockDir     where port lock files live (shared by all processes of this user)
  * @param runtimeDir      short-path folder for QMP sockets of deep VM folders
  * @param progress        fallback listener
  */
-record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, Path kvmDevice, Duration kvmProbeTimeout,
+record QemuSettings(String qemu, String qemuImg, String accel, Path kvmDevice, Duration kvmProbeTimeout,
                     Duration powerdownGrace, Duration quitTimeout, Duration qmpTimeout, Duration startTimeout,
                     String machine, Path kvmProbeKernel, Path kvmProbeCache, Path bootIdFile, String firmware,
-                    Path ovmfCode, Path ovmfVars, Path portLockDir, Path runtimeDir, ProgressListener progress) {
+                    Path ovmfCode, Path ovmfVars, Path runtimeDir, ProgressListener progress) {
 
     static final String DEFAULT_OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     static final String DEFAULT_OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd";
@@ -75,7 +73,6 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
         return new QemuSettings(
                 ctx.config(QemuKeys.BINARY).orElse("qemu-system-x86_64"),
                 ctx.config(QemuKeys.IMG_BINARY).orElse("qemu-img"),
-                ctx.config(QemuKeys.ISO_BINARY).orElseGet(() -> SeedIso.findTool().orElse("genisoimage")),
                 accel,
                 Path.of("/dev/kvm"),
                 millis(ctx.config(QemuKeys.KVM_PROBE_TIMEOUT), QemuKeys.KVM_PROBE_TIMEOUT, 4000),
@@ -91,7 +88,6 @@ record QemuSettings(String qemu, String qemuImg, String isoTool, String accel, P
                 firmware,
                 Path.of(ctx.config(QemuKeys.OVMF_CODE).orElse(DEFAULT_OVMF_CODE).trim()),
                 Path.of(ctx.config(QemuKeys.OVMF_VARS).orElse(DEFAULT_OVMF_VARS).trim()),
-                runtime.resolve("ports"),
                 runtime,
                 ctx.progress());
     }

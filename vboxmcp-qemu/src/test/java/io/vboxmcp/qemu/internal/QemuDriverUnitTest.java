@@ -41,7 +41,7 @@ class QemuDriverUnitTest {
 
     @Test
     void guestMountCommand_mountsReadOnlySharesReadOnly() throws Exception {
-        QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of())));
+        QemuDriver d = driver(new StubProviderContext(dir, Map.of()));
         Machine m = new Machine("vm", "qemu", dir, "127.0.0.1", 2222, Map.of(), Map.of());
         String ro = d.guestMountCommand(m, new PlannedSharedFolder("src", dir, "/mnt/it's here", true));
         String rw = d.guestMountCommand(m, new PlannedSharedFolder("src", dir, "/mnt/src", false));
@@ -58,7 +58,7 @@ class QemuDriverUnitTest {
 
     @Test
     void qmpSocket_staysShortForDeepVmFolders() throws Exception {
-        QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of())));
+        QemuDriver d = driver(new StubProviderContext(dir, Map.of()));
         Path deep = dir.resolve("a".repeat(60)).resolve("b".repeat(60));
         assertThat(d.qmpSocket(deep).toString().length()).isLessThanOrEqualTo(100);
         assertThat(d.qmpSocket(Path.of("/tmp/vm1"))).isEqualTo(Path.of("/tmp/vm1/qmp.sock"));
@@ -80,8 +80,8 @@ class QemuDriverUnitTest {
 
     @Test
     void create_uefiImageWithoutOvmf_isTypedErrorNamingThePackageAndLeavesNothing() throws Exception {
-        QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of(
-                "qemu.ovmf.code", dir.resolve("missing/OVMF_CODE_4M.fd").toString()))));
+        QemuDriver d = driver(new StubProviderContext(dir, Map.of(
+                "qemu.ovmf.code", dir.resolve("missing/OVMF_CODE_4M.fd").toString())));
 
         VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> d.create(spec(diskOnly(Firmware.UEFI))));
 
@@ -92,7 +92,7 @@ class QemuDriverUnitTest {
 
     @Test
     void create_uefiOnlyImageWithFirmwareForcedToBios_isRefused() throws Exception {
-        QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of("qemu.firmware", "bios"))));
+        QemuDriver d = driver(new StubProviderContext(dir, Map.of("qemu.firmware", "bios")));
 
         VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> d.create(spec(diskOnly(Firmware.UEFI))));
 
@@ -133,7 +133,7 @@ class QemuDriverUnitTest {
 
     @Test
     void commandLine_machineWrittenBeforeFirmwareExisted_bootsWithSeaBios() throws Exception {
-        QemuDriver d = new QemuDriver(QemuSettings.from(new StubProviderContext(dir, Map.of())));
+        QemuDriver d = driver(new StubProviderContext(dir, Map.of()));
         Map<String, Object> json = new java.util.LinkedHashMap<>(Map.of("name", "old", "memoryMb", 256, "cpus", 1,
                 "ports", List.of(), "shares", List.of(), "qmpSocket", dir.resolve("q.sock").toString()));
 
@@ -147,13 +147,7 @@ class QemuDriverUnitTest {
                 "-drive", "if=pflash,format=raw,unit=1,file=" + dir.resolve("efivars.fd"));
     }
 
-    @Test
-    void seed_userDataInstallsKeyForRootAndNamesHost() {
-        String ud = SeedIso.userData("vm-1", "root", "ssh-ed25519 AAAA test");
-        assertThat(ud).startsWith("#cloud-config\n").contains("hostname: vm-1").contains("disable_root: false")
-                .contains("- \"ssh-ed25519 AAAA test\"");
-        assertThat(SeedIso.userData("vm-1", "ubuntu", "k")).contains("name: ubuntu").contains("disable_root: true");
-        assertThat(QemuDriver.hostname("My_VM.1")).isEqualTo("my-vm-1");
-        assertThat(List.of(SeedIso.metaData("iid-1", "h").split("\n"))).containsExactly("instance-id: iid-1", "local-hostname: h");
+    private static QemuDriver driver(StubProviderContext ctx) throws Exception {
+        return new QemuDriver(QemuSettings.from(ctx), ctx.hostPorts(), ctx.seedWriter());
     }
 }

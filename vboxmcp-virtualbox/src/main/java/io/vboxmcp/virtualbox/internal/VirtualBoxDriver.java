@@ -10,9 +10,13 @@ import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
 import io.vboxmcp.VmStateException;
 import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.CloudInitSeed;
+import io.vboxmcp.spi.HostPort;
+import io.vboxmcp.spi.HostPorts;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.SeedWriter;
 import io.vboxmcp.virtualbox.internal.cli.Sleeper;
 
 import java.io.IOException;
@@ -22,9 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -42,7 +44,9 @@ import java.util.stream.Stream;
  * digest (imported from an OVA/OVF, or built around a VDI copy of a disk image) with a snapshot {@code base}, so the
  * second VM from a template is a linked clone made in about a second, as Vagrant does. Then sets memory and CPUs,
  * grows the disk (full clones only), forwards the guest's SSH and template ports from 127.0.0.1 through NAT, adds
- * shared folders, and attaches a cloud-init NoCloud seed ISO carrying the per-VM SSH key.
+ * shared folders, and attaches a cloud-init NoCloud seed ISO carrying the per-VM SSH key. Host ports and the seed
+ * come from the provider context ({@link HostPorts}, {@link SeedWriter}), the same rules as every driver's; a port
+ * is held from create until VirtualBox binds it at start (or the machine is destroyed).
  */
 public final class VirtualBoxDriver implements HypervisorDriver {
     public static final String ID = "virtualbox";
@@ -55,9 +59,11 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     private final Path masterFolder;
     private final Path baseFolder;
     private final boolean linkedClones;
-    private final PortAllocator ports;
+    private final HostPorts ports;
+    private final SeedWriter seeds;
     private final Sleeper sleeper;
-    private final Clock clock;
+    /** Host ports held from create until start (VirtualBox binds them then) or destroy, by machine name. */
+    private final Map<String, List<HostPort>> held = new ConcurrentHashMap<>();
     private final Duration pollInterval;
     private final String masterOverride;
     private final VdiCache vdis;
@@ -68,7 +74,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
      * @param vdis           converts qcow2 and raw images to VDI for new masters
      */
     public VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones,
-                            PortAllocator ports, Sleeper sleeper, Clock clock, Duration pollInterval,
+                            HostPorts ports, SeedWriter seeds, Sleeper sleeper, Duration pollInterval,
                             String masterOverride, VdiCache vdis) {
         this.masterOverride = masterOverride;
         this.vdis = vdis;
@@ -77,8 +83,8 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         this.baseFolder = baseFolder;
         this.linkedClones = linkedClones;
         this.ports = ports;
+        this.seeds = seeds;
         this.sleeper = sleeper;
-        this.clock = clock;
         this.pollInterval = pollInterval;
     }
 
@@ -113,7 +119,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 requireFree(p.hostAddress(), p.hostPort());
             }
         }
-        List<Integer> allocated = new ArrayList<>();
+        List<HostPort> allocated = new ArrayList<>();
         String uuid = null;
         try {
             String master = ensureMaster(spec, started);
@@ -142,14 +148,10 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 if (forwarded.containsKey(p.guestPort())) {
                     continue;
                 }
-                int host = p.hostPort();
-                if (host == 0) {
-                    host = ports.allocate(p.hostAddress());
-                    allocated.add(host);
-                } else {
-                    ports.reserve(host);
-                    allocated.add(host);
-                }
+                HostPort hp = p.hostPort() == 0 ? ports.allocate(p.hostAddress())
+                        : ports.reserve(p.hostAddress(), p.hostPort()).orElseThrow(() -> inUse(p.hostAddress(), p.hostPort(), null));
+                allocated.add(hp);
+                int host = hp.port();
                 forwarded.put(p.guestPort(), host);
                 if (p.guestPort() == 22) {
                     sshHost = p.hostAddress();
@@ -162,8 +164,8 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 vbox.addSharedFolder(uuid, f.name(), f.hostPath(), f.readOnly());
             }
             Path iso = spec.vmDir().resolve(SEED_ISO);
-            writeAtomically(iso, NoCloudSeed.iso(spec.instanceId(), name, spec.sshUser(), spec.sshPublicKey(),
-                    ZonedDateTime.now(clock)));
+            seeds.write(new CloudInitSeed(spec.instanceId(), CloudInitSeed.hostname(name), spec.sshUser(),
+                    spec.sshPublicKey()), iso);
             vbox.attachDvd(uuid, iso);
             vbox.serialConsoleToFile(uuid, spec.vmDir().resolve(CONSOLE_LOG));
             Map<String, String> attrs = new LinkedHashMap<>();
@@ -174,10 +176,11 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             attrs.put("virtualboxVersion", version.toString());
             Machine m = new Machine(name, ID, spec.vmDir(), sshHost, forwarded.get(22), forwarded, attrs);
             MachineRecord.write(m);
+            held.put(name, allocated);
             progress(spec, started, "created " + name + " {" + uuid + "}, SSH on " + sshHost + ":" + forwarded.get(22));
             return m;
         } catch (VboxmcpException | IOException | RuntimeException e) {
-            ports.release(allocated);
+            allocated.forEach(HostPort::close);
             String target = uuid != null ? uuid : name;
             try {
                 if (uuid != null || vbox.status(name).isPresent()) {
@@ -261,6 +264,14 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             requireFree(machine.sshHost(), port);
         }
         vbox.start(vm);
+        release(machine);
+    }
+
+    private void release(Machine machine) {
+        List<HostPort> h = held.remove(machine.name());
+        if (h != null) {
+            h.forEach(HostPort::close);
+        }
     }
 
     private static void requireFree(String address, int port) throws HypervisorException {
@@ -268,9 +279,13 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             s.setReuseAddress(false);
             s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(address), port));
         } catch (IOException e) {
-            throw new HypervisorException("host port " + port + " on " + address + " is already in use, so VirtualBox "
-                    + "could not forward it to the guest; free the port or let vboxmcp choose one (host port 0)", e);
+            throw inUse(address, port, e);
         }
+    }
+
+    private static HypervisorException inUse(String address, int port, IOException cause) {
+        return new HypervisorException("host port " + port + " on " + address + " is already in use, so VirtualBox "
+                + "could not forward it to the guest; free the port or let vboxmcp choose one (host port 0)", cause);
     }
 
     @Override
@@ -325,7 +340,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             }
             vbox.delete(vm);
         }
-        ports.release(machine.ports().values());
+        release(machine);
         try {
             Files.deleteIfExists(machine.vmDir().resolve(SEED_ISO));
             Files.deleteIfExists(machine.vmDir().resolve(CONSOLE_LOG));
@@ -408,12 +423,6 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         } catch (RuntimeException ignored) {
             // listeners must not throw; if one does, creation goes on
         }
-    }
-
-    private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static void deleteTree(Path dir) throws IOException {

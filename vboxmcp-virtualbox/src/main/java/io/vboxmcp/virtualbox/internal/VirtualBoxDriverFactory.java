@@ -19,7 +19,6 @@ import java.io.File;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,8 +84,8 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
                 .orElse(context.cacheDir(VirtualBoxDriver.ID).resolve("vdi"));
         VdiCache vdis = new VdiCache(context.config(VirtualBoxKeys.QEMU_IMG).filter(s -> !s.isBlank()).orElse("qemu-img")
                 .strip(), vdiFolder, runner, seconds(context, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800));
-        return new VirtualBoxDriver(port, masters, base, linked, new PortAllocator(), Sleeper.REAL, Clock.systemUTC(),
-                Duration.ofMillis(500), master, vdis);
+        return new VirtualBoxDriver(port, masters, base, linked, context.hostPorts(), context.seedWriter(),
+                Sleeper.REAL, Duration.ofMillis(500), master, vdis);
     }
 
     private VirtualBoxPort port(ProviderContext ctx, Duration timeout) throws VboxmcpException {

@@ -3,6 +3,7 @@ package io.vboxmcp.virtualbox.internal;
 import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
+import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import io.vboxmcp.virtualbox.VirtualBoxKeys;
 
@@ -22,11 +23,15 @@ class VirtualBoxDriverCompatibilityTest extends HypervisorDriverCompatibilityKit
     private Path image;
 
     @Override
-    protected HypervisorDriver createDriver() throws Exception {
+    protected ProviderContext providerContext() throws Exception {
         FakeVBoxManage fake = FakeVBoxManage.installIn(work.resolve("fake-vbox"));
-        StubProviderContext ctx = new StubProviderContext(work.resolve("home"), Map.of(
+        return new StubProviderContext(work.resolve("home"), Map.of(
                 VirtualBoxKeys.VBOXMANAGE, fake.executable.toString(),
                 VirtualBoxKeys.COMMAND_TIMEOUT, "30"));
+    }
+
+    @Override
+    protected HypervisorDriver createDriver(ProviderContext ctx) throws Exception {
         VirtualBoxDriverFactory factory = new VirtualBoxDriverFactory();
         if (factory.unavailableReason(ctx).isPresent()) {
             throw new AssertionError("fake VirtualBox reported unavailable: " + factory.unavailableReason(ctx).get());

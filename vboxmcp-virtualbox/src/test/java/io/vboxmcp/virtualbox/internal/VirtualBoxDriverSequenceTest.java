@@ -1,5 +1,7 @@
 package io.vboxmcp.virtualbox.internal;
 
+import io.vboxmcp.spi.HostPort;
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.PortForward;
@@ -25,7 +27,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -197,13 +198,15 @@ class VirtualBoxDriverSequenceTest {
     VirtualBoxDriver driver(boolean linked) {
         VBoxManageAdapter adapter = new VBoxManageAdapter("VBoxManage", runner, sleeps::add, Duration.ofSeconds(5),
                 Duration.ofSeconds(5), w -> { });
-        return new VirtualBoxDriver(adapter, masters, null, linked, new PortAllocator(), sleeps::add, Clock.systemUTC(),
+        StubProviderContext ctx = new StubProviderContext(masters.resolveSibling("home"));
+        return new VirtualBoxDriver(adapter, masters, null, linked, ctx.hostPorts(), ctx.seedWriter(), sleeps::add,
                 Duration.ofMillis(100), null, vdis);
     }
 
+    /** A port free now and held by no machine of this JVM (earlier tests' machines keep theirs: they are never destroyed). */
     static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
+        try (HostPort p = new StubProviderContext(Path.of("unused")).hostPorts().allocate("127.0.0.1")) {
+            return p.port();
         }
     }
 

@@ -3,6 +3,7 @@ package io.vboxmcp.virtualbox.internal;
 import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
+import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import io.vboxmcp.virtualbox.VirtualBoxKeys;
 import org.junit.jupiter.api.Tag;
@@ -27,10 +28,14 @@ import java.util.Map;
 class VirtualBoxLiveCompatibilityTest extends HypervisorDriverCompatibilityKit {
 
     @Override
-    protected HypervisorDriver createDriver() throws Exception {
+    protected ProviderContext providerContext() {
         Path home = Path.of(System.getProperty("user.home"), ".vboxmcp-live");
-        return new VirtualBoxDriverFactory().create(new StubProviderContext(home,
-                Map.of(VirtualBoxKeys.MASTER_FOLDER, home.resolve("masters").toString())));
+        return new StubProviderContext(home, Map.of(VirtualBoxKeys.MASTER_FOLDER, home.resolve("masters").toString()));
+    }
+
+    @Override
+    protected HypervisorDriver createDriver(ProviderContext context) throws Exception {
+        return new VirtualBoxDriverFactory().create(context);
     }
 
     @Override

@@ -3,7 +3,11 @@ package io.vboxmcp.core.internal.manager;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.core.internal.host.LockedHostPorts;
+import io.vboxmcp.core.internal.host.NoCloudSeedWriter;
+import io.vboxmcp.spi.HostPorts;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.SeedWriter;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.TrustedKey;
 
@@ -24,6 +28,8 @@ final class CoreContext implements ProviderContext {
     private final Function<String, List<TrustedKey>> trust;
     private final Map<String, SignatureVerifier> verifiers;
     private final ProgressListener progress;
+    private final HostPorts hostPorts = new LockedHostPorts();
+    private final SeedWriter seedWriter = new NoCloudSeedWriter();
 
     CoreContext(Path home, Map<String, String> properties, Function<String, List<TrustedKey>> trust,
                 Map<String, SignatureVerifier> verifiers, ProgressListener progress) {
@@ -93,5 +99,15 @@ final class CoreContext implements ProviderContext {
     @Override
     public ProgressListener progress() {
         return progress;
+    }
+
+    @Override
+    public HostPorts hostPorts() {
+        return hostPorts;
+    }
+
+    @Override
+    public SeedWriter seedWriter() {
+        return seedWriter;
     }
 }

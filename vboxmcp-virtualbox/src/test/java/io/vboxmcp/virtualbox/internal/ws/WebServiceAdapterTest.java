@@ -1,5 +1,6 @@
 package io.vboxmcp.virtualbox.internal.ws;
 
+import io.vboxmcp.testkit.StubProviderContext;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.HypervisorException;
 import io.vboxmcp.PlannedSharedFolder;
@@ -14,7 +15,6 @@ import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.template.TemplateMetadata;
-import io.vboxmcp.virtualbox.internal.PortAllocator;
 import io.vboxmcp.virtualbox.internal.VirtualBoxDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +25,6 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +61,9 @@ class WebServiceAdapterTest {
     }
 
     VirtualBoxDriver driver(WebServiceAdapter adapter) {
-        return new VirtualBoxDriver(adapter, tmp.resolve("masters"), null, true, new PortAllocator(), d -> { },
-                Clock.systemUTC(), Duration.ofMillis(10), null, null);
+        StubProviderContext ctx = new StubProviderContext(tmp.resolve("home"));
+        return new VirtualBoxDriver(adapter, tmp.resolve("masters"), null, true, ctx.hostPorts(), ctx.seedWriter(),
+                d -> { }, Duration.ofMillis(10), null, null);
     }
 
     MachineSpec spec(String name) throws Exception {

@@ -1,4 +1,4 @@
-package io.vboxmcp.virtualbox.internal;
+package io.vboxmcp.core.internal.host;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,15 +15,19 @@ import java.util.TreeMap;
  * Writes a single-directory ISO 9660 image: what a cloud-init NoCloud seed needs (volume label {@code cidata},
  * files {@code user-data} and {@code meta-data}). Names are stored upper case with {@code ;1}; Linux's isofs
  * (default {@code map=normal}) shows them lower case without the version, which is what cloud-init reads.
- * No Joliet or Rock Ridge: the seed is read once, by Linux, as root.
+ * No Joliet or Rock Ridge: the seed is read once, by Linux, as root. The volume ends with {@link #PADDING} zero
+ * sectors, as {@code genisoimage} pads by default: busybox's {@code findfs}/{@code blkid} (the test guest's, and
+ * many small images') read 68 KiB from the start of a device before probing and skip a shorter one.
  */
-public final class Iso9660Writer {
+final class Iso9660Writer {
     private static final int SECTOR = 2048;
     private static final int PVD = 16;
     private static final int L_PATH = 18;
     private static final int M_PATH = 19;
     private static final int ROOT = 20;
     private static final int FIRST_FILE = 21;
+    /** 150 sectors (300 KiB), {@code genisoimage -pad}: CD read-ahead and label probes never read past the end. */
+    static final int PADDING = 150;
 
     private Iso9660Writer() {
     }
@@ -33,7 +37,7 @@ public final class Iso9660Writer {
      * @param files    file name (without version) to content; names up to 30 characters of {@code [A-Za-z0-9_.-]}
      * @param time     recorded as every timestamp, so equal input gives equal bytes
      */
-    public static byte[] write(String volumeId, Map<String, byte[]> files, ZonedDateTime time) {
+    static byte[] write(String volumeId, Map<String, byte[]> files, ZonedDateTime time) {
         if (volumeId.length() > 32) {
             throw new IllegalArgumentException("volume id longer than 32 characters: " + volumeId);
         }
@@ -52,7 +56,7 @@ public final class Iso9660Writer {
             extents.add(new int[] {next, c.length});
             next += Math.max(1, (c.length + SECTOR - 1) / SECTOR);
         }
-        int total = next;
+        int total = next + PADDING;
         ByteBuffer img = ByteBuffer.allocate(total * SECTOR).order(ByteOrder.LITTLE_ENDIAN);
 
         // Root directory: ".", "..", then the files in name order.

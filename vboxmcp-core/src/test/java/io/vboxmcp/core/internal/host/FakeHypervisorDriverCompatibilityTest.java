@@ -1,4 +1,4 @@
-package io.vboxmcp.testkit;
+package io.vboxmcp.core.internal.host;
 
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.HypervisorException;
@@ -10,26 +10,32 @@ import io.vboxmcp.VmState;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.CloudInitSeed;
+import io.vboxmcp.spi.HostPort;
 import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The kit against a fake driver that keeps its state in a file and runs no guests: shows which checks a driver
- * without real guests still has to pass, and that the kit itself runs.
+ * without real guests still has to pass, and that the kit itself runs. It lives in core because the kit's context
+ * hands out core's host services (ports, seeds), as the manager does.
  */
 class FakeHypervisorDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     @Override
-    protected HypervisorDriver createDriver() {
-        return new FakeDriver();
+    protected HypervisorDriver createDriver(ProviderContext context) {
+        return new FakeDriver(context);
     }
 
     @Override
@@ -53,6 +59,13 @@ class FakeHypervisorDriverCompatibilityTest extends HypervisorDriverCompatibilit
 
     /** State in {@code <vmDir>/fake.state}: CREATED or RUNNING; ports in {@code fake.ports}. */
     static final class FakeDriver implements HypervisorDriver {
+        private final ProviderContext context;
+        private final Map<Path, List<HostPort>> held = new ConcurrentHashMap<>();
+
+        FakeDriver(ProviderContext context) {
+            this.context = context;
+        }
+
         @Override
         public String id() {
             return "fake";
@@ -61,23 +74,27 @@ class FakeHypervisorDriverCompatibilityTest extends HypervisorDriverCompatibilit
         @Override
         public Machine create(MachineSpec spec) throws VboxmcpException {
             Map<Integer, Integer> ports = new LinkedHashMap<>();
+            List<HostPort> taken = new ArrayList<>();
+            held.put(spec.vmDir(), taken);
             try {
                 for (PortForward f : spec.plan().ports()) {
-                    try (ServerSocket s = new ServerSocket()) {
-                        s.bind(new InetSocketAddress(f.hostAddress(), f.hostPort()));
-                        ports.put(f.guestPort(), s.getLocalPort());
-                    } catch (IOException e) {
-                        throw new HypervisorException("host port " + f.hostPort() + " is already in use");
-                    }
+                    HostPort p = f.hostPort() == 0 ? context.hostPorts().allocate(f.hostAddress())
+                            : context.hostPorts().reserve(f.hostAddress(), f.hostPort()).orElseThrow(() ->
+                            new HypervisorException("host port " + f.hostPort() + " is already in use"));
+                    taken.add(p);
+                    ports.put(f.guestPort(), p.port());
                 }
+                context.seedWriter().write(new CloudInitSeed(spec.instanceId(), CloudInitSeed.hostname(
+                        spec.plan().vmName()), spec.sshUser(), spec.sshPublicKey()), spec.vmDir().resolve("seed.iso"));
                 StringBuilder b = new StringBuilder();
                 ports.forEach((g, h) -> b.append(g).append('=').append(h).append('\n'));
                 Files.writeString(spec.vmDir().resolve("fake.ports"), b);
                 Files.writeString(spec.vmDir().resolve("fake.state"), "CREATED");
                 spec.progress().onEvent(new ProgressEvent(ProgressEvent.Kind.STEP_FINISHED, spec.plan().vmName(),
                         "fake.create", "created", -1, -1, Duration.ZERO));
-            } catch (IOException e) {
-                throw new HypervisorException(ErrorCode.IO, "fake create failed", e);
+            } catch (IOException | VboxmcpException e) {
+                destroy(spec.vmDir());
+                throw e instanceof VboxmcpException v ? v : new HypervisorException(ErrorCode.IO, "fake create failed", e);
             }
             return new Machine(spec.plan().vmName(), id(), spec.vmDir(), "127.0.0.1", ports.get(22), ports, Map.of());
         }
@@ -96,9 +113,16 @@ class FakeHypervisorDriverCompatibilityTest extends HypervisorDriverCompatibilit
 
         @Override
         public void destroy(Machine m) {
+            destroy(m.vmDir());
+        }
+
+        private void destroy(Path vmDir) {
+            held.getOrDefault(vmDir, List.of()).forEach(HostPort::close);
+            held.remove(vmDir);
             try {
-                Files.deleteIfExists(m.vmDir().resolve("fake.state"));
-                Files.deleteIfExists(m.vmDir().resolve("fake.ports"));
+                for (String f : List.of("fake.state", "fake.ports", "seed.iso")) {
+                    Files.deleteIfExists(vmDir.resolve(f));
+                }
             } catch (IOException ignored) {
                 // best effort, like a real driver
             }
