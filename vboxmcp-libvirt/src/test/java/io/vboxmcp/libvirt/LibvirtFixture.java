@@ -49,6 +49,30 @@ public final class LibvirtFixture {
         return r.out;
     }
 
+    /** @return the names of the pool's volumes (virsh 9.0's vol-list has no --name: the first column) */
+    public static List<String> volumes(String pool) throws IOException, InterruptedException {
+        return virsh("qemu:///system", "vol-list", pool).lines().map(String::strip).filter(l -> !l.isEmpty())
+                .map(l -> l.split("\\s+")[0]).toList();
+    }
+
+    /** Removes a pool and every volume in it, if it exists (what a test's own pool leaves). */
+    public static void removePool(String pool) throws IOException, InterruptedException {
+        if (!List.of(virsh("qemu:///system", "pool-list", "--all").split("\\s+")).contains(pool)) {
+            return;
+        }
+        try {
+            virsh("qemu:///system", "pool-refresh", pool);
+            for (String v : volumes(pool)) {
+                virsh("qemu:///system", "vol-delete", "--pool", pool, v);
+            }
+            virsh("qemu:///system", "pool-destroy", pool);
+            virsh("qemu:///system", "pool-delete", pool);
+        } catch (IOException inactive) {
+            // an inactive pool has no volumes to list; undefine it below
+        }
+        virsh("qemu:///system", "pool-undefine", pool);
+    }
+
     /** The test guest as a BaseImage (disk, kernel, initrd as the catalog lists them). */
     public static synchronized BaseImage testImage() throws IOException, InterruptedException {
         if (image != null) {

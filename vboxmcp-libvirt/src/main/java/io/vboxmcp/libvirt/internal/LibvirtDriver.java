@@ -131,7 +131,6 @@ final class LibvirtDriver implements HypervisorDriver {
             seedWriter.write(new CloudInitSeed(spec.instanceId(), hostname, spec.sshUser(), spec.sshPublicKey()), iso);
             pool.upload(r.seedVolume(), iso, StoragePool.size(iso));
             undo.push(() -> pool.delete(r.seedVolume()));
-            Files.deleteIfExists(iso);
 
             String xml = DomainXml.build(r, settings.domainType(), settings.machine(), target + "/" + r.consoleVolume(),
                     kernel == null ? null : pool.path(kernel), initrd == null ? null : pool.path(initrd));
