@@ -4,12 +4,17 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.vboxmcp.spi.CloudInitSeed;
 import io.vboxmcp.spi.Machine;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +74,29 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
         Path tmp = vmDir.resolve(FILE + ".tmp");
         Files.write(tmp, MAPPER.writeValueAsBytes(this));
         Files.move(tmp, vmDir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** {@code vboxmcp-<hostname>-<8 hex of the VM folder>}: unique per VM folder, so two homes never collide. */
+    static String domainName(String vmName, Path vmDir) {
+        String h = CloudInitSeed.hostname(vmName);
+        return "vboxmcp-" + h.substring(0, Math.min(h.length(), 40)) + "-" + sha256Hex(vmDir.toString()).substring(0, 8);
+    }
+
+    /** 9p mount tags are at most 31 bytes; unusual names get a digest suffix so two shares never collide. */
+    static String mountTag(String name) {
+        String clean = name.replaceAll("[^A-Za-z0-9_-]", "_");
+        if (clean.equals(name) && clean.length() <= 31) {
+            return clean;
+        }
+        return clean.substring(0, Math.min(clean.length(), 22)) + "_" + sha256Hex(name).substring(0, 8);
+    }
+
+    private static String sha256Hex(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** @return the per-VM volumes, the ones destroy removes */

@@ -16,18 +16,13 @@ import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.SeedWriter;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,7 +76,7 @@ final class LibvirtDriver implements HypervisorDriver {
         BaseImage image = spec.image();
         checkImage(image);
         List<DomainRecord.Share> shares = shares(plan);
-        String domain = domainName(plan.vmName(), vmDir);
+        String domain = DomainRecord.domainName(plan.vmName(), vmDir);
         Deque<Undo> undo = new ArrayDeque<>();
         try {
             step.started("connecting to " + settings.uri());
@@ -194,7 +189,7 @@ final class LibvirtDriver implements HypervisorDriver {
                 throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folder " + f.name() + ": "
                         + f.hostPath() + " is not a directory", null);
             }
-            shares.add(new DomainRecord.Share(f.name(), mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
+            shares.add(new DomainRecord.Share(f.name(), DomainRecord.mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
                     f.guestPath(), f.readOnly()));
         }
         return shares;
@@ -370,49 +365,16 @@ final class LibvirtDriver implements HypervisorDriver {
         String dir = "'" + folder.guestPath().replace("'", "'\\''") + "'";
         return "{ modprobe 9pnet_virtio 2>/dev/null; modprobe 9p 2>/dev/null; true; } && mkdir -p " + dir
                 + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144" + (folder.readOnly() ? ",ro" : "")
-                + " " + mountTag(folder.name()) + " " + dir;
+                + " " + DomainRecord.mountTag(folder.name()) + " " + dir;
     }
 
     /** The last lines of the serial console, read from the pool (so it works for remote hosts too). */
     @Override
     public String consoleTail(Machine machine, int lines) {
         try {
-            DomainRecord r = record(machine.vmDir());
-            String info = virsh.run("read volume " + r.consoleVolume(), "vol-info", "--bytes", "--pool", pool.name(),
-                    r.consoleVolume());
-            long size = info.lines().filter(l -> l.startsWith("Capacity:")).findFirst()
-                    .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).orElse(0L);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            long offset = Math.max(0, size - CONSOLE_TAIL_BYTES);
-            virsh.exec("read console of " + r.domain(), settings.timeout(), out, "vol-download", "--pool", pool.name(),
-                    r.consoleVolume(), "/dev/stdout", "--offset", Long.toString(offset));
-            List<String> all = out.toString(StandardCharsets.UTF_8).lines().toList();
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+            return pool.tail(record(machine.vmDir()).consoleVolume(), CONSOLE_TAIL_BYTES, lines);
         } catch (VboxmcpException | RuntimeException e) {
             return "";
-        }
-    }
-
-    /** 9p mount tags are at most 31 bytes; unusual names get a digest suffix so two shares never collide. */
-    static String mountTag(String name) {
-        String clean = name.replaceAll("[^A-Za-z0-9_-]", "_");
-        if (clean.equals(name) && clean.length() <= 31) {
-            return clean;
-        }
-        return clean.substring(0, Math.min(clean.length(), 22)) + "_" + sha256Hex(name).substring(0, 8);
-    }
-
-    /** {@code vboxmcp-<hostname>-<8 hex of the VM folder>}: unique per VM folder, so two homes never collide. */
-    static String domainName(String vmName, Path vmDir) {
-        String h = CloudInitSeed.hostname(vmName);
-        return "vboxmcp-" + h.substring(0, Math.min(h.length(), 40)) + "-" + sha256Hex(vmDir.toString()).substring(0, 8);
-    }
-
-    private static String sha256Hex(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

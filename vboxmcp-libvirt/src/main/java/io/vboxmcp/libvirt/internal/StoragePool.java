@@ -8,6 +8,7 @@ import org.w3c.dom.Document;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +20,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -181,6 +183,18 @@ final class StoragePool {
     void download(String volume, OutputStream sink, long maxBytes) throws HypervisorException {
         virsh.exec("download volume " + volume, transferTimeout(maxBytes), sink, "vol-download", "--pool",
                 settings.pool(), volume, "/dev/stdout");
+    }
+
+    /** @return the last {@code lines} lines within the last {@code maxBytes} bytes of a (log) volume */
+    String tail(String volume, long maxBytes, int lines) throws HypervisorException {
+        String info = virsh.run("read volume " + volume, "vol-info", "--bytes", "--pool", settings.pool(), volume);
+        long size = info.lines().filter(l -> l.startsWith("Capacity:")).findFirst()
+                .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).orElse(0L);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        virsh.exec("read volume " + volume, settings.timeout(), out, "vol-download", "--pool", settings.pool(), volume,
+                "/dev/stdout", "--offset", Long.toString(Math.max(0, size - maxBytes)));
+        List<String> all = out.toString(StandardCharsets.UTF_8).lines().toList();
+        return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     /** Removes a volume; @return false if it did not exist */

@@ -77,7 +77,7 @@ class LibvirtFailuresTest {
             }
         }
         if (pool != null) {
-            String domain = LibvirtDriver.domainName(spec.plan().vmName(), spec.vmDir().toAbsolutePath().normalize());
+            String domain = DomainRecord.domainName(spec.plan().vmName(), spec.vmDir().toAbsolutePath().normalize());
             assertThat(LibvirtFixture.virsh("qemu:///system", "vol-list", pool)).as("per-VM volumes left in " + pool)
                     .doesNotContain(domain);
         }
@@ -114,7 +114,7 @@ class LibvirtFailuresTest {
     @Test
     void create_domainOfThatNameExists_isVmExistsAndLeavesTheOtherDomainAlone() throws Exception {
         MachineSpec spec = spec("taken-" + UUID.randomUUID().toString().substring(0, 6));
-        String domain = LibvirtDriver.domainName(spec.plan().vmName(), spec.vmDir().toAbsolutePath().normalize());
+        String domain = DomainRecord.domainName(spec.plan().vmName(), spec.vmDir().toAbsolutePath().normalize());
         Path xml = work.resolve("other.xml");
         Files.writeString(xml, "<domain type='qemu'><name>" + domain + "</name><memory unit='MiB'>64</memory>"
                 + "<os><type arch='x86_64' machine='q35'>hvm</type></os></domain>");
