@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Create-to-ready time of the QEMU driver against a raw {@code qemu-system-x86_64} boot of the same image to the
  * same readiness point (the guest's SSH banner on the forwarded port), measured alternately in one process.
- * Run by {@code scripts/bench-create.sh}; not a test.
+ * Run by {@code benchmarks/scripts/bench-create.sh}; not a test.
  *
  * <p>Both sides create a qcow2 overlay and a NoCloud seed and boot with the same kernel, memory and cpus, under
  * the acceleration the driver picks (the raw side uses the same one).

@@ -48,6 +48,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * the driver, a base image and an SSH public key; the kit creates, starts, stops and destroys machines through the
  * SPI exactly as the manager does. Modelled on Micrometer's {@code MeterRegistryCompatibilityKit}.
  *
+ * <p>The driver is made with the {@link io.vboxmcp.spi.ProviderContext} the kit passes to
+ * {@link #createDriver(io.vboxmcp.spi.ProviderContext)}: host ports and the cloud-init seed must come from its
+ * {@code hostPorts()} and {@code seedWriter()} (one rule for every driver), which the kit checks.
+ *
  * <p>Checks that need a real guest (SSH banner, commands in the guest) run only when {@link #bootsRealGuests()}
  * and {@link #supportsGuestExec()} say so, so fake drivers can run the rest. Tag the subclass {@code @Tag("vm")}
  * when it boots real machines.

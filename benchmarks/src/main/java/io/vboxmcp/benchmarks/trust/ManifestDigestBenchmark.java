@@ -2,7 +2,7 @@ package io.vboxmcp.benchmarks.trust;
 
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.VboxmcpException;
-import io.vboxmcp.core.internal.trust.Manifest;
+import io.vboxmcp.core.internal.archive.Manifest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

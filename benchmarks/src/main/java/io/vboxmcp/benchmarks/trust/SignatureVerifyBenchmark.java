@@ -1,7 +1,7 @@
 package io.vboxmcp.benchmarks.trust;
 
-import io.vboxmcp.core.internal.trust.OpenPgp;
-import io.vboxmcp.core.internal.trust.SshSignatures;
+import io.vboxmcp.core.internal.verify.OpenPgp;
+import io.vboxmcp.core.internal.verify.SshSignatures;
 import io.vboxmcp.spi.SignatureVerifier;
 import io.vboxmcp.spi.TrustedKey;
 import org.openjdk.jmh.annotations.Benchmark;

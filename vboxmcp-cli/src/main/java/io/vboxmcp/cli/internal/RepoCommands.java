@@ -11,7 +11,7 @@ import io.vboxmcp.VersionFormatException;
 import io.vboxmcp.SignatureVerificationException;
 import io.vboxmcp.VerificationResult;
 import io.vboxmcp.core.internal.audit.HashChainAuditLog;
-import io.vboxmcp.core.internal.trust.SafeExtractor;
+import io.vboxmcp.core.internal.archive.SafeExtractor;
 import io.vboxmcp.template.InstalledTemplate;
 import io.vboxmcp.template.TemplateInfo;
 import picocli.CommandLine.Command;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
-import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.template.rules.internal.Printable;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
                 TrustCommand.class, SourceCommand.class,
                 RepoCommands.Install.class, RepoCommands.ListTemplates.class, RepoCommands.Versions.class,
                 RepoCommands.Search.class, RepoCommands.Remove.class,
-                VmCommands.Plan.class, VmCommands.Create.class, VmCommands.Status.class, VmCommands.Ssh.class,
+                VmCommands.Plan.class, VmCommands.Create.class, StatusCommand.class, SshCommand.class,
                 VmCommands.Stop.class, VmCommands.Destroy.class,
                 ImagesCommand.class,
                 AuditCommand.class,

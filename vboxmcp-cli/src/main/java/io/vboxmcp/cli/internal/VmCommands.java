@@ -1,11 +1,8 @@
 package io.vboxmcp.cli.internal;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ErrorCode;
-import io.vboxmcp.ExecResult;
-import io.vboxmcp.GuestCommand;
 import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.SshEndpoint;
 import io.vboxmcp.TemplateRef;
@@ -21,7 +18,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** VM lifecycle: plan, create, status, ssh, stop, destroy. */
+/** VM lifecycle: plan, create, stop, destroy, and the helpers {@link StatusCommand} and {@link SshCommand} share. */
 final class VmCommands {
     private VmCommands() {
     }
@@ -337,172 +333,6 @@ final class VmCommands {
         n.set("ssh", Json.ssh(vm.sshEndpoint()));
         n.set("ports", Json.ports(vm.forwardedPorts()));
         return n;
-    }
-
-    @Command(name = "status", header = "Show VMs and their state",
-        description = "Shows every VM, or one VM in detail.")
-    static final class Status extends VboxmcpCommand.Sub {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "VM")
-        String vm;
-
-        @Override
-        int run(Session s) throws VboxmcpException {
-            if (vm != null) {
-                Vm v = find(s, checkVmName(this, vm));
-                ObjectNode n = vmJson(v);
-                s.result("name:      " + v.name());
-                s.result("state:     " + n.path("state").asText());
-                s.result("template:  " + v.plan().template().coordinates() + " (" + v.plan().manifestDigest() + ")");
-                s.result("driver:    " + v.plan().driverId());
-                s.result("resources: " + v.plan().memoryMb() + " MB memory, " + v.plan().cpus() + " cpus, "
-                        + v.plan().diskMb() + " MB disk");
-                SshEndpoint e = v.sshEndpoint();
-                s.result("ssh:       " + e.user() + "@" + e.host() + ":" + e.port());
-                new TreeMap<>(v.forwardedPorts()).forEach((g, h) -> s.result("port:      guest " + g + " -> 127.0.0.1:"
-                        + h));
-                ObjectNode doc = Json.obj();
-                doc.set("vm", n);
-                s.emitJson(true, doc);
-                return Main.OK;
-            }
-            List<Vm> all = s.manager().vms();
-            ArrayNode a = Json.arr();
-            if (all.isEmpty()) {
-                s.say("no VMs (create one with 'vboxmcp create')");
-            } else {
-                String fmt = "%-20s %-10s %-24s %-10s %-16s %s";
-                s.result(String.format(fmt, "NAME", "STATE", "TEMPLATE", "DRIVER", "SSH", "PORTS"));
-                for (Vm v : all) {
-                    ObjectNode n = vmJson(v);
-                    a.add(n);
-                    StringBuilder ports = new StringBuilder();
-                    new TreeMap<>(v.forwardedPorts()).forEach((g, h) -> ports.append(ports.length() == 0 ? "" : ",")
-                            .append(h).append("->").append(g));
-                    s.result(String.format(fmt, v.name(), n.path("state").asText(), v.plan().template().coordinates(),
-                            v.plan().driverId(), v.sshEndpoint().host() + ":" + v.sshEndpoint().port(), ports));
-                }
-            }
-            ObjectNode doc = Json.obj();
-            doc.set("vms", a);
-            s.emitJson(true, doc);
-            return Main.OK;
-        }
-    }
-
-    @Command(name = "ssh", header = "Run a command in a VM, or open a shell",
-        description = "Runs a command in the VM (everything after VM), or opens an interactive "
-            + "shell with the system ssh, the VM's key and its pinned host key. With a command, the exit status is "
-            + "the command's.")
-    static final class Ssh extends VboxmcpCommand.Sub {
-        @Option(names = {"-u", "--user"}, paramLabel = "USER", description = "Guest user (default: the login user).")
-        String user;
-
-        @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300",
-                description = "Kill the command after this long (default ${DEFAULT-VALUE}).")
-        int timeout;
-
-        @Parameters(index = "0", paramLabel = "VM")
-        String vm;
-
-        @Parameters(index = "1..*", paramLabel = "CMD", description = "Command run with /bin/sh -c in the guest.")
-        List<String> command = new ArrayList<>();
-
-        @Override
-        int run(Session s) throws Exception {
-            checkVmName(this, vm);
-            List<String> cmd = new ArrayList<>(command);
-            if (!cmd.isEmpty() && cmd.get(0).equals("--")) {
-                cmd.remove(0);
-            }
-            if (timeout < 1) {
-                throw usage("--timeout must be a positive number of seconds");
-            }
-            Vm v = find(s, vm);
-            if (cmd.isEmpty()) {
-                if (s.json()) {
-                    throw usage("an interactive shell has no JSON output; give a command");
-                }
-                return interactive(s, v);
-            }
-            GuestCommand gc = GuestCommand.of(String.join(" ", cmd)).withTimeout(Duration.ofSeconds(timeout));
-            if (user != null) {
-                gc = gc.withUser(user);
-            }
-            ExecResult r = v.exec(gc);
-            if (s.json()) {
-                s.emitJson(r.succeeded(), Json.obj().put("vm", vm).put("exitCode", r.exitCode())
-                        .put("stdout", r.stdout()).put("stderr", r.stderr()).put("timedOut", r.timedOut())
-                        .put("truncated", r.truncated()));
-            } else {
-                s.out().print(r.stdout());
-                s.out().flush();
-                s.err().print(r.stderr());
-                if (r.timedOut()) {
-                    s.err().println("error: the command ran longer than " + timeout + " s and was killed");
-                }
-            }
-            return r.timedOut() ? Main.FAILED : r.exitCode();
-        }
-
-        private int interactive(Session s, Vm v) throws Exception {
-            SshEndpoint e = v.sshEndpoint();
-            if (e.privateKey() == null) {
-                throw new VboxmcpException(ErrorCode.VM_NOT_FOUND, "VM '" + v.name() + "' has no SSH key yet");
-            }
-            Path known = Files.createTempFile("vboxmcp-known-hosts-", "");
-            try {
-                List<String> args = new ArrayList<>(List.of("ssh", "-i", e.privateKey().toString(), "-p",
-                        String.valueOf(e.port()), "-o", "IdentitiesOnly=yes", "-o", "UserKnownHostsFile=" + known,
-                        "-o", "GlobalKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"));
-                if (e.hostKeyPin() != null) {
-                    pinnedHostKey(e, known);
-                    args.addAll(List.of("-o", "StrictHostKeyChecking=yes"));
-                } else {
-                    args.addAll(List.of("-o", "StrictHostKeyChecking=accept-new"));
-                }
-                args.add((user != null ? user : e.user()) + "@" + e.host());
-                Process p = new ProcessBuilder(args).inheritIO().start();
-                return p.waitFor();
-            } finally {
-                Files.deleteIfExists(known);
-            }
-        }
-
-        /** Writes the guest host key whose fingerprint matches the pin into {@code known}, or fails. */
-        private static void pinnedHostKey(SshEndpoint e, Path known) throws Exception {
-            Process scan = new ProcessBuilder("ssh-keyscan", "-p", String.valueOf(e.port()), e.host())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String lines = new String(scan.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            scan.waitFor();
-            StringBuilder keep = new StringBuilder();
-            for (String line : lines.split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                Path one = Files.createTempFile("vboxmcp-hostkey-", "");
-                try {
-                    Files.writeString(one, line + "\n");
-                    Process fp = new ProcessBuilder("ssh-keygen", "-l", "-f", one.toString())
-                            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                    String out = new String(fp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                    fp.waitFor();
-                    if (out.contains(e.hostKeyPin())) {
-                        keep.append(line).append('\n');
-                    }
-                } finally {
-                    Files.deleteIfExists(one);
-                }
-            }
-            if (keep.length() == 0) {
-                throw new VboxmcpException(ErrorCode.SIGNATURE_INVALID, "the guest at " + e.host() + ":" + e.port()
-                        + " does not present the pinned host key " + e.hostKeyPin() + "; refusing to connect");
-            }
-            try {
-                Files.writeString(known, keep.toString());
-            } catch (IOException ex) {
-                throw new VboxmcpException(ErrorCode.IO, "cannot write " + known, ex);
-            }
-        }
     }
 
     @Command(name = "stop", header = "Shut a VM down",

@@ -1,8 +1,8 @@
 package io.vboxmcp.cli.internal;
 
 import io.vboxmcp.SemanticVersion;
-import io.vboxmcp.core.internal.trust.Manifest;
-import io.vboxmcp.core.internal.trust.Packager;
+import io.vboxmcp.core.internal.archive.Manifest;
+import io.vboxmcp.core.internal.publish.Packager;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -39,7 +39,7 @@ import java.util.TreeSet;
  *
  * <p>The parts: {@link GitTransport} (URI checks, credentials, SSH), {@link GitMirror} (the bare mirror and its
  * fetch), {@link TagIndex} (sync and the version tags), {@link TagInspector} (the checks a tag passes before it is
- * read) and {@link TemplateFiles} (writing a verified tag's files).
+ * read) and {@link TemplateTreeWriter} (writing a verified tag's files).
  */
 final class GitTemplateSource implements TemplateSource {
     private final SourceConfig config;
@@ -167,7 +167,7 @@ final class GitTemplateSource implements TemplateSource {
         List<DetachedSignature> signatures;
         try (ObjectReader reader = mirror.repository().newObjectReader(); RevWalk rw = new RevWalk(reader)) {
             RevTree tree = templateTree(reader, rw, i, entry);
-            signatures = TemplateFiles.write(reader, tree, workDir, options.maxTemplateBytes(),
+            signatures = TemplateTreeWriter.write(reader, tree, workDir, options.maxTemplateBytes(),
                     "git source '" + config.id() + "' tag " + entry.tagName());
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not read tag " + entry.tagName() + " from the mirror of "

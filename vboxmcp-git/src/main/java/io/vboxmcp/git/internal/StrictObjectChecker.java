@@ -1,5 +1,6 @@
 package io.vboxmcp.git.internal;
 
+import io.vboxmcp.template.rules.internal.Printable;
 import org.eclipse.jgit.errors.CorruptObjectException;
 import org.eclipse.jgit.lib.AnyObjectId;
 import org.eclipse.jgit.lib.ObjectChecker;
@@ -26,7 +27,7 @@ final class StrictObjectChecker extends ObjectChecker {
             if (!mode.equals("100644") && !mode.equals("100755") && !mode.equals("40000") && !mode.equals("120000")
                     && !mode.equals("160000")) {
                 throw new CorruptObjectException("tree " + (id == null ? "" : id.name() + " ") + "has an entry with bad file mode "
-                        + TemplateFiles.printable(mode));
+                        + Printable.path(mode));
             }
             int nul = space;
             while (nul < raw.length && raw[nul] != 0) nul++;

@@ -1,5 +1,6 @@
 package io.vboxmcp.git.internal;
 
+import io.vboxmcp.template.rules.internal.Printable;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.SignatureVerificationException;
 import io.vboxmcp.TemplateNotFoundException;
@@ -76,7 +77,7 @@ final class TagInspector {
             if (o instanceof RevTag t) {
                 tagObject = t.getId();
                 if (!entry.tagName().equals(t.getTagName())) {
-                    throw untrusted(entry, "the tag object is named '" + TemplateFiles.printable(t.getTagName())
+                    throw untrusted(entry, "the tag object is named '" + Printable.path(t.getTagName())
                             + "', not '" + entry.tagName() + "' (a tag copied under another name)");
                 }
                 if (t.getObject().getType() != Constants.OBJ_COMMIT) {

@@ -1,61 +1,34 @@
 package io.vboxmcp.git.internal;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.Violation;
-import org.yaml.snakeyaml.LoaderOptions;
+import io.vboxmcp.template.rules.internal.PathRules;
+import io.vboxmcp.template.rules.internal.StrictYaml;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A light read of what a Git source needs from {@code template-definition.yaml}: name, version, description and
- * {@code metadata.tags}. Full validation is core's job; this only refuses documents whose identity cannot be read.
+ * What a Git source needs from {@code template-definition.yaml}: name, version, description and
+ * {@code metadata.tags}. The document is read with core's own bounded, strict reader ({@link StrictYaml}, from
+ * {@code vboxmcp-template-rules}), so a tag never admits a document {@code create} would refuse as YAML; full
+ * validation (schema, semantics) stays core's job, this only refuses documents whose identity cannot be read.
  */
 record TemplateYaml(String name, SemanticVersion version, String description, List<String> tags, int versionLine) {
-    static final String FILE_NAME = "template-definition.yaml";
-    static final int MAX_BYTES = 1 << 20;
-
-    private static final ObjectMapper MAPPER = mapper();
-
-    private static ObjectMapper mapper() {
-        LoaderOptions lo = new LoaderOptions();
-        lo.setAllowDuplicateKeys(false);
-        lo.setMaxAliasesForCollections(20);
-        lo.setCodePointLimit(MAX_BYTES);
-        lo.setNestingDepthLimit(50);
-        YAMLFactory f = YAMLFactory.builder().loaderOptions(lo)
-                .streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(100).maxStringLength(MAX_BYTES)
-                        .maxNestingDepth(50).build())
-                .build();
-        f.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        return new ObjectMapper(f);
-    }
+    static final String FILE_NAME = PathRules.DEFINITION_FILE;
+    static final int MAX_BYTES = StrictYaml.MAX_BYTES;
 
     /**
      * @param bytes the document
      * @param file  how to name it in messages (path and tag)
      */
     static TemplateYaml read(byte[] bytes, String file) throws TemplateValidationException {
-        if (bytes.length > MAX_BYTES) {
-            throw invalid(file, 0, "", "the document is larger than " + MAX_BYTES + " bytes");
-        }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(bytes);
-        } catch (IOException e) {
-            throw new TemplateValidationException(List.of(new Violation(file, 0, 0, "",
-                    "not readable YAML: " + firstLine(e.getMessage()))), e);
-        }
-        if (root == null || !root.isObject()) {
+        JsonNode root = StrictYaml.standard().readTree(file, bytes);
+        if (!root.isObject()) {
             throw invalid(file, 1, "", "the document must be a mapping");
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
@@ -105,11 +78,5 @@ record TemplateYaml(String name, SemanticVersion version, String description, Li
 
     private static TemplateValidationException invalid(String file, int line, String pointer, String message) {
         return new TemplateValidationException(List.of(new Violation(file, line, 0, pointer, message)));
-    }
-
-    private static String firstLine(String s) {
-        if (s == null) return "unknown error";
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i);
     }
 }

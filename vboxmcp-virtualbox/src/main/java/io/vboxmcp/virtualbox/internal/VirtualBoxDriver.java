@@ -20,43 +20,36 @@ import io.vboxmcp.spi.SeedWriter;
 import io.vboxmcp.virtualbox.internal.cli.Sleeper;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * The VirtualBox {@link HypervisorDriver}. Creates each VM as a clone of a master VM registered once per base-image
- * digest (imported from an OVA/OVF, or built around a VDI copy of a disk image) with a snapshot {@code base}, so the
- * second VM from a template is a linked clone made in about a second, as Vagrant does. Then sets memory and CPUs,
- * grows the disk (full clones only), forwards the guest's SSH and template ports from 127.0.0.1 through NAT, adds
- * shared folders, and attaches a cloud-init NoCloud seed ISO carrying the per-VM SSH key. Host ports and the seed
- * come from the provider context ({@link HostPorts}, {@link SeedWriter}), the same rules as every driver's; a port
- * is held from create until VirtualBox binds it at start (or the machine is destroyed).
+ * The VirtualBox {@link HypervisorDriver}. Creates each VM as a clone of its base image's master VM
+ * ({@link MasterVms}: one per image digest, with a snapshot {@code base}, so the second VM from a template is a linked
+ * clone made in about a second, as Vagrant does). Then sets memory and CPUs, grows the disk (full clones only),
+ * forwards the guest's SSH and template ports from 127.0.0.1 through NAT, adds shared folders, and attaches a
+ * cloud-init NoCloud seed ISO carrying the per-VM SSH key. Host ports and the seed come from the provider context
+ * ({@link HostPorts}, {@link SeedWriter}), the same rules as every driver's; a port is held from create until
+ * VirtualBox binds it at start (or the machine is destroyed).
  */
 public final class VirtualBoxDriver implements HypervisorDriver {
     public static final String ID = "virtualbox";
     public static final String SNAPSHOT = "base";
     static final String SEED_ISO = "seed.iso";
     static final String CONSOLE_LOG = "console.log";
-    private static final Map<Path, ReentrantLock> MASTER_LOCKS = new ConcurrentHashMap<>();
 
     private final VirtualBoxPort vbox;
-    private final Path masterFolder;
+    private final MasterVms masters;
     private final Path baseFolder;
     private final boolean linkedClones;
     private final HostPorts ports;
@@ -65,8 +58,6 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     /** Host ports held from create until start (VirtualBox binds them then) or destroy, by machine name. */
     private final Map<String, List<HostPort>> held = new ConcurrentHashMap<>();
     private final Duration pollInterval;
-    private final String masterOverride;
-    private final VdiCache vdis;
 
     /**
      * @param baseFolder     null: each VM's VirtualBox folder goes under its vboxmcp folder
@@ -76,10 +67,8 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     public VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones,
                             HostPorts ports, SeedWriter seeds, Sleeper sleeper, Duration pollInterval,
                             String masterOverride, VdiCache vdis) {
-        this.masterOverride = masterOverride;
-        this.vdis = vdis;
         this.vbox = vbox;
-        this.masterFolder = masterFolder;
+        this.masters = new MasterVms(vbox, masterFolder, masterOverride, vdis);
         this.baseFolder = baseFolder;
         this.linkedClones = linkedClones;
         this.ports = ports;
@@ -95,13 +84,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
 
     /** @return the name of the master VM for a base image */
     public static String masterName(BaseImage image) {
-        // "sha256:<hex>" or "sha512:<hex>": the name keeps the algorithm's initial so the two never collide
-        String digest = image.digest();
-        int colon = digest.indexOf(':');
-        String prefix = colon > 0 && digest.startsWith("sha512") ? "s5-" : "";
-        String hex = colon >= 0 ? digest.substring(colon + 1) : digest;
-        hex = hex.replaceAll("[^0-9a-fA-F]", "").toLowerCase(Locale.ROOT);
-        return "vboxmcp-master-" + prefix + hex.substring(0, Math.min(16, hex.length()));
+        return MasterVms.masterName(image);
     }
 
     @Override
@@ -122,7 +105,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         List<HostPort> allocated = new ArrayList<>();
         String uuid = null;
         try {
-            String master = ensureMaster(spec, started);
+            String master = masters.ensure(spec, m -> progress(spec, started, m));
             OptionalLong capacity = vbox.primaryDiskCapacityMb(master);
             boolean grow = capacity.isPresent() && capacity.getAsLong() < plan.diskMb();
             boolean linked = linkedClones && !grow;
@@ -196,53 +179,6 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 throw v;
             }
             throw new HypervisorException("creating VirtualBox machine '" + name + "' failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Registers the master for the spec's image once (import or disk copy, then snapshot "base"), under a lock. */
-    private String ensureMaster(MachineSpec spec, long started) throws VboxmcpException, IOException {
-        BaseImage image = spec.image();
-        String master = masterOverride != null ? masterOverride : masterName(image);
-        Files.createDirectories(masterFolder);
-        Path lockFile = masterFolder.resolve(master + ".lock");
-        ReentrantLock jvmLock = MASTER_LOCKS.computeIfAbsent(lockFile.toAbsolutePath().normalize(), k -> new ReentrantLock());
-        jvmLock.lock();
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            if (vbox.status(master).isEmpty()) {
-                deleteTree(masterFolder.resolve(master));
-                String format = image.diskFormat().toLowerCase(Locale.ROOT);
-                progress(spec, started, "registering master " + master + " from " + image.disk().getFileName());
-                if (format.equals("ova") || format.equals("ovf")) {
-                    vbox.importAppliance(image.disk(), master, masterFolder);
-                } else if (VdiCache.needsConversion(format)) {
-                    progress(spec, started, "converting " + image.disk().getFileName() + " (" + format
-                            + ") to VDI, once per image");
-                    vbox.createFromDisk(master, vdis.vdiFor(image), "vdi", masterFolder);
-                } else {
-                    vbox.createFromDisk(master, image.disk(), format, masterFolder);
-                }
-                if (image.firmware().requiresUefi()) {
-                    progress(spec, started, "UEFI firmware for " + master);
-                    try {
-                        vbox.useEfiFirmware(master);
-                    } catch (VboxmcpException e) {
-                        // a BIOS master under this digest's name would be reused by every later create
-                        try {
-                            vbox.delete(master);
-                        } catch (VboxmcpException cleanup) {
-                            e.addSuppressed(cleanup);
-                        }
-                        throw e;
-                    }
-                }
-            }
-            if (!vbox.snapshots(master).contains(SNAPSHOT)) {
-                vbox.takeSnapshot(master, SNAPSHOT);
-            }
-            return master;
-        } finally {
-            jvmLock.unlock();
         }
     }
 
@@ -422,17 +358,6 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                     -1, -1, Duration.ofNanos(System.nanoTime() - started)));
         } catch (RuntimeException ignored) {
             // listeners must not throw; if one does, creation goes on
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.vboxmcp.core.internal.audit;
 
-import io.vboxmcp.core.internal.template.Printable;
+import io.vboxmcp.template.rules.internal.Printable;
 import io.vboxmcp.core.internal.util.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

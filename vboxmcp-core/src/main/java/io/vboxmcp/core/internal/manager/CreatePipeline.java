@@ -23,7 +23,7 @@ import io.vboxmcp.core.internal.provision.Provisioner;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.ssh.SshKeys;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.TemplateTrust;
+import io.vboxmcp.core.internal.verify.TemplateTrust;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.FileLocks;
 import io.vboxmcp.spi.BaseImage;

@@ -26,12 +26,12 @@ import io.vboxmcp.core.internal.image.ImageStore;
 import io.vboxmcp.core.internal.repo.LocalRepository;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.DefaultTemplatePublisher;
-import io.vboxmcp.core.internal.trust.Manifest;
-import io.vboxmcp.core.internal.trust.SafeExtractor;
-import io.vboxmcp.core.internal.trust.TemplateFiles;
-import io.vboxmcp.core.internal.trust.TemplateTrust;
-import io.vboxmcp.core.internal.trust.TrustStore;
+import io.vboxmcp.core.internal.publish.DefaultTemplatePublisher;
+import io.vboxmcp.core.internal.archive.Manifest;
+import io.vboxmcp.core.internal.archive.SafeExtractor;
+import io.vboxmcp.core.internal.archive.TemplateFiles;
+import io.vboxmcp.core.internal.verify.TemplateTrust;
+import io.vboxmcp.core.internal.verify.PinnedKeyStore;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.HypervisorDriver;
@@ -70,7 +70,7 @@ final class DefaultVmManager implements VmManager {
     private final LocalRepository repository;
     private final List<TemplateSource> sources;
     private final TemplateTrust trust;
-    private final TrustStore trustStore;
+    private final PinnedKeyStore trustStore;
     private final ImageStore images;
     private final DefaultImageCache imageCache;
     private final HashChainAuditLog audit;
@@ -84,7 +84,7 @@ final class DefaultVmManager implements VmManager {
 
     private DefaultVmManager(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
                              LocalRepository repository, List<TemplateSource> sources, TemplateTrust trust,
-                             TrustStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store) {
+                             PinnedKeyStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store) {
         this.config = config;
         this.context = context;
         this.registry = registry;
@@ -116,7 +116,7 @@ final class DefaultVmManager implements VmManager {
             throw new VboxmcpException(ErrorCode.IO, "could not create the vboxmcp home " + home + ": " + e.getMessage(), e);
         }
         ProviderRegistry registry = new ProviderRegistry(config, DefaultVmManager.class.getClassLoader());
-        TrustStore trustStore = new TrustStore(home);
+        PinnedKeyStore trustStore = new PinnedKeyStore(home);
         // verifier factories receive the context, so the context's map is filled once they exist
         Map<String, SignatureVerifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
         CoreContext ctx = new CoreContext(home, config.properties(), sourceId -> {

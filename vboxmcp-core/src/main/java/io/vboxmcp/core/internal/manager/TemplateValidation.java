@@ -2,7 +2,7 @@ package io.vboxmcp.core.internal.manager;
 
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.TemplateFiles;
+import io.vboxmcp.core.internal.archive.TemplateFiles;
 import io.vboxmcp.template.TemplateDefinition;
 
 import java.nio.file.Files;

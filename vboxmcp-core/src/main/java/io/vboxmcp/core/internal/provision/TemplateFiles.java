@@ -4,7 +4,7 @@ import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ProvisioningException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.Manifest;
+import io.vboxmcp.core.internal.archive.Manifest;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 

@@ -7,7 +7,7 @@ import io.vboxmcp.TemplateNotFoundException;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.template.TemplateLoader;
-import io.vboxmcp.core.internal.trust.SafeExtractor;
+import io.vboxmcp.core.internal.archive.SafeExtractor;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.spi.FetchedTemplate;
 import io.vboxmcp.spi.TemplateSource;

@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.template;
 
+import io.vboxmcp.template.rules.internal.Pointers;
+import io.vboxmcp.template.rules.internal.Printable;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;

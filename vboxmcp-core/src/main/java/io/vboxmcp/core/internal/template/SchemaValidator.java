@@ -1,5 +1,7 @@
 package io.vboxmcp.core.internal.template;
 
+import io.vboxmcp.template.rules.internal.Pointers;
+import io.vboxmcp.template.rules.internal.Printable;
 import io.vboxmcp.Violation;
 import org.everit.json.schema.ArraySchema;
 import org.everit.json.schema.BooleanSchema;

@@ -1,29 +1,21 @@
 package io.vboxmcp.core.internal.template;
 
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VersionFormatException;
 import io.vboxmcp.Violation;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateDefinition;
-import org.yaml.snakeyaml.LoaderOptions;
+import io.vboxmcp.template.rules.internal.PathRules;
+import io.vboxmcp.template.rules.internal.Printable;
+import io.vboxmcp.template.rules.internal.StrictYaml;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,44 +31,22 @@ import java.util.Set;
  */
 public final class TemplateLoader {
     /** The file name of a template definition inside a template folder. */
-    public static final String FILE_NAME = "template-definition.yaml";
+    public static final String FILE_NAME = PathRules.DEFINITION_FILE;
     /** Documents larger than this many bytes are refused before parsing (YML-04). */
-    public static final int MAX_BYTES = 256 * 1024;
+    public static final int MAX_BYTES = StrictYaml.MAX_BYTES;
     /** Deepest nesting of mappings and lists accepted (YML-03). */
-    public static final int MAX_DEPTH = YamlSafetyScan.MAX_DEPTH;
+    public static final int MAX_DEPTH = StrictYaml.MAX_DEPTH;
 
     private static final class Holder {
         static final TemplateLoader STANDARD = new TemplateLoader();
     }
 
-    private final LoaderOptions loaderOptions;
-    private final YAMLFactory yamlFactory;
+    private final StrictYaml yaml;
     private final SchemaValidator schema;
-    private final YamlSafetyScan scan;
 
     private TemplateLoader() {
-        LoaderOptions lo = new LoaderOptions();
-        lo.setCodePointLimit(MAX_BYTES);
-        lo.setAllowDuplicateKeys(false);
-        lo.setNestingDepthLimit(MAX_DEPTH);
-        lo.setMaxAliasesForCollections(0);
-        lo.setAllowRecursiveKeys(false);
-        lo.setProcessComments(false);
-        this.loaderOptions = lo;
-        this.yamlFactory = YAMLFactory.builder()
-                .loaderOptions(lo)
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(MAX_DEPTH + 1)
-                        .maxStringLength(YamlSafetyScan.MAX_SCALAR_CHARS)
-                        .maxNameLength(YamlSafetyScan.MAX_KEY_CHARS)
-                        .maxNumberLength(32)
-                        .maxDocumentLength(MAX_BYTES)
-                        .build())
-                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
-                .build();
+        this.yaml = StrictYaml.standard();
         this.schema = SchemaValidator.fromResource();
-        this.scan = new YamlSafetyScan(loaderOptions);
     }
 
     /** @return the shared loader with the shipped schema and the default limits, never null */
@@ -129,27 +99,9 @@ public final class TemplateLoader {
     public TemplateDefinition parse(String displayName, byte[] yaml) throws TemplateValidationException {
         Objects.requireNonNull(displayName, "displayName");
         Objects.requireNonNull(yaml, "yaml");
-        if (yaml.length > MAX_BYTES) {
-            throw single(displayName, "the file is larger than " + MAX_BYTES + " bytes", null);
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(yaml))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw single(displayName, "the file is not valid UTF-8 text", e);
-        }
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1);
-        }
-        List<Violation> problems = scan.scan(displayName, text);
-        if (!problems.isEmpty()) {
-            throw invalid(problems);
-        }
-        LocatedTree tree = LocatedTree.read(yamlFactory, displayName, text, problems);
+        String text = this.yaml.text(displayName, yaml);
+        List<Violation> problems = new ArrayList<>();
+        LocatedTree tree = LocatedTree.read(this.yaml.factory(), displayName, text, problems);
         if (tree == null) {
             throw invalid(problems);
         }
@@ -174,15 +126,10 @@ public final class TemplateLoader {
     }
 
     private static TemplateValidationException invalid(List<Violation> problems) {
-        // pointers quote keys from the document: escape them too, so a bidi key cannot reorder the report (YML-13)
-        List<Violation> sorted = new ArrayList<>(new LinkedHashSet<>(problems.stream()
-                .map(v -> new Violation(v.file(), v.line(), v.column(), Printable.of(v.pointer(), 1024), v.message()))
-                .toList()));
-        sorted.sort(Comparator.comparingInt(Violation::line).thenComparingInt(Violation::column));
-        return new TemplateValidationException(sorted);
+        return StrictYaml.invalid(problems);
     }
 
     private static TemplateValidationException single(String file, String message, Throwable cause) {
-        return new TemplateValidationException(List.of(new Violation(file, 0, 0, "", message)), cause);
+        return StrictYaml.single(file, message, cause);
     }
 }

@@ -15,7 +15,7 @@ public final class InstallMain {
         try {
             new LocalRepository(Path.of(args[0]), TemplateLoader.standard(), Duration.ofSeconds(30), (p, s) -> {
                 throw new IllegalStateException("no packages here");
-            }, io.vboxmcp.core.internal.trust.SafeExtractor.Limits.defaults(), (dir, d) -> { }).install(Path.of(args[1]));
+            }, io.vboxmcp.core.internal.archive.SafeExtractor.Limits.defaults(), (dir, d) -> { }).install(Path.of(args[1]));
             System.out.println("OK");
         } catch (VboxmcpException e) {
             System.out.println(e.code());

@@ -36,7 +36,7 @@ class LocalRepositoryTest {
     private LocalRepository repo() {
         return new LocalRepository(tmp.resolve("home"), TemplateLoader.standard(), Duration.ofSeconds(30), (p, s) -> {
             throw new VboxmcpException(ErrorCode.ARCHIVE_INVALID, "no packages in this test");
-        }, io.vboxmcp.core.internal.trust.SafeExtractor.Limits.defaults(), (dir, d) -> { });
+        }, io.vboxmcp.core.internal.archive.SafeExtractor.Limits.defaults(), (dir, d) -> { });
     }
 
     static Path template(Path dir, String name, String version, String extra) throws IOException {

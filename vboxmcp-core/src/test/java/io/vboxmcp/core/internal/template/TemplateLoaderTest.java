@@ -1,5 +1,6 @@
 package io.vboxmcp.core.internal.template;
 
+import io.vboxmcp.template.rules.internal.Printable;
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.TemplateValidationException;
 import io.vboxmcp.Violation;

@@ -13,23 +13,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The default adapter: drives the {@code VBoxManage} command line, the way Vagrant and Packer do.
- * Every command runs with a C locale (VBoxManage translates its output since 7.0), fails on a non-zero exit or an
- * error block on stderr, is retried only when another session holds the machine's lock, and is serialised with
- * every other command for the same machine.
+ * The default adapter: drives the {@code VBoxManage} command line, the way Vagrant and Packer do. This class is the
+ * verbs; {@link VBoxManageCommands} runs them: every command with a C locale (VBoxManage translates its output since
+ * 7.0), failing on a non-zero exit or an error block on stderr, retried only when another session holds the
+ * machine's lock, and serialised with every other command for the same machine.
  */
 public final class VBoxManageAdapter implements VirtualBoxPort {
     /** Forces untranslated output; VBoxManage reads these like any IPRT program. */
@@ -39,14 +35,9 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     private static final Pattern CAPACITY = Pattern.compile("(?m)^Capacity:\\s+(\\d+) MBytes");
     private static final Pattern SHARE_NAME = Pattern.compile("^[^\\s,]+$");
 
-    private final String executable;
-    private final CommandRunner runner;
-    private final Sleeper sleeper;
+    private final VBoxManageCommands commands;
     private final Duration timeout;
     private final Duration longTimeout;
-    private final Consumer<String> warnings;
-    private final Map<String, ReentrantLock> vmLocks = new ConcurrentHashMap<>();
-    private volatile VBoxVersion version;
 
     /**
      * @param executable  path or name of VBoxManage
@@ -56,12 +47,9 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
      */
     public VBoxManageAdapter(String executable, CommandRunner runner, Sleeper sleeper, Duration timeout,
                              Duration longTimeout, Consumer<String> warnings) {
-        this.executable = executable;
-        this.runner = runner;
-        this.sleeper = sleeper;
+        this.commands = new VBoxManageCommands(executable, runner, sleeper, timeout, warnings);
         this.timeout = timeout;
         this.longTimeout = longTimeout;
-        this.warnings = warnings;
     }
 
     @Override
@@ -71,36 +59,7 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
 
     @Override
     public VBoxVersion version() throws VboxmcpException {
-        VBoxVersion v = version;
-        if (v != null) {
-            return v;
-        }
-        synchronized (this) {
-            if (version != null) {
-                return version;
-            }
-            CommandResult r = runner.run(argv("--version"), ENV, timeout);
-            Optional<VBoxVersion> parsed = VBoxVersion.parse(r.stdout());
-            if (parsed.isEmpty()) {
-                parsed = VBoxVersion.parse(r.stdout() + "\n" + r.stderr());
-            }
-            if (r.exitCode() != 0 || parsed.isEmpty()) {
-                String out = (r.stdout() + r.stderr()).strip();
-                throw new HypervisorException("'" + executable + " --version' did not print a version (exit "
-                        + r.exitCode() + ")" + (out.isEmpty() ? "" : ": " + out.lines().findFirst().orElse("")));
-            }
-            v = parsed.get();
-            if (!v.supported()) {
-                throw new HypervisorException("VirtualBox " + v + " is not supported: vboxmcp needs VirtualBox 7.0 or "
-                        + "newer (found by running '" + executable + " --version'); upgrade VirtualBox or use another driver");
-            }
-            v.warnings().forEach(w -> warnings.accept("VBoxManage --version warned: " + w));
-            if (!v.tested()) {
-                warnings.accept("VirtualBox " + v + " is newer than the versions vboxmcp was tested with (7.0-7.2)");
-            }
-            version = v;
-            return v;
-        }
+        return commands.version();
     }
 
     @Override
@@ -361,51 +320,9 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
         return new HypervisorException(ErrorCode.VM_NOT_FOUND, "no VirtualBox machine '" + vm + "'", null);
     }
 
-    private List<String> argv(String... args) {
-        List<String> a = new ArrayList<>(args.length + 1);
-        a.add(executable);
-        a.addAll(Arrays.asList(args));
-        return a;
-    }
-
-    /**
-     * Runs one VBoxManage command for {@code vm} (null: not about one machine), holding that machine's lock,
-     * retrying only on session-lock errors.
-     *
-     * @param successIf accepts an otherwise failed result (may be null)
-     */
+    /** Runs one VBoxManage command for {@code vm} (null: not about one machine); see {@link VBoxManageCommands}. */
     private CommandResult vbox(String vm, Duration t, Predicate<CommandResult> successIf, String... args)
             throws VboxmcpException {
-        version();
-        ReentrantLock lock = vm == null ? null : vmLocks.computeIfAbsent(vm.toLowerCase(Locale.ROOT), k -> new ReentrantLock());
-        if (lock != null) {
-            lock.lock();
-        }
-        try {
-            Duration delay = Duration.ofMillis(500);
-            for (int attempt = 1; ; attempt++) {
-                List<String> argv = argv(args);
-                CommandResult r = runner.run(argv, ENV, t);
-                boolean failed = r.exitCode() != 0 || ErrorBlock.present(r.stderr());
-                if (!failed || successIf != null && successIf.test(r)) {
-                    return r;
-                }
-                VBoxManageException e = new VBoxManageException(argv, r.exitCode(), ErrorBlock.parse(r.stderr()), r.stderr());
-                if (!e.isSessionLock() || attempt >= LOCK_ATTEMPTS) {
-                    throw e;
-                }
-                try {
-                    sleeper.sleep(delay);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new HypervisorException(ErrorCode.CANCELLED, "interrupted while waiting for a session lock", ie);
-                }
-                delay = delay.multipliedBy(2);
-            }
-        } finally {
-            if (lock != null) {
-                lock.unlock();
-            }
-        }
+        return commands.run(vm, t, successIf, args);
     }
 }
