@@ -134,7 +134,11 @@ class BenchLibvirtCreate {
         } finally {
             LibvirtFixture.virsh("qemu:///system", "destroy", name);
             LibvirtFixture.virsh("qemu:///system", "undefine", name, "--remove-all-storage");
-            deleteTree(dir);
+            // virt-install made a pool for the seed's folder (named after it); it must not outlive the run
+            LibvirtFixture.removePool(dir.getFileName().toString());
+            if (Files.exists(dir)) {
+                deleteTree(dir);
+            }
         }
     }
 

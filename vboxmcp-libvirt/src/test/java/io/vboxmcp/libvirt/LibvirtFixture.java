@@ -60,15 +60,21 @@ public final class LibvirtFixture {
         if (!List.of(virsh("qemu:///system", "pool-list", "--all").split("\\s+")).contains(pool)) {
             return;
         }
+        // each step on its own: a pool whose folder is gone cannot refresh, an inactive one cannot be destroyed
         try {
             virsh("qemu:///system", "pool-refresh", pool);
             for (String v : volumes(pool)) {
                 virsh("qemu:///system", "vol-delete", "--pool", pool, v);
             }
-            virsh("qemu:///system", "pool-destroy", pool);
-            virsh("qemu:///system", "pool-delete", pool);
-        } catch (IOException inactive) {
-            // an inactive pool has no volumes to list; undefine it below
+        } catch (IOException unreadable) {
+            // nothing to delete through libvirt
+        }
+        for (String step : List.of("pool-destroy", "pool-delete")) {
+            try {
+                virsh("qemu:///system", step, pool);
+            } catch (IOException alreadyDone) {
+                // inactive already, or its folder is gone
+            }
         }
         virsh("qemu:///system", "pool-undefine", pool);
     }
