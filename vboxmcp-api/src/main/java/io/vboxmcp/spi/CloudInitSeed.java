@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param hostname     the guest's host name, see {@link #hostname(String)}
  * @param user         the SSH user, {@code [a-z_][a-z0-9_-]{0,31}}
  * @param sshPublicKey one {@code authorized_keys} line
+ *
+ * @since 0.2.0
  */
 public record CloudInitSeed(String instanceId, String hostname, String user, String sshPublicKey) {
     public CloudInitSeed {

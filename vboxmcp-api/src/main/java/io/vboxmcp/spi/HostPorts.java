@@ -10,6 +10,8 @@ import java.util.Optional;
  * in a folder shared by every process of the user), so two creates in two processes never get the same port. A
  * program that is not vboxmcp and binds the port after the check is caught by the driver's start (a typed error).
  * Implemented by core, offered through {@link ProviderContext#hostPorts()}; thread-safe.
+ *
+ * @since 0.2.0
  */
 public interface HostPorts {
     /**

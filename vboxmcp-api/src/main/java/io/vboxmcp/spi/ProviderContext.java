@@ -40,10 +40,29 @@ public interface ProviderContext {
     ProgressListener progress();
 
     /**
-     * @return the host port allocator every driver uses for its forwards (ports locked across processes), never null
+     * The host port allocator every driver uses for its forwards (ports locked across processes). Core's context
+     * implements it; the default exists so that contexts written before it still compile (new SPI methods are
+     * default methods).
+     *
+     * @return the allocator, never null
+     * @throws UnsupportedOperationException if this context does not offer host services (not core's)
+     * @since 0.2.0
      */
-    HostPorts hostPorts();
+    default HostPorts hostPorts() {
+        throw new UnsupportedOperationException(getClass().getName() + " offers no host ports; drivers need the "
+                + "manager's context (or the testkit's StubProviderContext with vboxmcp-core on the class path)");
+    }
 
-    /** @return the writer of cloud-init NoCloud seeds every driver uses, never null */
-    SeedWriter seedWriter();
+    /**
+     * The writer of cloud-init NoCloud seeds every driver uses. Core's context implements it; see
+     * {@link #hostPorts()} for why this is a default method.
+     *
+     * @return the writer, never null
+     * @throws UnsupportedOperationException if this context does not offer host services (not core's)
+     * @since 0.2.0
+     */
+    default SeedWriter seedWriter() {
+        throw new UnsupportedOperationException(getClass().getName() + " writes no cloud-init seeds; drivers need "
+                + "the manager's context (or the testkit's StubProviderContext with vboxmcp-core on the class path)");
+    }
 }

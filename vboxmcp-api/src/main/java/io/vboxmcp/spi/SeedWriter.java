@@ -8,6 +8,8 @@ import java.nio.file.Path;
  * Writes cloud-init NoCloud seeds: an ISO 9660 volume labelled {@code cidata} holding {@code meta-data} and
  * {@code user-data}, which stock cloud images and the vboxmcp test image read the same way; one writer for every
  * driver. Implemented by core, offered through {@link ProviderContext#seedWriter()}; thread-safe.
+ *
+ * @since 0.2.0
  */
 public interface SeedWriter {
     /**
