@@ -10,6 +10,10 @@
 # distribution registry 2.8, run as a plain process on 127.0.0.1, never as a service) and apache2-utils (htpasswd)
 # let vboxmcp-oci test publish and install against a real registry; nodejs + npm run the MCP Inspector
 # against `vboxmcp mcp` (scripts/mcp-inspector-check.sh).
+# libvirt-daemon-system,
+# libvirt-clients (virsh) and virtinst (virt-install, the libvirt benchmark's baseline) run the libvirt driver's
+# tests against a real libvirtd; openssh-server gives them an sshd on loopback for qemu+ssh://. Without systemd the
+# daemons are started by scripts/start-libvirtd.sh (run at the end here, and again by the tests if they are down).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -21,7 +25,8 @@ apt-get install -y -q --no-install-recommends \
   openssh-client gnupg git \
   python3 python3-pip \
   tmux procps iproute2 busybox \
-  socat docker-registry apache2-utils
+  socat docker-registry apache2-utils \
+  libvirt-daemon-system libvirt-clients virtinst openssh-server
 # node and npm for the MCP Inspector: Debian's packages unless a node is there already (NodeSource's nodejs
 # bundles npm and conflicts with Debian's npm package)
 if ! command -v node >/dev/null 2>&1; then
@@ -30,3 +35,4 @@ fi
 if ! command -v npm >/dev/null 2>&1; then
   apt-get install -y -q --no-install-recommends npm
 fi
+bash "$(dirname "$0")/start-libvirtd.sh"

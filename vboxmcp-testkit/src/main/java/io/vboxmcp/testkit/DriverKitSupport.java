@@ -100,6 +100,14 @@ public abstract class DriverKitSupport {
     }
 
     /**
+     * @return whether the driver attaches host folders; a driver that cannot (libvirt on a remote host) must refuse
+     * a plan with shared folders at {@code create}, with a typed error and nothing left behind
+     */
+    protected boolean supportsSharedFolders() {
+        return true;
+    }
+
+    /**
      * Runs {@code command} as root in the running guest.
      *
      * @return the result, never null

@@ -189,10 +189,20 @@ public abstract class HypervisorDriverCompatibilityKit extends DriverKitSupport 
 
     @Test
     void readOnlySharedFolder_isReadableAndRefusesWrites() throws Exception {
-        Assumptions.assumeTrue(bootsRealGuests() && supportsGuestExec(), "driver cannot run guest commands");
         Path share = Files.createDirectories(work.resolve("share"));
         Files.writeString(share.resolve("hello.txt"), "hello from the host\n");
         PlannedSharedFolder folder = new PlannedSharedFolder("data", share, "/mnt/data", true);
+        if (!supportsSharedFolders()) {
+            VmPlan plan = plan(uniqueName("noshare"), List.of(), List.of(folder));
+            MachineSpec spec = spec(plan);
+            VboxmcpException e = catchThrowableOfType(VboxmcpException.class, () -> machines.add(driver.create(spec)));
+            assertThat(e).as("creating a machine with a shared folder on a driver without shares").isNotNull();
+            assertThat(e.getMessage()).contains(share.toString());
+            assertThat(leftovers(spec.vmDir())).as("files left after the refusal").isEmpty();
+            assertThat(driver.find(plan.vmName(), spec.vmDir())).isEmpty();
+            return;
+        }
+        Assumptions.assumeTrue(bootsRealGuests() && supportsGuestExec(), "driver cannot run guest commands");
         Machine m = createAndStart(plan(uniqueName("share"), List.of(), List.of(folder)));
         awaitSshBanner(m);
         ExecResult mount = guestExec(m, driver.guestMountCommand(m, folder));

@@ -1,0 +1,84 @@
+package io.vboxmcp.libvirt;
+
+import io.vboxmcp.ExecResult;
+import io.vboxmcp.GuestCommand;
+import io.vboxmcp.core.internal.ssh.SshGuestChannel;
+import io.vboxmcp.core.internal.ssh.SshKeys;
+import io.vboxmcp.libvirt.internal.LibvirtDriverFactory;
+import io.vboxmcp.spi.BaseImage;
+import io.vboxmcp.spi.HypervisorDriver;
+import io.vboxmcp.spi.Machine;
+import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
+import io.vboxmcp.testkit.StubProviderContext;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/** The libvirt driver against the compatibility kit: a real libvirtd on qemu:///system, TCG guests of the test image. */
+@Tag("vm")
+class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
+    static BaseImage image;
+    static SshKeys.SshKeyPair key;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        LibvirtFixture.ensureLibvirtd();
+        image = LibvirtFixture.testImage();
+        key = SshKeys.generate(Files.createTempDirectory("libvirt-kit-keys"), "libvirt-kit");
+    }
+
+    /** @return the connection URI the kit runs against */
+    protected String uri() throws Exception {
+        return "qemu:///system";
+    }
+
+    /** @return configuration beyond the URI */
+    protected Map<String, String> config() {
+        return Map.of();
+    }
+
+    @Override
+    protected ProviderContext providerContext() throws Exception {
+        Map<String, String> config = new java.util.HashMap<>(config());
+        config.put(LibvirtKeys.URI, uri());
+        return new StubProviderContext(work.resolve("home"), config);
+    }
+
+    @Override
+    protected HypervisorDriver createDriver(ProviderContext context) throws Exception {
+        return new LibvirtDriverFactory().create(context);
+    }
+
+    @Override
+    protected BaseImage baseImage() {
+        return image;
+    }
+
+    @Override
+    protected String sshPublicKey() {
+        return key.publicKeyLine();
+    }
+
+    @Override
+    protected boolean supportsGuestExec() {
+        return true;
+    }
+
+    @Override
+    protected Duration stopGrace() {
+        return Duration.ofSeconds(20);
+    }
+
+    @Override
+    protected ExecResult guestExec(Machine machine, String command) throws Exception {
+        try (SshGuestChannel ch = SshGuestChannel.connect(machine.sshHost(), machine.sshPort(), "root", key.keyPair(),
+                work.resolve("pins").resolve(machine.name()), Duration.ofSeconds(30))) {
+            return ch.exec(GuestCommand.of(command).withTimeout(Duration.ofSeconds(60)));
+        }
+    }
+}

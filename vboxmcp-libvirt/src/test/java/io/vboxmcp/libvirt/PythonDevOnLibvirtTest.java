@@ -1,0 +1,157 @@
+package io.vboxmcp.libvirt;
+
+import io.vboxmcp.CreateVmRequest;
+import io.vboxmcp.ExecResult;
+import io.vboxmcp.GuestCommand;
+import io.vboxmcp.ProgressEvent;
+import io.vboxmcp.TemplateRef;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.Vm;
+import io.vboxmcp.VmManager;
+import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.testkit.http.DebianGuestFixture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The real {@code examples/templates/python-dev} on {@code debian:12} end to end through the libvirt driver on
+ * {@code qemu:///system}, with the same loopback image server, apt mirror and pip index as the QEMU driver's
+ * {@code PythonDevOnDebianTest}. A Debian guest takes minutes under TCG, more than this module's CI budget, so the
+ * class runs only with {@code -Dvboxmcp.libvirt.debian=true} (see docs/libvirt.md for the last run).
+ */
+@Tag("vm")
+@EnabledIfSystemProperty(named = "vboxmcp.libvirt.debian", matches = "true")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PythonDevOnLibvirtTest {
+    Path tmp;
+    DebianGuestFixture debian;
+    VmManager manager;
+    Vm vm;
+    String domain;
+    final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void createThePythonDevVm() throws Exception {
+        LibvirtFixture.ensureLibvirtd();
+        tmp = Files.createTempDirectory("python-dev-libvirt");
+        debian = DebianGuestFixture.start(LibvirtFixture.repoRoot(), Files.createDirectories(tmp.resolve("fixture")));
+        Path code = Files.createDirectories(tmp.resolve("projects"));
+        Path datasets = Files.createDirectories(tmp.resolve("datasets"));
+        Files.writeString(datasets.resolve("iris.csv"), "sepal_length,species\n5.1,setosa\n");
+        manager = VmManager.builder().home(tmp.resolve("home")).defaultDriver("libvirt")
+                .property(CoreKeys.IMAGE_CATALOG, debian.catalog().toUri().toString())
+                .property(CoreKeys.READY_TIMEOUT, "900")
+                .property(LibvirtKeys.URI, "qemu:///system")
+                .allowSharedFolderRoot(tmp)
+                .packageMirrors(debian.mirrors())
+                .progress(events::add).build();
+        manager.templates().install(LibvirtFixture.repoRoot().resolve("examples/templates/python-dev"));
+        long t0 = System.nanoTime();
+        vm = manager.createFromTemplate(CreateVmRequest.builder("python-dev-lv", TemplateRef.parse("python-dev@1.0.0"))
+                .hostPath("code", code.toString()).hostPath("datasets", datasets.toString())
+                .allowWritableShare("code").build());
+        System.out.printf("create of python-dev@1.0.0 on debian:12 through libvirt took %d ms%n",
+                (System.nanoTime() - t0) / 1_000_000);
+        events.stream().filter(e -> e.kind() == ProgressEvent.Kind.STEP_FINISHED && "python-dev-lv".equals(e.vmName()))
+                .forEach(e -> System.out.printf("  %-16s %6d ms%n", e.step(), e.elapsed().toMillis()));
+        domain = LibvirtFixture.virsh("qemu:///system", "list", "--name").lines().map(String::strip)
+                .filter(n -> n.startsWith("vboxmcp-python-dev-lv-")).findFirst().orElseThrow();
+    }
+
+    @AfterAll
+    void destroy() throws Exception {
+        try {
+            if (manager != null) {
+                manager.close();
+            }
+        } finally {
+            if (debian != null) {
+                debian.close();
+            }
+        }
+    }
+
+    ExecResult exec(String command) throws VboxmcpException {
+        return vm.exec(GuestCommand.of(command).withTimeout(Duration.ofSeconds(60)));
+    }
+
+    @Test
+    @Order(1)
+    void pythonDev_runsAsALibvirtTcgDomain_withCloudInitDone() throws Exception {
+        assertThat(LibvirtFixture.virsh("qemu:///system", "dumpxml", domain)).contains("type='qemu'").contains("<genid>");
+        assertThat(exec("hostname").stdout().trim()).isEqualTo("python-dev-lv");
+        assertThat(exec("cloud-init status").stdout()).contains("status: done");
+    }
+
+    @Test
+    @Order(2)
+    void packagesAndPip_cameFromTheLocalMirrors() throws Exception {
+        assertThat(exec("dpkg -s git curl python3-pip >/dev/null && echo ok").stdout().trim()).isEqualTo("ok");
+        ExecResult r = exec("sh -lc \"python3 -c 'import vboxmcp_hello; print(vboxmcp_hello.greeting())'\"");
+        assertThat(r.stdout().trim()).as(r.stderr()).isEqualTo("hello from world (vboxmcp-hello 1.0.0)");
+    }
+
+    @Test
+    @Order(3)
+    void sharedFolders_overNinePThroughLibvirt() throws Exception {
+        assertThat(exec("cat /home/developer/datasets/iris.csv").stdout()).contains("setosa");
+        assertThat(exec("echo x > /home/developer/datasets/new.txt").exitCode()).as("read-only share").isNotZero();
+        assertThat(exec("echo hi > /home/developer/code/from-guest.txt").exitCode()).isZero();
+        assertThat(Files.readString(tmp.resolve("projects/from-guest.txt"))).isEqualTo("hi\n");
+    }
+
+    @Test
+    @Order(4)
+    void webServer_answersOnTheForwardedPort8000() throws Exception {
+        assertThat(get(vm.hostPort(8000).orElseThrow())).isEqualTo("hello from python-dev (vboxmcp-hello 1.0.0)");
+    }
+
+    @Test
+    @Order(5)
+    void destroy_removesTheDomainAndItsVolumes() throws Exception {
+        vm.close();
+        assertThat(LibvirtFixture.virsh("qemu:///system", "list", "--all", "--name")).doesNotContain(domain);
+        assertThat(LibvirtFixture.virsh("qemu:///system", "vol-list", "vboxmcp")).doesNotContain(domain);
+    }
+
+    static String get(int port) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return r.body().trim();
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("nothing answered on 127.0.0.1:" + port, last);
+    }
+}
