@@ -20,16 +20,27 @@ import java.util.Objects;
  * @param progress         never null
  * @param writableShares   names of the template's shared folders the caller allows to be writable (EXE-02: a
  *                         template asking for a writable host folder is refused unless named here); never null
+ * @param snapshots        whether to restore from and save ready snapshots; null for the manager's
+ *                         {@code snapshot.policy} (default {@link SnapshotPolicy#NEVER})
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
-                              Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
+                              Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares,
+                              SnapshotPolicy snapshots) {
     public CreateVmRequest {
         Objects.requireNonNull(vmName, "vmName");
         Objects.requireNonNull(template, "template");
         hostPaths = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(hostPaths == null ? Map.of() : hostPaths));
         progress = progress == null ? ProgressListener.NONE : progress;
         writableShares = java.util.Set.copyOf(writableShares == null ? java.util.Set.of() : writableShares);
+    }
+
+    /** A request without a snapshot policy of its own (the form before ready snapshots existed). */
+    public CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
+                           String driverId, Map<String, String> hostPaths, boolean keepOnFailure, Duration readyTimeout,
+                           ProgressListener progress, java.util.Set<String> writableShares) {
+        this(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure, readyTimeout, progress,
+                writableShares, null);
     }
 
     /**
@@ -43,7 +54,8 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
 
     /**
      * Builds a request from the seed's loose parameter map: {@code memory} (MB), {@code cpus},
-     * {@code disk_size} (MB), optionally {@code driver}, {@code keep_on_failure} and {@code allow_write}: the names
+     * {@code disk_size} (MB), optionally {@code driver}, {@code keep_on_failure}, {@code snapshot}
+     * ({@code reuse}, {@code refresh} or {@code never}, see {@link SnapshotPolicy}) and {@code allow_write}: the names
      * of the template's shared folders the caller lets the guest write to (a name, comma-separated names or a
      * collection of names; see {@link Builder#allowWritableShare}), so that the seed's one-line call can create a
      * template that asks for a writable share.
@@ -61,6 +73,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                 case "disk_size" -> b.diskSizeMb(intParam(e.getKey(), v));
                 case "driver" -> b.driver(String.valueOf(v));
                 case "keep_on_failure" -> b.keepOnFailure(Boolean.parseBoolean(String.valueOf(v)));
+                case "snapshot" -> b.snapshots(SnapshotPolicy.parse(String.valueOf(v)));
                 case "allow_write" -> {
                     java.util.Collection<?> shares = v instanceof java.util.Collection<?> c ? c
                             : java.util.List.of(String.valueOf(v).split(",", -1));
@@ -71,7 +84,8 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                     shares.forEach(x -> b.allowWritableShare(String.valueOf(x).trim()));
                 }
                 default -> throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "unknown parameter '" + e.getKey()
-                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure, allow_write)");
+                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure, snapshot, "
+                        + "allow_write)");
             }
         }
         return b.build();
@@ -103,6 +117,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         private Duration readyTimeout;
         private ProgressListener progress = ProgressListener.NONE;
         private final java.util.Set<String> writableShares = new java.util.LinkedHashSet<>();
+        private SnapshotPolicy snapshots;
 
         private Builder(String vmName, TemplateRef template) {
             this.vmName = Objects.requireNonNull(vmName, "vmName");
@@ -124,9 +139,12 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
          */
         public Builder allowWritableShare(String share) { writableShares.add(Objects.requireNonNull(share)); return this; }
 
+        /** Whether to restore from and save ready snapshots; null (the default) for the manager's policy. */
+        public Builder snapshots(SnapshotPolicy policy) { this.snapshots = policy; return this; }
+
         public CreateVmRequest build() {
             return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
-                    readyTimeout, progress, writableShares);
+                    readyTimeout, progress, writableShares, snapshots);
         }
     }
 }

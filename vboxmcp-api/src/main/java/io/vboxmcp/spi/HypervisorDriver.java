@@ -66,6 +66,14 @@ public interface HypervisorDriver extends AutoCloseable {
      */
     String guestMountCommand(Machine machine, io.vboxmcp.PlannedSharedFolder folder);
 
+    /**
+     * @return the driver's ready-snapshot support (save a provisioned machine, restore clones of it), or empty if
+     *         the driver cannot snapshot; the manager then always creates cold
+     */
+    default Optional<ReadySnapshotSupport> readySnapshots() {
+        return Optional.empty();
+    }
+
     /** @return the last lines the guest printed on its console, for error messages; empty if unknown */
     default String consoleTail(Machine machine, int lines) {
         return "";
