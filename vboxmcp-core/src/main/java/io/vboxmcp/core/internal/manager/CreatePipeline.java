@@ -120,8 +120,10 @@ final class CreatePipeline {
             if (clone.isEmpty()) {
                 saga.run(START, () -> d.start(m));
             }
-            channel = saga.step(GUEST_READY, () -> p.readiness().await(request.vmName(), m, d,
-                    p.readiness().readyTimeout(request.readyTimeout()), progress));
+            Duration readyTimeout = p.readiness().readyTimeout(request.readyTimeout());
+            channel = saga.step(GUEST_READY, () -> clone.isPresent()
+                    ? p.readiness().awaitSsh(request.vmName(), m, d, readyTimeout)  // cloud-init was done when saved
+                    : p.readiness().await(request.vmName(), m, d, readyTimeout, progress));
             SshGuestChannel ch = channel;
             saga.onUndo("SSH connection", ch::close);
             if (clone.isEmpty()) {

@@ -50,6 +50,8 @@ import static io.vboxmcp.core.internal.ssh.SshGuestChannel.quote;
 final class SnapshotSteps {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotSteps.class);
     static final String HOST_KEY_PIN = "host_key_pin";
+    /** A resumed guest's SSH server runs already; far longer than this means the clone is broken. */
+    private static final Duration IDENTITY_LOGIN = Duration.ofSeconds(60);
 
     /** The key of one create, with the driver's support. */
     record Keyed(String key, Map<String, String> parts, ReadySnapshotSupport support, SnapshotPolicy policy) { }
@@ -111,6 +113,7 @@ final class SnapshotSteps {
                 return Optional.empty();
             }
             SnapshotCache.Entry e = found.get();
+            warmUpSsh(e);
             Machine m;
             try {
                 m = saga.step(RESTORE, () -> k.support().restore(spec, e.dir(), e.record().files()));
@@ -133,6 +136,20 @@ final class SnapshotSteps {
         }
     }
 
+    /** The SSH client's class loading (most of a second in a fresh process) overlaps the restore. */
+    private static void warmUpSsh(SnapshotCache.Entry e) {
+        Thread t = new Thread(() -> {
+            try {
+                SshGuestChannel.warmUp(SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN)
+                        .resolve(SshKeys.PRIVATE_KEY_FILE)).keyPair());
+            } catch (VboxmcpException | RuntimeException ignored) {
+                // the identity step reports an unreadable key
+            }
+        }, "vboxmcp-ssh-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
     /** Logs in with the snapshot's key (the guest must show the saved host key), resets identity, mounts shares. */
     private void identity(SnapshotCache.Entry e, Machine m, MachineSpec spec, SshKeys.SshKeyPair vmKey,
                           HypervisorDriver driver) throws VboxmcpException, IOException {
@@ -140,8 +157,7 @@ final class SnapshotSteps {
         Path pin = ssh.resolve("snapshot_" + HOST_KEY_PIN);
         AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
         SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
-        try (SshGuestChannel ch = SshGuestChannel.connect(m.sshHost(), m.sshPort(), spec.sshUser(), login.keyPair(), pin,
-                Duration.ofSeconds(30), Duration.ofSeconds(15))) {
+        try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
             GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
                     List.of(e.record().sourceKey(), e.record().loginKey()));
             for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
@@ -151,6 +167,37 @@ final class SnapshotSteps {
         } finally {
             Files.deleteIfExists(pin);
         }
+    }
+
+    /**
+     * The clone runs the saved guest's SSH server already, but right after {@code cont} (and on a loaded host) the
+     * first connections through the new port forward may be dropped before the server sees them: poll for the
+     * banner as guest-ready does, within a bound.
+     */
+    private static SshGuestChannel loginToClone(Machine m, String user, SshKeys.SshKeyPair login, Path pin)
+            throws VboxmcpException, IOException {
+        long deadline = System.nanoTime() + IDENTITY_LOGIN.toNanos();
+        VboxmcpException last = null;
+        try (SshBannerProbe probe = new SshBannerProbe(m.sshHost(), m.sshPort())) {
+            while (System.nanoTime() < deadline) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while logging in to the clone");
+                }
+                if (probe.awaitBanner(Duration.ofSeconds(1))) {
+                    try {
+                        return SshGuestChannel.connect(m.sshHost(), m.sshPort(), user, login.keyPair(), pin,
+                                Duration.ofSeconds(15), Duration.ofSeconds(5));
+                    } catch (VboxmcpException e) {
+                        if (e.code() != ErrorCode.TIMEOUT) {
+                            throw e;  // a host key that is not the saved guest's, for one
+                        }
+                        last = e;
+                    }
+                }
+            }
+        }
+        throw new VboxmcpException(ErrorCode.TIMEOUT, "the restored clone did not answer SSH within "
+                + IDENTITY_LOGIN.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()), last);
     }
 
     /**

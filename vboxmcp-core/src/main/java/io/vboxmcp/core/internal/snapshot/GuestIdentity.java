@@ -111,7 +111,9 @@ public final class GuestIdentity {
                         + " n=$((n+1)); sleep 0.01; done; done",
                 "elif [ -f /etc/ssh/sshd_config ]; then",
                 "  rm -f /etc/ssh/ssh_host_*key /etc/ssh/ssh_host_*key.pub",
-                "  ssh-keygen -A >/dev/null",
+                // not `ssh-keygen -A`: its RSA key takes seconds under TCG; sshd serves the two it finds
+                "  ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key",
+                "  ssh-keygen -q -t ecdsa -N '' -f /etc/ssh/ssh_host_ecdsa_key",
                 "  systemctl restart ssh 2>/dev/null || systemctl restart sshd 2>/dev/null || service ssh restart",
                 "fi",
                 "sync");
