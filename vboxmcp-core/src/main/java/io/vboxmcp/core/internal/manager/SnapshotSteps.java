@@ -157,9 +157,13 @@ final class SnapshotSteps {
         Path pin = ssh.resolve("snapshot_" + HOST_KEY_PIN);
         AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
         SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
+        long t0 = System.nanoTime();
         try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
-            GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
+            info(spec.progress(), spec.plan().vmName(), "logged in to the clone in " + (System.nanoTime() - t0) / 1_000_000
+                    + " ms");
+            String phases = GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
                     List.of(e.record().sourceKey(), e.record().loginKey()));
+            info(spec.progress(), spec.plan().vmName(), "identity reset (guest uptime at each phase: " + phases + ")");
             for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
                 run(ch, "mkdir -p " + quote(f.guestPath()) + " && " + driver.guestMountCommand(m, f),
                         "mount shared folder " + f.name());

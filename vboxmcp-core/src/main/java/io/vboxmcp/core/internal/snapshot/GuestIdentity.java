@@ -39,9 +39,10 @@ public final class GuestIdentity {
      * @param instanceId the clone's cloud-init instance id (its seed's)
      * @param newKey     the clone's own {@code authorized_keys} line
      * @param oldKeys    the lines to remove (the saved VM's key, the snapshot's login key)
+     * @return the guest's uptime at each phase ({@code phase=seconds ...}), for the progress events
      * @throws VboxmcpException {@code PROVISIONING} if the reset failed in the guest
      */
-    public static void reset(GuestChannel guest, String hostname, String instanceId, String newKey, List<String> oldKeys)
+    public static String reset(GuestChannel guest, String hostname, String instanceId, String newKey, List<String> oldKeys)
             throws VboxmcpException {
         String script = script(hostname, instanceId, newKey, oldKeys, Instant.now().getEpochSecond(), seed());
         // as a file: dropbear refuses exec requests of more than a few KiB, and the keys make the script long
@@ -52,6 +53,7 @@ public final class GuestIdentity {
             throw new VboxmcpException(ErrorCode.PROVISIONING, "could not give the restored clone its own identity (exit "
                     + r.exitCode() + "): " + (r.stderr() + r.stdout()).strip());
         }
+        return r.stdout().strip().replace('\n', ' ');
     }
 
     private static String seed() {
@@ -74,6 +76,8 @@ public final class GuestIdentity {
         return String.join("\n",
                 "set -e",
                 "export PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "mark() { printf '%s=%s\\n' \"$1\" \"$(cut -d' ' -f1 /proc/uptime)\"; }",
+                "mark start",
                 "date -u -s @" + now + " >/dev/null 2>&1 || true",
                 "printf %s " + quote(seed) + " > /dev/urandom",
                 "if [ -e /etc/machine-id ]; then tr -d '-' < /proc/sys/kernel/random/uuid > /etc/machine-id.new;"
@@ -98,6 +102,7 @@ public final class GuestIdentity {
                         + " grep -qF" + old + " \"$f\" || continue;"
                         + " { grep -vF" + old + " \"$f\" || true; printf '%s\\n' " + quote(newKey) + "; } > \"$f.new\";"
                         + " chown \"$(stat -c %u:%g \"$f\")\" \"$f.new\"; chmod 600 \"$f.new\"; mv -f \"$f.new\" \"$f\"; done",
+                "mark ids",
                 "if [ -d /etc/dropbear ] && command -v dropbearkey >/dev/null 2>&1; then",
                 "  rm -f /etc/dropbear/dropbear_*_host_key",
                 "  dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key >/dev/null 2>&1",
@@ -114,8 +119,11 @@ public final class GuestIdentity {
                 // not `ssh-keygen -A`: its RSA key takes seconds under TCG; sshd serves the two it finds
                 "  ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key",
                 "  ssh-keygen -q -t ecdsa -N '' -f /etc/ssh/ssh_host_ecdsa_key",
+                "  mark hostkeys",
                 "  systemctl restart ssh 2>/dev/null || systemctl restart sshd 2>/dev/null || service ssh restart",
                 "fi",
-                "sync");
+                "mark sshd",
+                "sync",
+                "mark sync");
     }
 }
