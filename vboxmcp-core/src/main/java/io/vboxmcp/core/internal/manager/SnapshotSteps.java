@@ -159,11 +159,12 @@ final class SnapshotSteps {
         SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
         long t0 = System.nanoTime();
         try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
-            info(spec.progress(), spec.plan().vmName(), "logged in to the clone in " + (System.nanoTime() - t0) / 1_000_000
-                    + " ms");
+            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "logged in to the clone in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
             String phases = GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
                     List.of(e.record().sourceKey(), e.record().loginKey()));
-            info(spec.progress(), spec.plan().vmName(), "identity reset (guest uptime at each phase: " + phases + ")");
+            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "identity reset (guest uptime at each phase: "
+                    + phases + ")");
             for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
                 run(ch, "mkdir -p " + quote(f.guestPath()) + " && " + driver.guestMountCommand(m, f),
                         "mount shared folder " + f.name());
@@ -320,17 +321,17 @@ final class SnapshotSteps {
     }
 
     private static void info(ProgressListener p, String vm, String msg) {
-        emit(p, vm, msg);
+        emit(p, vm, SNAPSHOT.id(), msg);
     }
 
     private static void warn(ProgressListener p, String vm, String msg) {
         LOG.warn("VM '{}': {}", vm, msg);
-        emit(p, vm, "warning: " + msg);
+        emit(p, vm, SNAPSHOT.id(), "warning: " + msg);
     }
 
-    private static void emit(ProgressListener p, String vm, String msg) {
+    private static void emit(ProgressListener p, String vm, String step, String msg) {
         try {
-            p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, "snapshot", msg, -1, -1, Duration.ZERO));
+            p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, step, msg, -1, -1, Duration.ZERO));
         } catch (RuntimeException ignored) {
             // a misbehaving listener must not break creation
         }
