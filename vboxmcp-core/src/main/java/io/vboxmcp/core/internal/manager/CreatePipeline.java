@@ -111,7 +111,10 @@ final class CreatePipeline {
             // a ready snapshot of everything this create would make: restore a clone instead of create → provision
             Optional<SnapshotSteps.Keyed> snapshot = p.snapshots().key(request, d, spec, p.config().packageMirrors());
             Optional<Machine> clone = snapshot.isEmpty() ? Optional.empty()
-                    : p.snapshots().restore(saga, snapshot.get(), d, spec, keys, progress);
+                    : p.snapshots().restore(saga, snapshot.get(), d, spec, keys, c -> {
+                        store.journal(request.vmName(), "MACHINE");
+                        store.save(new VmStore.Record(plan.driverId(), plan, c, VmState.CREATING));
+                    }, progress);
             Machine m = clone.isPresent() ? clone.get() : saga.step(CREATE, () -> d.create(spec));
             machine = m;
             saga.onUndo("machine " + m.name() + " on " + d.id(), () -> d.destroy(m));

@@ -53,6 +53,12 @@ final class SnapshotSteps {
     /** A resumed guest's SSH server runs already; far longer than this means the clone is broken. */
     private static final Duration IDENTITY_LOGIN = Duration.ofSeconds(60);
 
+    /** Records a running clone in the VM's journal and store record. */
+    @FunctionalInterface
+    interface Recorder {
+        void record(Machine m) throws VboxmcpException;
+    }
+
     /** The key of one create, with the driver's support. */
     record Keyed(String key, Map<String, String> parts, ReadySnapshotSupport support, SnapshotPolicy policy) { }
 
@@ -96,7 +102,7 @@ final class SnapshotSteps {
      * @throws VboxmcpException only {@code CANCELLED}: every other failure falls back to a cold create
      */
     Optional<Machine> restore(Saga saga, Keyed k, HypervisorDriver driver, MachineSpec spec, SshKeys.SshKeyPair vmKey,
-                              ProgressListener progress) throws VboxmcpException {
+                              Recorder recorder, ProgressListener progress) throws VboxmcpException {
         if (k.policy() != SnapshotPolicy.REUSE) {
             return Optional.empty();
         }
@@ -123,6 +129,7 @@ final class SnapshotSteps {
                 return Optional.empty();
             }
             try {
+                recorder.record(m);  // a process killed from here on leaves a machine crash recovery finds
                 saga.run(IDENTITY, () -> identity(e, m, spec, vmKey, driver));
             } catch (VboxmcpException failure) {
                 LOG.warn("VM '{}': identity reset failed; last console lines:\n{}", vm, driver.consoleTail(m, 15));
