@@ -25,13 +25,15 @@ import java.util.Objects;
  * @param frozen           fail ({@link ErrorCode#CONFLICT}, every difference listed) unless the lockfile exists and
  *                         is exactly what resolution gives now: no newer version, other digest or signer, missing
  *                         or extra entry, other base image digest
+ * @param snapshots        whether to restore from and save ready snapshots; null for the manager's
+ *                         {@code snapshot.policy} (default {@link SnapshotPolicy#NEVER})
  *
  * @since 0.2.0
  */
 public record CreateVmRequest(String vmName, TemplateRef template, Integer memoryMb, Integer cpus, Integer diskSizeMb,
                               String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
                               Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares,
-                              java.nio.file.Path lockFile, boolean frozen) {
+                              java.nio.file.Path lockFile, boolean frozen, SnapshotPolicy snapshots) {
     /**
      * A request without a lockfile option (the template's own lockfile is still used, not frozen).
      *
@@ -51,7 +53,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                            String driverId, Map<String, String> hostPaths, boolean keepOnFailure,
                            Duration readyTimeout, ProgressListener progress, java.util.Set<String> writableShares) {
         this(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure, readyTimeout, progress,
-                writableShares, null, false);
+                writableShares, null, false, null);
     }
 
     /**
@@ -71,6 +73,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
      *                         template asking for a writable host folder is refused unless named here); never null
      * @param lockFile         a lockfile to resolve bases and features by; null for the template's own, if any
      * @param frozen           fail unless the lockfile is exactly what resolution gives now
+     * @param snapshots        ready-snapshot policy; null for the manager's {@code snapshot.policy}
      */
     public CreateVmRequest {
         Objects.requireNonNull(vmName, "vmName");
@@ -91,7 +94,8 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
 
     /**
      * Builds a request from the seed's loose parameter map: {@code memory} (MB), {@code cpus},
-     * {@code disk_size} (MB), optionally {@code driver}, {@code keep_on_failure} and {@code allow_write}: the names
+     * {@code disk_size} (MB), optionally {@code driver}, {@code keep_on_failure}, {@code snapshot}
+     * ({@code reuse}, {@code refresh} or {@code never}, see {@link SnapshotPolicy}) and {@code allow_write}: the names
      * of the template's shared folders the caller lets the guest write to (a name, comma-separated names or a
      * collection of names; see {@link Builder#allowWritableShare}), so that the seed's one-line call can create a
      * template that asks for a writable share.
@@ -113,6 +117,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                 case "disk_size" -> b.diskSizeMb(intParam(e.getKey(), v));
                 case "driver" -> b.driver(String.valueOf(v));
                 case "keep_on_failure" -> b.keepOnFailure(Boolean.parseBoolean(String.valueOf(v)));
+                case "snapshot" -> b.snapshots(SnapshotPolicy.parse(String.valueOf(v)));
                 case "allow_write" -> {
                     java.util.Collection<?> shares = v instanceof java.util.Collection<?> c ? c
                             : java.util.List.of(String.valueOf(v).split(",", -1));
@@ -123,7 +128,8 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
                     shares.forEach(x -> b.allowWritableShare(String.valueOf(x).trim()));
                 }
                 default -> throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "unknown parameter '" + e.getKey()
-                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure, allow_write)");
+                        + "' (known: memory, cpus, disk_size, driver, keep_on_failure, snapshot, "
+                        + "allow_write)");
             }
         }
         return b.build();
@@ -157,6 +163,7 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
         private final java.util.Set<String> writableShares = new java.util.LinkedHashSet<>();
         private java.nio.file.Path lockFile;
         private boolean frozen;
+        private SnapshotPolicy snapshots;
 
         private Builder(String vmName, TemplateRef template) {
             this.vmName = Objects.requireNonNull(vmName, "vmName");
@@ -231,10 +238,18 @@ public record CreateVmRequest(String vmName, TemplateRef template, Integer memor
          */
         public Builder frozen(boolean on) { this.frozen = on; return this; }
 
+        /**
+         * Whether to restore from and save ready snapshots.
+         *
+         * @param policy the policy; null (the default) for the manager's
+         * @return this builder
+         */
+        public Builder snapshots(SnapshotPolicy policy) { this.snapshots = policy; return this; }
+
         /** @return the request with the options set so far */
         public CreateVmRequest build() {
             return new CreateVmRequest(vmName, template, memoryMb, cpus, diskSizeMb, driverId, hostPaths, keepOnFailure,
-                    readyTimeout, progress, writableShares, lockFile, frozen);
+                    readyTimeout, progress, writableShares, lockFile, frozen, snapshots);
         }
     }
 }

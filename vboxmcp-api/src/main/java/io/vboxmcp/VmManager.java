@@ -144,6 +144,14 @@ public interface VmManager extends AutoCloseable {
     io.vboxmcp.image.ImageCache images();
 
     /**
+     * @return the ready snapshots this manager's creates saved ({@link SnapshotPolicy}), to list and prune them
+     * @throws UnsupportedOperationException from managers that keep none (the default)
+     */
+    default io.vboxmcp.image.ReadySnapshotCache readySnapshots() {
+        throw new UnsupportedOperationException("this VmManager keeps no ready snapshots");
+    }
+
+    /**
      * @return the template sources in the order they are consulted: the local repository first, then those given to
      *         the builder, then those persisted in {@code <home>/sources.json}; never null
      */

@@ -84,6 +84,16 @@ public interface HypervisorDriver extends AutoCloseable {
     String guestMountCommand(Machine machine, io.vboxmcp.PlannedSharedFolder folder);
 
     /**
+     * @return the driver's ready-snapshot support (save a provisioned machine, restore clones of it), or empty if
+     *         the driver cannot snapshot; the manager then always creates cold
+     */
+    default Optional<ReadySnapshotSupport> readySnapshots() {
+        return Optional.empty();
+    }
+
+    /**
+     * The guest's console output.
+     *
      * @param machine a machine this driver created, never null
      * @param lines   how many lines at most
      * @return the last lines the guest printed on its console, for error messages; empty if unknown

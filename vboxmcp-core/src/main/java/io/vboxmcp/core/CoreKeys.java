@@ -58,6 +58,18 @@ public final class CoreKeys {
     /** Largest sum of a template's file sizes, in MiB (ARC-13). Integer, default 32768. */
     public static final String TEMPLATE_MAX_TOTAL_MB = "template.max-total-mb";
 
+    /**
+     * Ready snapshots ({@code io.vboxmcp.SnapshotPolicy}) for creates whose request names no policy: {@code never}
+     * (default: every create boots and provisions), {@code reuse} (restore a clone of a matching snapshot, else
+     * create cold and save one), {@code refresh} (create cold and replace the snapshot). See docs/snapshots.md.
+     */
+    public static final String SNAPSHOT_POLICY = "snapshot.policy";
+    /**
+     * MiB the ready snapshots of a home may take (integer, default 20480); after every save the least recently
+     * used beyond it are deleted, as {@code vboxmcp images prune --snapshots} does.
+     */
+    public static final String SNAPSHOT_MAX_MB = "snapshot.max-mb";
+
     private CoreKeys() {
     }
 }

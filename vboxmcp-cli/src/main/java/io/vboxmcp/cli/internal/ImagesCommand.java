@@ -8,6 +8,7 @@ import io.vboxmcp.image.CatalogImage;
 import io.vboxmcp.image.ImageCache;
 import io.vboxmcp.image.ImageListing;
 import io.vboxmcp.image.PruneResult;
+import io.vboxmcp.image.ReadySnapshotInfo;
 import io.vboxmcp.spi.BaseImage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,11 +24,12 @@ import java.util.Locale;
         description = "Base images from the image catalogs (--image-catalog or $VBOXMCP_IMAGE_CATALOG, then "
                 + "<home>/images/catalog.json, then the built-in catalog unless VBOXMCP_IMAGE_CATALOG_DEFAULTS=false) "
                 + "and their verified files in <home>/cache/images.",
-        subcommands = {ImagesCommand.ListImages.class, ImagesCommand.Pull.class, ImagesCommand.Prune.class})
+        subcommands = {ImagesCommand.ListImages.class, ImagesCommand.Pull.class, ImagesCommand.Prune.class,
+                ImagesCommand.Snapshots.class})
 final class ImagesCommand extends VboxmcpCommand.Sub {
     @Override
     int run(Session s) {
-        throw usage("missing subcommand: list, pull or prune");
+        throw usage("missing subcommand: list, pull, prune or snapshots");
     }
 
     /** The option every images subcommand takes. */
@@ -111,15 +113,42 @@ final class ImagesCommand extends VboxmcpCommand.Sub {
         }
     }
 
+    @Command(name = "snapshots", description = "Lists the ready snapshots (provisioned VMs saved by 'create --snapshot "
+            + "reuse|refresh') with their sizes, most recently used first.")
+    static final class Snapshots extends VboxmcpCommand.Sub {
+        @Override
+        int run(Session s) throws VboxmcpException {
+            String fmt = "%-12s %-28s %-10s %10s  %s";
+            s.result(String.format(fmt, "KEY", "TEMPLATE", "DRIVER", "SIZE", "LAST USED"));
+            ArrayNode a = Json.arr();
+            for (ReadySnapshotInfo i : s.manager(b -> { }).readySnapshots().list()) {
+                s.result(String.format(fmt, i.key().substring(0, 12), Session.safe(i.template()), Session.safe(i.driver()),
+                        ProgressDisplay.bytes(i.bytes()), i.lastUsed().truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+                a.add(Json.obj().put("key", i.key()).put("template", i.template()).put("driver", i.driver())
+                        .put("bytes", i.bytes()).put("created", i.created().toString())
+                        .put("lastUsed", i.lastUsed().toString()).put("dir", i.dir().toString()));
+            }
+            ObjectNode doc = Json.obj();
+            doc.set("snapshots", a);
+            s.emitJson(true, doc);
+            return Main.OK;
+        }
+    }
+
     @Command(name = "prune", description = "Deletes cached images no catalog references and partial downloads "
-            + "untouched for a day; with --all every cached image. Keeps images VMs still use; never follows links.")
+            + "untouched for a day; with --all every cached image. Keeps images VMs still use; never follows links. "
+            + "With --snapshots: ready snapshots instead (unfinished ones and the least recently used beyond "
+            + "$VBOXMCP_SNAPSHOT_MAX_MB; with --all every one).")
     static final class Prune extends ImagesSub {
         @Option(names = "--all", description = "Delete every cached image, referenced or not.")
         boolean all;
 
+        @Option(names = "--snapshots", description = "Prune ready snapshots rather than base images.")
+        boolean snapshots;
+
         @Override
         int run(Session s) throws VboxmcpException {
-            PruneResult r = cache(s).prune(all);
+            PruneResult r = snapshots ? s.manager(b -> { }).readySnapshots().prune(all) : cache(s).prune(all);
             ArrayNode removed = Json.arr();
             for (Path p : r.removed()) {
                 s.say("removed " + p.getFileName());

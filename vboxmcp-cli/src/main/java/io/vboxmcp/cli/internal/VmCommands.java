@@ -2,6 +2,7 @@ package io.vboxmcp.cli.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.CreateVmRequest;
+import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.SshEndpoint;
@@ -287,11 +288,26 @@ final class VmCommands {
         @Option(names = "--keep-on-failure", description = "Keep a VM whose provisioning failed (state FAILED) to inspect it.")
         boolean keepOnFailure;
 
+        @Option(names = "--snapshot", paramLabel = "POLICY", description = "Ready snapshots: reuse (restore a clone of a "
+                + "matching provisioned snapshot, else create cold and save one), refresh (create cold, replace the "
+                + "snapshot) or never (default: $VBOXMCP_SNAPSHOT_POLICY, else never).")
+        String snapshot;
+
         @Override
         int run(Session s) throws VboxmcpException {
             CreateVmRequest req = request(vm, keepOnFailure, s);
+            if (snapshot != null) {
+                SnapshotPolicy policy;
+                try {
+                    policy = SnapshotPolicy.parse(snapshot);
+                } catch (VboxmcpException e) {
+                    throw usage("--snapshot: " + e.getMessage());
+                }
+                req = withSnapshots(req, policy);
+            }
+            CreateVmRequest request = req;
             long start = System.nanoTime();
-            Vm created = undoneOnCtrlC(() -> manager(s).createFromTemplate(req));
+            Vm created = undoneOnCtrlC(() -> manager(s).createFromTemplate(request));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             VmPlan p = created.plan();
             s.progress().interrupt();
@@ -304,6 +320,12 @@ final class VmCommands {
             s.emitJson(true, doc);
             return Main.OK;
         }
+    }
+
+    static CreateVmRequest withSnapshots(CreateVmRequest r, SnapshotPolicy policy) {
+        return new CreateVmRequest(r.vmName(), r.template(), r.memoryMb(), r.cpus(), r.diskSizeMb(), r.driverId(),
+                r.hostPaths(), r.keepOnFailure(), r.readyTimeout(), r.progress(), r.writableShares(), r.lockFile(),
+                r.frozen(), policy);
     }
 
     /** The create call, as something that may be interrupted. */

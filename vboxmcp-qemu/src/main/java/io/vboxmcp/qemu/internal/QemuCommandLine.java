@@ -55,7 +55,10 @@ final class QemuCommandLine {
             }
         }
         a.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0",
-                "-device", "virtio-rng-pci"));
+                "-device", "virtio-rng-pci",
+                // a VM generation id: a clone restored from a ready snapshot gets a new one, and Linux reseeds its
+                // RNG on the change; a cold boot gets a fresh one too, harmlessly
+                "-device", "vmgenid,guid=auto"));
         int n = 0;
         for (MachineRecord.Share s : m.shares()) {
             String v = "local,path=" + opt(s.hostPath()) + ",mount_tag=" + s.tag()

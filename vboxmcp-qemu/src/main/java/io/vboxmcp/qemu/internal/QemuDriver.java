@@ -44,6 +44,7 @@ final class QemuDriver implements HypervisorDriver {
     private final QemuImg qemuImg;
     private final QemuCommandLine commandLine;
     private final QemuProcess process;
+    private final QemuSnapshots snapshots;
     /** Ports held from create until QEMU has bound them, per VM folder. */
     private final Map<Path, ForwardedPorts> held = new ConcurrentHashMap<>();
     /** The create call's listener, reused for start's events (start has no listener of its own). */
@@ -57,6 +58,7 @@ final class QemuDriver implements HypervisorDriver {
         this.qemuImg = new QemuImg(settings.qemuImg());
         this.commandLine = new QemuCommandLine(settings);
         this.process = new QemuProcess(settings);
+        this.snapshots = new QemuSnapshots(this);
     }
 
     @Override
@@ -66,6 +68,14 @@ final class QemuDriver implements HypervisorDriver {
 
     @Override
     public Machine create(MachineSpec spec) throws VboxmcpException {
+        return create(spec, null);
+    }
+
+    /**
+     * @param snapshotDisk null to put the new disk over the base image, else the frozen disk of a ready snapshot
+     *                     the new disk goes over (a clone)
+     */
+    Machine create(MachineSpec spec, Path snapshotDisk) throws VboxmcpException {
         VmPlan plan = spec.plan();
         Path vmDir = spec.vmDir().toAbsolutePath().normalize();
         ProgressStep step = new ProgressStep(spec.progress(), plan.vmName(), "create");
@@ -82,9 +92,14 @@ final class QemuDriver implements HypervisorDriver {
             step.started("allocating host ports");
             forwarded = ForwardedPorts.reserve(ports, plan.ports());
 
-            step.info("creating overlay disk on " + image.disk().getFileName());
             long size = Math.max(qemuImg.virtualSize(image), plan.diskMb() * MIB);
-            qemuImg.createOverlay(image, vmDir.resolve(MachineFolder.DISK), size);
+            if (snapshotDisk == null) {
+                step.info("creating overlay disk on " + image.disk().getFileName());
+                qemuImg.createOverlay(image, vmDir.resolve(MachineFolder.DISK), size);
+            } else {
+                step.info("creating overlay disk on the ready snapshot's disk");
+                qemuImg.createOverlayOn(snapshotDisk, vmDir.resolve(MachineFolder.DISK), size);
+            }
 
             step.info("writing cloud-init seed");
             String hostname = hostname(plan.vmName());
@@ -148,6 +163,46 @@ final class QemuDriver implements HypervisorDriver {
 
     private static String absolute(Path p) {
         return p == null ? null : p.toAbsolutePath().toString();
+    }
+
+    /** The record {@link #create} would write for {@code spec}, without ports or files: the snapshot key's layout. */
+    MachineRecord prototype(MachineSpec spec) throws VboxmcpException {
+        BaseImage image = spec.image();
+        String firmware = BootFirmware.choose(settings, image);
+        List<MachineRecord.Port> guestPorts = new ArrayList<>();
+        guestPorts.add(new MachineRecord.Port(22, 0, "127.0.0.1"));
+        spec.plan().ports().forEach(p -> guestPorts.add(new MachineRecord.Port(p.guestPort(), 0, "127.0.0.1")));
+        return new MachineRecord("vm", ID, "-", "vm", image.reference(), "-", image.digest(), absolute(image.kernel()),
+                absolute(image.initrd()), image.kernelArgs(), firmware, BootFirmware.ovmfCode(firmware, settings),
+                spec.plan().memoryMb(), spec.plan().cpus(), spec.plan().diskMb() * MIB, "127.0.0.1", 0, guestPorts,
+                spec.plan().sharedFolders().stream().map(f -> new MachineRecord.Share(f.name(), mountTag(f.name()),
+                        "/share/" + mountTag(f.name()), f.guestPath(), f.readOnly())).toList(), "/qmp", null,
+                settings.network().restrict(), settings.network().guestForwards(), settings.network().relay());
+    }
+
+    QemuSettings settings() {
+        return settings;
+    }
+
+    QemuCommandLine commandLineBuilder() {
+        return commandLine;
+    }
+
+    QemuProcess process() {
+        return process;
+    }
+
+    /** Ports held since create are bound by QEMU now: let the allocator forget them. */
+    void releaseHeldPorts(Path vmDir) {
+        ForwardedPorts r = held.remove(vmDir);
+        if (r != null) {
+            r.release();
+        }
+    }
+
+    @Override
+    public Optional<io.vboxmcp.spi.ReadySnapshotSupport> readySnapshots() {
+        return Optional.of(snapshots);
     }
 
     @Override

@@ -45,4 +45,10 @@ final class QemuImg {
         HostCommand.run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-b", image.disk().toAbsolutePath().toString(),
                 "-F", format(image), disk.toString(), Long.toString(size)), Duration.ofSeconds(60), "qemu-img create");
     }
+
+    /** Creates {@code disk}, a qcow2 overlay of {@code size} bytes over {@code backing}, a qcow2 (a frozen snapshot disk). */
+    void createOverlayOn(Path backing, Path disk, long size) throws HypervisorException {
+        HostCommand.run(List.of(qemuImg, "create", "-q", "-f", "qcow2", "-b", backing.toAbsolutePath().toString(),
+                "-F", "qcow2", disk.toString(), Long.toString(size)), Duration.ofSeconds(60), "qemu-img create");
+    }
 }

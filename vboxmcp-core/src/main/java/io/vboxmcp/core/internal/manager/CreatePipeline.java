@@ -42,6 +42,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import static io.vboxmcp.core.internal.manager.CreateStep.COMPOSE;
@@ -65,7 +66,8 @@ import static io.vboxmcp.core.internal.manager.CreateStep.VERIFY;
  *
  * <pre>
  * resolve → fetch → verify → load → compose → driver → plan   ({@link #prepare}, also the dry run)
- *   → image → reserve → keys → create → start → guest-ready → provision → Vm
+ *   → image → reserve → keys → create → start → guest-ready → provision [→ snapshot] → Vm
+ *                             → restore → identity → guest-ready → Vm   (a clone of a matching ready snapshot)
  * </pre>
  */
 final class CreatePipeline {
@@ -74,7 +76,7 @@ final class CreatePipeline {
     /** Everything the steps use; built once by the manager. */
     record Parts(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
                  List<TemplateSource> sources, TemplateTrust trust, ImageStore images, VmStore store, Planner planner,
-                 DenyRecords denies, AuditWriter audit, GuestReadiness readiness) { }
+                 DenyRecords denies, AuditWriter audit, GuestReadiness readiness, SnapshotSteps snapshots) { }
 
     /** What the steps before any hypervisor work produced. */
     record Prepared(String sourceId, FetchedTemplate fetched, TemplateTrust.VerifiedTemplate verified,
@@ -121,20 +123,36 @@ final class CreatePipeline {
             HypervisorDriver d = p.registry().driver(plan.driverId(), p.context());
             MachineSpec spec = new MachineSpec(plan, vmDir, image, keys.publicKeyLine(), p.readiness().sshUser(),
                     UUID.randomUUID().toString(), progress);
-            Machine m = saga.step(CREATE, () -> d.create(spec));
+            // a ready snapshot of everything this create would make: restore a clone instead of create → provision
+            Optional<SnapshotSteps.Keyed> snapshot = p.snapshots().key(request, d, spec, p.config().packageMirrors());
+            Optional<Machine> clone = snapshot.isEmpty() ? Optional.empty()
+                    : p.snapshots().restore(saga, snapshot.get(), d, spec, keys, c -> {
+                        store.journal(request.vmName(), "MACHINE");
+                        store.save(new VmStore.Record(plan.driverId(), plan, c, VmState.CREATING));
+                    }, progress);
+            Machine m = clone.isPresent() ? clone.get() : saga.step(CREATE, () -> d.create(spec));
             machine = m;
             saga.onUndo("machine " + m.name() + " on " + d.id(), () -> d.destroy(m));
             store.journal(request.vmName(), "MACHINE");
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.CREATING));
-            saga.run(START, () -> d.start(m));
-            channel = saga.step(GUEST_READY, () -> p.readiness().await(request.vmName(), m, d,
-                    p.readiness().readyTimeout(request.readyTimeout()), progress));
+            if (clone.isEmpty()) {
+                saga.run(START, () -> d.start(m));
+            }
+            Duration readyTimeout = p.readiness().readyTimeout(request.readyTimeout());
+            channel = saga.step(GUEST_READY, () -> clone.isPresent()
+                    ? p.readiness().awaitSsh(request.vmName(), m, d, readyTimeout)  // cloud-init was done when saved
+                    : p.readiness().await(request.vmName(), m, d, readyTimeout, progress));
             SshGuestChannel ch = channel;
             saga.onUndo("SSH connection", ch::close);
-            Duration scriptTimeout = Duration.ofSeconds(p.context().intConfig(CoreKeys.SCRIPT_TIMEOUT, 1800));
-            Path templateDir = prepared.composed().templateDir();  // still there: `work` goes only after create
-            saga.run(PROVISION, () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
-                    p.config().packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
+            if (clone.isEmpty()) {
+                Duration scriptTimeout = Duration.ofSeconds(p.context().intConfig(CoreKeys.SCRIPT_TIMEOUT, 1800));
+                Path templateDir = prepared.composed().templateDir();  // still there: `work` goes only after create
+                saga.run(PROVISION, () -> new Provisioner(ch, progress, request.vmName(), scriptTimeout,
+                        p.config().packageMirrors()).provision(plan, templateDir, f -> d.guestMountCommand(m, f)));
+                if (snapshot.isPresent()) {
+                    p.snapshots().save(saga, snapshot.get(), d, m, ch, plan, spec.sshUser(), keys, progress);
+                }
+            }
             store.save(new VmStore.Record(plan.driverId(), plan, m, VmState.RUNNING));
             audit(request, prepared, null);  // fails closed (AUD-07): before the commit
             store.journal(request.vmName(), "COMMIT");

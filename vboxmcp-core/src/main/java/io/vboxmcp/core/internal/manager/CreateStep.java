@@ -34,6 +34,10 @@ enum CreateStep {
     RESERVE("reserve"),
     /** A fresh SSH key pair for this VM. */
     KEYS("keys"),
+    /** A clone of a matching ready snapshot instead of create → start → provision ({@code SnapshotSteps}). */
+    RESTORE("restore"),
+    /** The clone's own host keys, machine id, hostname, authorized key, clock; its shared folders mounted. */
+    IDENTITY("identity"),
     /** The machine on the driver. */
     CREATE("create"),
     /** Power on. */
@@ -41,7 +45,9 @@ enum CreateStep {
     /** SSH answers and cloud-init is done ({@link GuestReadiness}). */
     GUEST_READY("guest-ready"),
     /** Mirrors, environment, template files, shares, packages, scripts ({@code Provisioner}). */
-    PROVISION("provision");
+    PROVISION("provision"),
+    /** A cold, provisioned machine saved as a ready snapshot (policy reuse or refresh); never fails the create. */
+    SNAPSHOT("snapshot");
 
     private final String id;
 

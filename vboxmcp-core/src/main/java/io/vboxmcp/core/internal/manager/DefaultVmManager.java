@@ -73,6 +73,7 @@ final class DefaultVmManager implements VmManager {
     private final PinnedKeyStore trustStore;
     private final ImageStore images;
     private final DefaultImageCache imageCache;
+    private final SnapshotSteps snapshots;
     private final HashChainAuditLog audit;
     private final DenyRecords denies;
     private final VmStore store;
@@ -86,7 +87,8 @@ final class DefaultVmManager implements VmManager {
     private DefaultVmManager(VmManagerConfig config, CoreContext context, ProviderRegistry registry, TemplateLoader loader,
                              LocalRepository repository, List<TemplateSource> sources, TemplateTrust trust,
                              PinnedKeyStore trustStore, ImageStore images, HashChainAuditLog audit, VmStore store,
-                             SafeExtractor.Limits limits) {
+                             SafeExtractor.Limits limits)
+            throws VboxmcpException {
         this.config = config;
         this.context = context;
         this.registry = registry;
@@ -103,10 +105,12 @@ final class DefaultVmManager implements VmManager {
         this.store = store;
         this.auditWriter = new AuditWriter(audit, context);
         this.readiness = new GuestReadiness(store, context, config.progress());
+        this.snapshots = new SnapshotSteps(context, new io.vboxmcp.core.internal.snapshot.SnapshotCache(config.home(),
+                (long) context.intConfig(CoreKeys.SNAPSHOT_MAX_MB, 20480) << 20));
         Planner planner = new Planner(config.resourcePolicy(), Planner.HostCapacity.probe(config.home()),
                 config.sharedFolderRoots());
         this.pipeline = new CreatePipeline(new CreatePipeline.Parts(config, context, registry, loader, this.sources,
-                trust, images, store, planner, denies, auditWriter, readiness), this);
+                trust, images, store, planner, denies, auditWriter, readiness, snapshots), this);
         this.recovery = new CrashRecovery(store, registry, context, auditWriter);
         this.registryOps = new RegistryOperations(config.home(), context, registry, this.sources, trust, repository,
                 loader, limits);
@@ -370,6 +374,11 @@ final class DefaultVmManager implements VmManager {
     @Override
     public io.vboxmcp.image.ImageCache images() {
         return imageCache;
+    }
+
+    @Override
+    public io.vboxmcp.image.ReadySnapshotCache readySnapshots() {
+        return snapshots.cache();
     }
 
     @Override

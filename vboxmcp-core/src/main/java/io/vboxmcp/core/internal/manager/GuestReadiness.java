@@ -73,6 +73,14 @@ final class GuestReadiness {
         }
     }
 
+    /**
+     * Polls until SSH answers, without the cloud-init wait: for a clone restored from a ready snapshot, saved only
+     * after cloud-init had finished.
+     */
+    SshGuestChannel awaitSsh(String name, Machine m, HypervisorDriver driver, Duration timeout) throws VboxmcpException {
+        return pollSsh(name, m, driver, timeout, System.nanoTime() + timeout.toNanos());
+    }
+
     private SshGuestChannel pollSsh(String name, Machine m, HypervisorDriver driver, Duration timeout, long deadline)
             throws VboxmcpException {
         VboxmcpException last = null;

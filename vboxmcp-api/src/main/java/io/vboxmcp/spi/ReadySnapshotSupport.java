@@ -1,0 +1,59 @@
+package io.vboxmcp.spi;
+
+import io.vboxmcp.ProgressListener;
+import io.vboxmcp.VboxmcpException;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The optional ready-snapshot capability of a {@link HypervisorDriver} ({@link HypervisorDriver#readySnapshots()}):
+ * save a provisioned, running machine once, then create clones from it that resume where it was instead of
+ * booting. The manager owns the cache (folders, keys, listing, pruning, the policy) and the clone's identity reset
+ * in the guest (host keys, machine id, hostname, authorized keys, clock); the driver owns the files it writes into
+ * the folder it is given and the hypervisor side of the clone (new disk over the frozen one, fresh host ports, a
+ * new VM generation id where the hypervisor has one). Drivers that cannot snapshot do not implement it.
+ *
+ * @since 0.2.0
+ */
+public interface ReadySnapshotSupport {
+    /**
+     * Everything of the driver that a restored clone must share with the saved machine: hypervisor version, driver
+     * and snapshot format version, machine type, acceleration, device layout. The manager adds its own parts
+     * (template and base image digests, resources, shared folders, mirrors) and hashes both into the key.
+     *
+     * @param spec the machine a create would make, never null
+     * @return key parts by name, never null; values must be stable across processes
+     * @throws VboxmcpException {@code HYPERVISOR} if the hypervisor cannot be asked (for example its version)
+     */
+    Map<String, String> keyParts(MachineSpec spec) throws VboxmcpException;
+
+    /**
+     * Saves the running {@code machine} into {@code dir} (empty, created by the manager): its memory and device
+     * state and its disk, both made read-only. The machine is paused while its state is written and resumed
+     * afterwards, also when saving fails.
+     *
+     * @param machine  a running machine of this driver, never null
+     * @param dir      the snapshot's folder, never null
+     * @param progress never null
+     * @return the digest ({@code sha256:<hex>}) of every file written, by file name relative to {@code dir};
+     *         exactly the files {@link #restore} needs, never null
+     * @throws VboxmcpException {@code HYPERVISOR} or {@code IO} if it could not be saved; the machine still runs
+     */
+    Map<String, String> save(Machine machine, Path dir, ProgressListener progress) throws VboxmcpException;
+
+    /**
+     * Creates and starts a clone of the snapshot in {@code dir} for {@code spec} (its own folder, disk over the
+     * snapshot's, host ports, cloud-init seed with {@code spec}'s instance id, hostname and key). Every file's
+     * digest is checked against {@code digests} before the clone runs a single guest instruction; on any failure
+     * nothing of the clone is left.
+     *
+     * @param spec    never null
+     * @param dir     the snapshot's folder, never null
+     * @param digests what {@link #save} returned, never null
+     * @return the running clone, never null
+     * @throws VboxmcpException {@code DIGEST_MISMATCH} if a file is missing, truncated or altered;
+     *                          {@code HYPERVISOR} if the hypervisor refused the state; {@code CANCELLED} if interrupted
+     */
+    Machine restore(MachineSpec spec, Path dir, Map<String, String> digests) throws VboxmcpException;
+}

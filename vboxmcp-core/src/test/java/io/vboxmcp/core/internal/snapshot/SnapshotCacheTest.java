@@ -1,0 +1,99 @@
+package io.vboxmcp.core.internal.snapshot;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.image.PruneResult;
+import io.vboxmcp.image.ReadySnapshotInfo;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class SnapshotCacheTest {
+    @TempDir
+    Path home;
+
+    private static Map<String, String> parts(String memory) {
+        Map<String, String> p = new TreeMap<>();
+        p.put("template.digest", "sha256:aa");
+        p.put("memory", memory);
+        return p;
+    }
+
+    private Path save(SnapshotCache cache, Map<String, String> parts, int bytes) throws Exception {
+        String key = SnapshotKey.hash(parts);
+        Path staged = cache.stage();
+        Files.write(staged.resolve("state"), new byte[bytes]);
+        return cache.commit(staged, new SnapshotCache.Record(key, parts, "t@1.0.0", "qemu", Map.of("state", "sha256:x"),
+                "SHA256:pin", "ssh-ed25519 AAAA src", "ssh-ed25519 BBBB login", Instant.now().toString()));
+    }
+
+    @Test
+    void key_changesWhenAnyPartChanges() {
+        assertThat(SnapshotKey.hash(parts("256"))).isEqualTo(SnapshotKey.hash(parts("256")))
+                .isNotEqualTo(SnapshotKey.hash(parts("320")));
+        Map<String, String> other = parts("256");
+        other.put("qemu:qemu.version", "QEMU emulator version 8.2.0");
+        assertThat(SnapshotKey.hash(other)).isNotEqualTo(SnapshotKey.hash(parts("256")));
+    }
+
+    @Test
+    void find_returnsACommittedSnapshotOfItsKey() throws Exception {
+        SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE);
+        Path dir = save(cache, parts("256"), 10);
+        assertThat(cache.find(SnapshotKey.hash(parts("256")))).hasValueSatisfying(e -> assertThat(e.dir()).isEqualTo(dir));
+        assertThat(cache.find(SnapshotKey.hash(parts("320")))).isEmpty();
+    }
+
+    @Test
+    void find_refusesARecordWhosePartsDoNotHashToItsKey() throws Exception {
+        SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE);
+        Path dir = save(cache, parts("256"), 10);
+        String json = Files.readString(dir.resolve(SnapshotCache.RECORD)).replace("\"256\"", "\"4096\"");
+        Files.writeString(dir.resolve(SnapshotCache.RECORD), json);
+        VboxmcpException e = catchThrowableOfType(() -> cache.find(SnapshotKey.hash(parts("256"))), VboxmcpException.class);
+        assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_MISMATCH);
+        assertThat(cache.list()).isEmpty();
+    }
+
+    @Test
+    void find_refusesAFolderWithoutItsRecord() throws Exception {
+        SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE);
+        Files.createDirectories(cache.root().resolve(SnapshotKey.hash(parts("256"))));
+        VboxmcpException e = catchThrowableOfType(() -> cache.find(SnapshotKey.hash(parts("256"))), VboxmcpException.class);
+        assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_MISMATCH);
+    }
+
+    @Test
+    void prune_removesDamagedOnesAndTheLeastRecentlyUsedBeyondTheBudget() throws Exception {
+        SnapshotCache cache = new SnapshotCache(home, 1500);
+        Path old = save(cache, parts("256"), 1000);
+        Path recent = save(cache, parts("320"), 1000);
+        Files.setLastModifiedTime(old.resolve("last-used"), FileTime.from(Instant.now().minusSeconds(3600)));
+        Path broken = Files.createDirectories(cache.root().resolve("0".repeat(64)));
+        assertThat(cache.list()).extracting(ReadySnapshotInfo::dir).containsExactly(recent, old);
+
+        PruneResult r = cache.prune(false);
+        assertThat(r.removed()).containsExactlyInAnyOrder(old, broken);
+        assertThat(cache.list()).extracting(ReadySnapshotInfo::dir).containsExactly(recent);
+        assertThat(cache.prune(true).removed()).containsExactly(recent);
+        assertThat(cache.list()).isEmpty();
+    }
+
+    @Test
+    void identityScript_replacesOnlyTheSnapshotsKeysAndQuotesEveryValue() {
+        String s = GuestIdentity.script("vm-a", "iid-1", "ssh-ed25519 NEWKEY vm-a",
+                List.of("ssh-ed25519 OLDKEY src", "ssh-ed25519 LOGINKEY login"), 1_700_000_000L, "00ff");
+        assertThat(s).contains("grep -vF -e 'OLDKEY' -e 'LOGINKEY'", "printf '%s\\n' 'ssh-ed25519 NEWKEY vm-a'",
+                "hostname 'vm-a'", "date -u -s @1700000000", "ssh-keygen -q -t ed25519", "dropbearkey -t ed25519");
+    }
+}
