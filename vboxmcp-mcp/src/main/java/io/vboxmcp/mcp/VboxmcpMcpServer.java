@@ -126,7 +126,7 @@ public final class VboxmcpMcpServer implements AutoCloseable {
         private McpPolicy policy = McpPolicy.defaults();
         private Path stateFile;
         private String name = "vboxmcp";
-        private String version = "0.1.0";
+        private String version = "0.2.0";
 
         private Builder(VmManager manager) {
             this.manager = Objects.requireNonNull(manager, "manager");
