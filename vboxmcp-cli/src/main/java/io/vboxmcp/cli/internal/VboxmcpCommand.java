@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
                 RepoCommands.Install.class, RepoCommands.ListTemplates.class, RepoCommands.Versions.class,
                 RepoCommands.Search.class, RepoCommands.Remove.class,
                 VmCommands.Plan.class, VmCommands.Create.class, StatusCommand.class, SshCommand.class,
-                VmCommands.Stop.class, VmCommands.Destroy.class,
+                LifecycleCommands.Stop.class, LifecycleCommands.Destroy.class,
                 LockCommands.Lock.class, LockCommands.Update.class,
                 ImagesCommand.class,
                 AuditCommand.class,

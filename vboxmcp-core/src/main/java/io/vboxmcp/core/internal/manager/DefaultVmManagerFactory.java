@@ -9,6 +9,6 @@ import io.vboxmcp.spi.VmManagerFactory;
 public final class DefaultVmManagerFactory implements VmManagerFactory {
     @Override
     public VmManager create(VmManagerConfig config) throws VboxmcpException {
-        return DefaultVmManager.create(config);
+        return ManagerAssembly.assemble(config);
     }
 }

@@ -33,7 +33,7 @@ public final class TemplateValidation {
     static TemplateDefinition validate(Path path, CoreContext ctx) throws VboxmcpException {
         if (Files.isDirectory(path)) {
             // the folder as install would see it: a link or FIFO anywhere in it is refused before a file is read
-            TemplateFiles.check(path, DefaultVmManager.templateLimits(ctx));
+            TemplateFiles.check(path, ManagerAssembly.templateLimits(ctx));
         }
         return TemplateLoader.standard().load(path);
     }
