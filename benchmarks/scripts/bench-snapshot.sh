@@ -7,14 +7,14 @@
 # `--snapshot refresh` create saves the snapshot first. Every run is printed with the load average at its start and
 # the clone's step times; then the medians, the ratio and the issue's target (clone create-to-ready <= 3 s).
 #
-#   scripts/bench-snapshot.sh [RUNS]           RUNS defaults to 3 (each cold run takes minutes under TCG)
+#   benchmarks/scripts/bench-snapshot.sh [RUNS]           RUNS defaults to 3 (each cold run takes minutes under TCG)
 #   BENCH_MEMORY=MB (default 1024)  BENCH_PACKAGES="..." (default "tree jq")
 #
 # Needs the built CLI, scripts/build-debian-image.sh (root the first time), scripts/build-apt-mirror.sh, QEMU.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=bench-lib.sh
-. "$root/scripts/bench-lib.sh"
+. "$root/benchmarks/scripts/bench-lib.sh"
 cli=${BENCH_CLI:-$root/vboxmcp}
 runs=${1:-3}
 memory=${BENCH_MEMORY:-1024} cpus=2 disk_mb=4096
@@ -42,7 +42,7 @@ mkdir "$tmp/bench-snap"
 cat > "$tmp/bench-snap/template-definition.yaml" <<EOF
 name: "bench-snap"
 version: "1.0.0"
-description: "scripts/bench-snapshot.sh: Debian 12 with a package group from a local mirror"
+description: "benchmarks/scripts/bench-snapshot.sh: Debian 12 with a package group from a local mirror"
 base_image: "vboxmcp-debian:12"
 min_ram: $memory
 min_cores: $cpus
@@ -70,7 +70,7 @@ create() {
 step() { sed -n "s/^$2: done in \([0-9.]*\)s.*/\1/p" "$tmp/$1.log" | head -n 1; }
 
 bench_header "QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }'), TCG, -m $memory -smp $cpus, vboxmcp-debian:12, packages: $packages"
-echo "# command: scripts/bench-snapshot.sh $runs"
+echo "# command: benchmarks/scripts/bench-snapshot.sh $runs"
 t=$(create warm refresh)
 echo "saving run (untimed for the ratio): cold create + save took $t s; save step $(step warm snapshot) s; $(du -sh "$home/cache/snapshots" | cut -f1) in the cache"
 "$cli" --home "$home" -q destroy warm >/dev/null
