@@ -19,6 +19,17 @@ import java.util.Objects;
  */
 public record ReadySnapshotInfo(String key, String template, String driver, long bytes, Instant created,
                                 Instant lastUsed, Path dir) {
+    /**
+     * Checks the components (see the type's description).
+     *
+     * @param key as described above
+     * @param template as described above
+     * @param driver as described above
+     * @param bytes as described above
+     * @param created as described above
+     * @param lastUsed as described above
+     * @param dir as described above
+     */
     public ReadySnapshotInfo {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(template, "template");

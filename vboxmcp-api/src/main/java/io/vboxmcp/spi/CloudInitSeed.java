@@ -16,6 +16,14 @@ import java.util.Objects;
  * @since 0.2.0
  */
 public record CloudInitSeed(String instanceId, String hostname, String user, String sshPublicKey) {
+    /**
+     * Checks the components (see the type's description).
+     *
+     * @param instanceId as described above
+     * @param hostname as described above
+     * @param user as described above
+     * @param sshPublicKey as described above
+     */
     public CloudInitSeed {
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(hostname, "hostname");

@@ -24,6 +24,18 @@ import java.util.Objects;
 public record TemplatePublication(String name, SemanticVersion version, String description, List<String> tags,
                                   String author, String manifestDigest, Path packageFile,
                                   List<DetachedSignature> signatures) {
+    /**
+     * Checks the components (see the type's description).
+     *
+     * @param name as described above
+     * @param version as described above
+     * @param description as described above
+     * @param tags as described above
+     * @param author as described above
+     * @param manifestDigest as described above
+     * @param packageFile as described above
+     * @param signatures as described above
+     */
     public TemplatePublication {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");

@@ -73,6 +73,8 @@ public interface TemplateRepository {
      *
      * @param reference never null
      * @return the installed template, never null
+     * @throws VboxmcpException if the reference cannot be fetched, verified or installed; by default
+     *                          {@link io.vboxmcp.ErrorCode#INVALID_ARGUMENT}
      */
     default InstalledTemplate install(java.net.URI reference) throws VboxmcpException {
         throw new VboxmcpException(io.vboxmcp.ErrorCode.INVALID_ARGUMENT, "this repository installs from paths only");

@@ -18,6 +18,16 @@ import java.util.Objects;
  */
 public record PublishResult(String reference, String artifactDigest, String manifestDigest, List<String> tags,
                             int signatures, boolean unchanged) {
+    /**
+     * Checks the components (see the type's description).
+     *
+     * @param reference as described above
+     * @param artifactDigest as described above
+     * @param manifestDigest as described above
+     * @param tags as described above
+     * @param signatures as described above
+     * @param unchanged as described above
+     */
     public PublishResult {
         Objects.requireNonNull(reference, "reference");
         Objects.requireNonNull(artifactDigest, "artifactDigest");
