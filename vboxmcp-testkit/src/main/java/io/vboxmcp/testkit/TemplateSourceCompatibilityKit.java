@@ -66,7 +66,7 @@ public abstract class TemplateSourceCompatibilityKit {
         return new StubProviderContext(work.resolve("home"));
     }
 
-    /** @return the {@link SourceConfig} id sources are created with */
+    /** @return the {@link io.vboxmcp.SourceConfig} id sources are created with */
     protected String sourceId() {
         return "kit";
     }
