@@ -111,11 +111,8 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         VmPlan plan = spec.plan();
         String name = plan.vmName();
         long started = System.nanoTime();
-        VBoxVersion version = vbox.version();
-        if (vbox.status(name).isPresent()) {
-            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
-                    + "' already exists; choose another name or remove it", null);
-        }
+        vbox.version();  // an unsupported VirtualBox is refused before anything else
+        requireAbsent(vbox, name);
         HostForwards.requireExplicitFree(plan.ports());
         HostForwards fw = null;
         String uuid = null;
@@ -145,14 +142,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                     spec.sshPublicKey()), iso);
             vbox.attachDvd(uuid, iso);
             vbox.serialConsoleToFile(uuid, spec.vmDir().resolve(CONSOLE_LOG));
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put("uuid", uuid);
-            attrs.put("master", master);
-            attrs.put("linkedClone", String.valueOf(linked));
-            attrs.put("adapter", vbox.adapterId());
-            attrs.put("virtualboxVersion", version.toString());
-            Machine m = new Machine(name, ID, spec.vmDir(), fw.sshHost(), fw.sshPort(), fw.forwarded(), attrs);
-            MachineRecord.write(m);
+            Machine m = recorded(vbox, spec, fw, uuid, "master", master, linked);
             held.put(name, fw.held());
             progress(spec, started, "created " + name + " {" + uuid + "}, SSH on " + fw.sshHost() + ":" + fw.sshPort());
             return m;
@@ -165,9 +155,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 if (uuid != null || vbox.status(name).isPresent()) {
                     vbox.delete(target);
                 }
-                Files.deleteIfExists(spec.vmDir().resolve(SEED_ISO));
-                Files.deleteIfExists(spec.vmDir().resolve(CONSOLE_LOG));
-                MachineRecord.delete(spec.vmDir());
+                deleteDriverFiles(spec.vmDir());
             } catch (VboxmcpException | IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -175,6 +163,36 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 throw v;
             }
             throw new HypervisorException("creating VirtualBox machine '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes what the driver writes into a VM's folder: the seed ISO, the console log and its record. */
+    static void deleteDriverFiles(Path vmDir) throws IOException {
+        Files.deleteIfExists(vmDir.resolve(SEED_ISO));
+        Files.deleteIfExists(vmDir.resolve(CONSOLE_LOG));
+        MachineRecord.delete(vmDir);
+    }
+
+    /** @return the machine, recorded in its folder so that {@link #find} works in another process */
+    static Machine recorded(VirtualBoxPort vbox, MachineSpec spec, HostForwards fw, String uuid, String originKey,
+                            String origin, boolean linked) throws VboxmcpException, IOException {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("uuid", uuid);
+        attrs.put(originKey, origin);
+        attrs.put("linkedClone", String.valueOf(linked));
+        attrs.put("adapter", vbox.adapterId());
+        attrs.put("virtualboxVersion", vbox.version().toString());
+        Machine m = new Machine(spec.plan().vmName(), ID, spec.vmDir(), fw.sshHost(), fw.sshPort(), fw.forwarded(),
+                attrs);
+        MachineRecord.write(m);
+        return m;
+    }
+
+    /** @throws VmStateException {@code VM_EXISTS} if a machine of that name is registered */
+    static void requireAbsent(VirtualBoxPort vbox, String name) throws VboxmcpException {
+        if (vbox.status(name).isPresent()) {
+            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
+                    + "' already exists; choose another name or remove it", null);
         }
     }
 
@@ -334,11 +352,14 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     }
 
     private void progress(MachineSpec spec, long started, String message) {
+        emit(spec.progress(), spec.plan().vmName(), "create", message, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    static void emit(io.vboxmcp.ProgressListener p, String vm, String step, String message, Duration elapsed) {
         try {
-            spec.progress().onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, spec.plan().vmName(), "create", message,
-                    -1, -1, Duration.ofNanos(System.nanoTime() - started)));
+            p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, step, message, -1, -1, elapsed));
         } catch (RuntimeException ignored) {
-            // listeners must not throw; if one does, creation goes on
+            // listeners must not throw; if one does, the driver goes on
         }
     }
 }

@@ -2,7 +2,6 @@ package io.vboxmcp.virtualbox.internal;
 
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.HypervisorException;
-import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
@@ -20,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -180,6 +178,8 @@ final class VirtualBoxReadySnapshots implements ReadySnapshotSupport {
         if (!"saved".equals(t.get().state())) {
             throw mismatch("template VM " + d.template() + " is " + t.get().state() + ", not saved (was it started?)");
         }
+        VirtualBoxDriver.requireAbsent(vbox, name);
+        HostForwards.requireExplicitFree(plan.ports());
         // the template's disks and saved state are hashed while the clone is made; nothing runs before they match
         CompletableFuture<Map<String, String>> hashed = CompletableFuture.supplyAsync(() -> {
             try {
@@ -188,12 +188,6 @@ final class VirtualBoxReadySnapshots implements ReadySnapshotSupport {
                 throw new CompletionException(e);
             }
         });
-        if (vbox.status(name).isPresent()) {
-            hashed.cancel(true);
-            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
-                    + "' already exists; choose another name or remove it", null);
-        }
-        HostForwards.requireExplicitFree(plan.ports());
         HostForwards fw = null;
         String uuid = null;
         try {
@@ -219,16 +213,7 @@ final class VirtualBoxReadySnapshots implements ReadySnapshotSupport {
             if (d.dvd() != null) {
                 vbox.changeDvd(uuid, d.dvd().controller(), d.dvd().port(), d.dvd().device(), iso);
             }
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put("uuid", uuid);
-            attrs.put(TEMPLATE_ATTR, d.template());
-            attrs.put("linkedClone", "true");
-            attrs.put("adapter", vbox.adapterId());
-            attrs.put("virtualboxVersion", vbox.version().toString());
-            Machine m = new Machine(name, VirtualBoxDriver.ID, spec.vmDir(), fw.sshHost(), fw.sshPort(), fw.forwarded(),
-                    attrs);
-            MachineRecord.write(m);
-            return m;
+            return VirtualBoxDriver.recorded(vbox, spec, fw, uuid, TEMPLATE_ATTR, d.template(), true);
         } catch (VboxmcpException | IOException | RuntimeException e) {
             hashed.cancel(true);
             if (fw != null) {
@@ -287,8 +272,7 @@ final class VirtualBoxReadySnapshots implements ReadySnapshotSupport {
                 vbox.delete(uuid);
                 templates.removeClone(template, uuid);
             }
-            Files.deleteIfExists(spec.vmDir().resolve(VirtualBoxDriver.SEED_ISO));
-            MachineRecord.delete(spec.vmDir());
+            VirtualBoxDriver.deleteDriverFiles(spec.vmDir());
         } catch (VboxmcpException | IOException cleanup) {
             failure.addSuppressed(cleanup);
         }
@@ -361,10 +345,6 @@ final class VirtualBoxReadySnapshots implements ReadySnapshotSupport {
     }
 
     private static void emit(ProgressListener p, String vm, String message) {
-        try {
-            p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, "snapshot", message, -1, -1, Duration.ZERO));
-        } catch (RuntimeException ignored) {
-            // listeners must not throw; if one does, the save goes on
-        }
+        VirtualBoxDriver.emit(p, vm, "snapshot", message, Duration.ZERO);
     }
 }

@@ -145,15 +145,26 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     @Override
     public String cloneVm(String source, String snapshot, boolean linked, String name, Path baseFolder)
             throws VboxmcpException {
+        if (linked && snapshot == null) {
+            throw new HypervisorException(ErrorCode.INTERNAL, "a linked clone needs a snapshot", null);
+        }
+        return clone(source, snapshot, linked ? "link" : null, name, baseFolder);
+    }
+
+    @Override
+    public String cloneSavedState(String source, String snapshot, boolean linked, String name, Path baseFolder)
+            throws VboxmcpException {
+        return clone(source, snapshot, linked ? "link,keepnatmacs" : "keepnatmacs", name, baseFolder);
+    }
+
+    private String clone(String source, String snapshot, String options, String name, Path baseFolder)
+            throws VboxmcpException {
         List<String> args = new ArrayList<>(List.of("clonevm", source, "--name", name, "--register"));
         if (snapshot != null) {
             args.addAll(List.of("--snapshot", snapshot));
         }
-        if (linked) {
-            if (snapshot == null) {
-                throw new HypervisorException(ErrorCode.INTERNAL, "a linked clone needs a snapshot", null);
-            }
-            args.addAll(List.of("--options", "link"));
+        if (options != null) {
+            args.addAll(List.of("--options", options));
         }
         args.addAll(List.of("--basefolder", baseFolder.toAbsolutePath().toString()));
         vbox(source, longTimeout, null, args.toArray(String[]::new));
@@ -295,15 +306,6 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     @Override
     public void deleteSnapshot(String vm, String snapshot) throws VboxmcpException {
         vbox(vm, longTimeout, null, "snapshot", vm, "delete", snapshot);
-    }
-
-    @Override
-    public String cloneSavedState(String source, String snapshot, boolean linked, String name, Path baseFolder)
-            throws VboxmcpException {
-        vbox(source, longTimeout, null, "clonevm", source, "--name", name, "--register", "--snapshot", snapshot,
-                "--options", linked ? "link,keepnatmacs" : "keepnatmacs", "--basefolder",
-                baseFolder.toAbsolutePath().toString());
-        return uuidOf(name);
     }
 
     @Override
