@@ -56,4 +56,18 @@ public interface ReadySnapshotSupport {
      *                          {@code HYPERVISOR} if the hypervisor refused the state; {@code CANCELLED} if interrupted
      */
     Machine restore(MachineSpec spec, Path dir, Map<String, String> digests) throws VboxmcpException;
+
+    /**
+     * Called before the manager deletes the snapshot folder {@code dir} (prune, a damaged snapshot discarded, a
+     * snapshot replaced by a newer save): frees what the driver keeps for the snapshot outside {@code dir}, for
+     * example a registered template VM its clones are linked to. Clones that still depend on it must keep working:
+     * the driver then frees it once the last of them is destroyed. The default keeps nothing outside {@code dir}.
+     *
+     * @param dir the snapshot's folder, never null; it may be damaged or partly written
+     * @throws VboxmcpException {@code HYPERVISOR} or {@code IO} if it could not be freed; the manager warns and
+     *                          deletes the folder anyway
+     * @since 0.3.0
+     */
+    default void release(Path dir) throws VboxmcpException {
+    }
 }

@@ -3,7 +3,6 @@ package io.vboxmcp.virtualbox.internal;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.HypervisorException;
 import io.vboxmcp.PlannedSharedFolder;
-import io.vboxmcp.PortForward;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
@@ -58,6 +57,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     /** Host ports held from create until start (VirtualBox binds them then) or destroy, by machine name. */
     private final Map<String, List<HostPort>> held = new ConcurrentHashMap<>();
     private final Duration pollInterval;
+    private final VirtualBoxReadySnapshots ready;
 
     /**
      * @param baseFolder     null: each VM's VirtualBox folder goes under its vboxmcp folder
@@ -67,6 +67,16 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     public VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones,
                             HostPorts ports, SeedWriter seeds, Sleeper sleeper, Duration pollInterval,
                             String masterOverride, VdiCache vdis) {
+        this(vbox, masterFolder, baseFolder, linkedClones, ports, seeds, sleeper, pollInterval, masterOverride, vdis,
+                () -> java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16));
+    }
+
+    /** @param readyIds a new ready-snapshot template id (hex) per save */
+    VirtualBoxDriver(VirtualBoxPort vbox, Path masterFolder, Path baseFolder, boolean linkedClones, HostPorts ports,
+                     SeedWriter seeds, Sleeper sleeper, Duration pollInterval, String masterOverride, VdiCache vdis,
+                     java.util.function.Supplier<String> readyIds) {
+        this.ready = new VirtualBoxReadySnapshots(vbox, new ReadyTemplates(masterFolder.resolve("ready")), baseFolder,
+                ports, seeds, readyIds);
         this.vbox = vbox;
         this.masters = new MasterVms(vbox, masterFolder, masterOverride, vdis);
         this.baseFolder = baseFolder;
@@ -82,6 +92,15 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         return ID;
     }
 
+    /**
+     * Only the VBoxManage adapter can snapshot (the web-service adapter lacks the calls); see
+     * {@link VirtualBoxReadySnapshots}. Never run against a real VirtualBox yet.
+     */
+    @Override
+    public Optional<io.vboxmcp.spi.ReadySnapshotSupport> readySnapshots() {
+        return "vboxmanage".equals(vbox.adapterId()) ? Optional.of(ready) : Optional.empty();
+    }
+
     /** @return the name of the master VM for a base image */
     public static String masterName(BaseImage image) {
         return MasterVms.masterName(image);
@@ -92,17 +111,10 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         VmPlan plan = spec.plan();
         String name = plan.vmName();
         long started = System.nanoTime();
-        VBoxVersion version = vbox.version();
-        if (vbox.status(name).isPresent()) {
-            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
-                    + "' already exists; choose another name or remove it", null);
-        }
-        for (PortForward p : plan.ports()) {
-            if (p.hostPort() != 0) {
-                requireFree(p.hostAddress(), p.hostPort());
-            }
-        }
-        List<HostPort> allocated = new ArrayList<>();
+        vbox.version();  // an unsupported VirtualBox is refused before anything else
+        requireAbsent(vbox, name);
+        HostForwards.requireExplicitFree(plan.ports());
+        HostForwards fw = null;
         String uuid = null;
         try {
             String master = masters.ensure(spec, m -> progress(spec, started, m));
@@ -120,29 +132,8 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 progress(spec, started, "the " + vbox.adapterId() + " adapter cannot resize disks; the disk keeps "
                         + "the template's size");
             }
-            Map<Integer, Integer> forwarded = new LinkedHashMap<>();
-            List<NatRule> rules = new ArrayList<>();
-            List<PortForward> wanted = new ArrayList<>(plan.ports());
-            if (wanted.stream().noneMatch(p -> p.guestPort() == 22)) {
-                wanted.add(0, new PortForward(22, 0, "127.0.0.1"));
-            }
-            String sshHost = "127.0.0.1";
-            for (PortForward p : wanted) {
-                if (forwarded.containsKey(p.guestPort())) {
-                    continue;
-                }
-                HostPort hp = p.hostPort() == 0 ? ports.allocate(p.hostAddress())
-                        : ports.reserve(p.hostAddress(), p.hostPort()).orElseThrow(() -> inUse(p.hostAddress(), p.hostPort(), null));
-                allocated.add(hp);
-                int host = hp.port();
-                forwarded.put(p.guestPort(), host);
-                if (p.guestPort() == 22) {
-                    sshHost = p.hostAddress();
-                }
-                rules.add(new NatRule(1, p.guestPort() == 22 ? "ssh" : "tcp" + p.guestPort(), "tcp", p.hostAddress(),
-                        host, "", p.guestPort()));
-            }
-            vbox.replaceForwards(uuid, rules);
+            fw = HostForwards.allocate(ports, plan.ports());
+            vbox.replaceForwards(uuid, fw.rules());
             for (PlannedSharedFolder f : plan.sharedFolders()) {
                 vbox.addSharedFolder(uuid, f.name(), f.hostPath(), f.readOnly());
             }
@@ -151,27 +142,20 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                     spec.sshPublicKey()), iso);
             vbox.attachDvd(uuid, iso);
             vbox.serialConsoleToFile(uuid, spec.vmDir().resolve(CONSOLE_LOG));
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put("uuid", uuid);
-            attrs.put("master", master);
-            attrs.put("linkedClone", String.valueOf(linked));
-            attrs.put("adapter", vbox.adapterId());
-            attrs.put("virtualboxVersion", version.toString());
-            Machine m = new Machine(name, ID, spec.vmDir(), sshHost, forwarded.get(22), forwarded, attrs);
-            MachineRecord.write(m);
-            held.put(name, allocated);
-            progress(spec, started, "created " + name + " {" + uuid + "}, SSH on " + sshHost + ":" + forwarded.get(22));
+            Machine m = recorded(vbox, spec, fw, uuid, "master", master, linked);
+            held.put(name, fw.held());
+            progress(spec, started, "created " + name + " {" + uuid + "}, SSH on " + fw.sshHost() + ":" + fw.sshPort());
             return m;
         } catch (VboxmcpException | IOException | RuntimeException e) {
-            allocated.forEach(HostPort::close);
+            if (fw != null) {
+                fw.close();
+            }
             String target = uuid != null ? uuid : name;
             try {
                 if (uuid != null || vbox.status(name).isPresent()) {
                     vbox.delete(target);
                 }
-                Files.deleteIfExists(spec.vmDir().resolve(SEED_ISO));
-                Files.deleteIfExists(spec.vmDir().resolve(CONSOLE_LOG));
-                MachineRecord.delete(spec.vmDir());
+                deleteDriverFiles(spec.vmDir());
             } catch (VboxmcpException | IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
@@ -179,6 +163,36 @@ public final class VirtualBoxDriver implements HypervisorDriver {
                 throw v;
             }
             throw new HypervisorException("creating VirtualBox machine '" + name + "' failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes what the driver writes into a VM's folder: the seed ISO, the console log and its record. */
+    static void deleteDriverFiles(Path vmDir) throws IOException {
+        Files.deleteIfExists(vmDir.resolve(SEED_ISO));
+        Files.deleteIfExists(vmDir.resolve(CONSOLE_LOG));
+        MachineRecord.delete(vmDir);
+    }
+
+    /** @return the machine, recorded in its folder so that {@link #find} works in another process */
+    static Machine recorded(VirtualBoxPort vbox, MachineSpec spec, HostForwards fw, String uuid, String originKey,
+                            String origin, boolean linked) throws VboxmcpException, IOException {
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("uuid", uuid);
+        attrs.put(originKey, origin);
+        attrs.put("linkedClone", String.valueOf(linked));
+        attrs.put("adapter", vbox.adapterId());
+        attrs.put("virtualboxVersion", vbox.version().toString());
+        Machine m = new Machine(spec.plan().vmName(), ID, spec.vmDir(), fw.sshHost(), fw.sshPort(), fw.forwarded(),
+                attrs);
+        MachineRecord.write(m);
+        return m;
+    }
+
+    /** @throws VmStateException {@code VM_EXISTS} if a machine of that name is registered */
+    static void requireAbsent(VirtualBoxPort vbox, String name) throws VboxmcpException {
+        if (vbox.status(name).isPresent()) {
+            throw new VmStateException(ErrorCode.VM_EXISTS, "a VirtualBox machine named '" + name
+                    + "' already exists; choose another name or remove it", null);
         }
     }
 
@@ -190,14 +204,12 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         if (s.active()) {
             return;
         }
-        // VirtualBox starts a VM even when a NAT rule's host port is taken (it only logs the failed redirection),
-        // so the forwards are checked here, where the caller can still act on it.
         List<Integer> hostPorts = new ArrayList<>(machine.ports().values());
         if (!hostPorts.contains(machine.sshPort())) {
             hostPorts.add(machine.sshPort());
         }
         for (int port : hostPorts) {
-            requireFree(machine.sshHost(), port);
+            HostForwards.requireFree(machine.sshHost(), port);
         }
         vbox.start(vm);
         release(machine);
@@ -208,20 +220,6 @@ public final class VirtualBoxDriver implements HypervisorDriver {
         if (h != null) {
             h.forEach(HostPort::close);
         }
-    }
-
-    private static void requireFree(String address, int port) throws HypervisorException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
-            s.setReuseAddress(false);
-            s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(address), port));
-        } catch (IOException e) {
-            throw inUse(address, port, e);
-        }
-    }
-
-    private static HypervisorException inUse(String address, int port, IOException cause) {
-        return new HypervisorException("host port " + port + " on " + address + " is already in use, so VirtualBox "
-                + "could not forward it to the guest; free the port or let vboxmcp choose one (host port 0)", cause);
     }
 
     @Override
@@ -277,6 +275,7 @@ public final class VirtualBoxDriver implements HypervisorDriver {
             vbox.delete(vm);
         }
         release(machine);
+        ready.cloneDestroyed(machine);  // only a restored clone names a template; the template itself is not touched
         try {
             Files.deleteIfExists(machine.vmDir().resolve(SEED_ISO));
             Files.deleteIfExists(machine.vmDir().resolve(CONSOLE_LOG));
@@ -353,11 +352,14 @@ public final class VirtualBoxDriver implements HypervisorDriver {
     }
 
     private void progress(MachineSpec spec, long started, String message) {
+        emit(spec.progress(), spec.plan().vmName(), "create", message, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    static void emit(io.vboxmcp.ProgressListener p, String vm, String step, String message, Duration elapsed) {
         try {
-            spec.progress().onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, spec.plan().vmName(), "create", message,
-                    -1, -1, Duration.ofNanos(System.nanoTime() - started)));
+            p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, step, message, -1, -1, elapsed));
         } catch (RuntimeException ignored) {
-            // listeners must not throw; if one does, creation goes on
+            // listeners must not throw; if one does, the driver goes on
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.vboxmcp.virtualbox.internal;
 
+import io.vboxmcp.HypervisorException;
 import io.vboxmcp.VboxmcpException;
 
 import java.nio.file.Path;
@@ -76,6 +77,59 @@ public interface VirtualBoxPort extends AutoCloseable {
 
     /** Unregisters the machine and deletes its files; a machine that does not exist is not an error. */
     void delete(String vm) throws VboxmcpException;
+
+    // ----- ready snapshots (VirtualBoxReadySnapshots): only the VBoxManage adapter implements these
+
+    /** @return the machine's parsed settings and state, empty if it is not registered */
+    default Optional<VmInfo> info(String vm) throws VboxmcpException {
+        throw unsupported("reading machine settings");
+    }
+
+    /**
+     * Takes a snapshot of a running machine with its memory and device state, pausing it only briefly
+     * ({@code --live}); the machine runs on.
+     */
+    default void takeLiveSnapshot(String vm, String snapshot) throws VboxmcpException {
+        throw unsupported("live snapshots");
+    }
+
+    /** Deletes a snapshot, merging its disks into the machine's current state (also while it runs). */
+    default void deleteSnapshot(String vm, String snapshot) throws VboxmcpException {
+        throw unsupported("deleting snapshots");
+    }
+
+    /**
+     * Clones the state of {@code snapshot}, saved memory state included (the clone is then {@code saved} and a start
+     * resumes it), keeping the MAC of NAT adapters so the resumed guest's network card matches its settings.
+     *
+     * @return the clone's UUID
+     */
+    default String cloneSavedState(String source, String snapshot, boolean linked, String name, Path baseFolder)
+            throws VboxmcpException {
+        throw unsupported("cloning saved states");
+    }
+
+    /**
+     * Replaces the NAT rules of NIC 1 without touching its attachment type, so it also works on a machine in the
+     * {@code saved} state (VirtualBox lets NAT redirects change in any state).
+     */
+    default void replaceNatRules(String vm, List<NatRule> rules) throws VboxmcpException {
+        throw unsupported("changing NAT rules of a saved machine");
+    }
+
+    /** Points the (already enabled) first serial port at a file; allowed on a saved machine. */
+    default void consoleToFile(String vm, Path file) throws VboxmcpException {
+        throw unsupported("moving the console file");
+    }
+
+    /** Inserts an ISO into (or, with null, ejects the medium of) an existing DVD drive; allowed while running. */
+    default void changeDvd(String vm, String controller, int port, int device, Path iso) throws VboxmcpException {
+        throw unsupported("changing DVDs");
+    }
+
+    private HypervisorException unsupported(String what) {
+        return new HypervisorException("the " + adapterId() + " adapter does not support " + what);
+    }
 
     @Override
     default void close() throws VboxmcpException {

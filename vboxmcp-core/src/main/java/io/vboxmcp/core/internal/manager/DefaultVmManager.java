@@ -95,7 +95,7 @@ final class DefaultVmManager implements VmManager {
         this.auditWriter = new AuditWriter(audit, context);
         this.readiness = new GuestReadiness(store, context, config.progress());
         this.snapshots = new SnapshotSteps(context, new io.vboxmcp.core.internal.snapshot.SnapshotCache(config.home(),
-                (long) context.intConfig(CoreKeys.SNAPSHOT_MAX_MB, 20480) << 20));
+                (long) context.intConfig(CoreKeys.SNAPSHOT_MAX_MB, 20480) << 20, this::releaseSnapshot));
         Planner planner = new Planner(config.resourcePolicy(), Planner.HostCapacity.probe(config.home()),
                 config.sharedFolderRoots());
         this.pipeline = new CreatePipeline(new CreatePipeline.Parts(config, context, registry, loader, this.sources,
@@ -105,6 +105,23 @@ final class DefaultVmManager implements VmManager {
                 loader, limits);
     }
 
+
+    /** What a driver keeps for a ready snapshot outside its folder (a VirtualBox template VM) goes with it. */
+    private void releaseSnapshot(Path dir, String driverId) {
+        if (driverId == null) {
+            return;
+        }
+        try {
+            Optional<io.vboxmcp.spi.ReadySnapshotSupport> s = registry.driver(driverId, context).readySnapshots();
+            if (s.isPresent()) {
+                s.get().release(dir);
+            }
+        } catch (VboxmcpException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(DefaultVmManager.class).warn(
+                    "ready snapshot {}: driver '{}' could not free what it keeps for it: {}", dir.getFileName(),
+                    driverId, e.getMessage());
+        }
+    }
 
     // ---------------------------------------------------------------- create
 

@@ -58,12 +58,30 @@ public final class SnapshotCache implements ReadySnapshotCache {
     /** A complete snapshot found for a key. */
     public record Entry(Path dir, Record record) { }
 
+    /**
+     * Frees what a driver keeps for a snapshot outside its folder (a VirtualBox template VM), called before the
+     * folder is deleted; must not throw ({@code ReadySnapshotSupport.release}).
+     */
+    @FunctionalInterface
+    public interface Releaser {
+        Releaser NONE = (dir, driver) -> { };
+
+        /** @param driver the snapshot's driver id from its record, null if the record is unreadable */
+        void release(Path dir, String driver);
+    }
+
     private final Path root;
     private final long maxBytes;
+    private final Releaser releaser;
 
     public SnapshotCache(Path home, long maxBytes) {
+        this(home, maxBytes, Releaser.NONE);
+    }
+
+    public SnapshotCache(Path home, long maxBytes, Releaser releaser) {
         this.root = home.resolve("cache").resolve("snapshots");
         this.maxBytes = maxBytes;
+        this.releaser = releaser;
     }
 
     public Path root() {
@@ -117,6 +135,7 @@ public final class SnapshotCache implements ReadySnapshotCache {
             AtomicFiles.write(staged.resolve(RECORD), Json.MAPPER.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(r).getBytes(StandardCharsets.UTF_8));
             Files.writeString(staged.resolve(USED), "");
+            release(dir);
             AtomicFiles.deleteTree(dir);
             Files.move(staged, dir);
             return dir;
@@ -138,6 +157,7 @@ public final class SnapshotCache implements ReadySnapshotCache {
     /** Deletes the snapshot of {@code key} (hold its lock). */
     public void discard(String key) throws VboxmcpException {
         try {
+            release(root.resolve(key));
             AtomicFiles.deleteTree(root.resolve(key));
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not delete ready snapshot " + key + ": " + e.getMessage(), e);
@@ -203,6 +223,7 @@ public final class SnapshotCache implements ReadySnapshotCache {
         }
         try (FileLocks.Held ignored = staging ? null : FileLocks.tryAcquire(root.resolve(name + ".lock"), "snapshot")) {
             long b = bytes(dir);
+            release(dir);
             AtomicFiles.deleteTree(dir);
             freed[0] += b;
             removed.add(dir);
@@ -216,6 +237,19 @@ public final class SnapshotCache implements ReadySnapshotCache {
         } catch (IOException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not delete " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    private void release(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String driver;
+        try {
+            driver = Json.MAPPER.readValue(RegularFiles.read(dir.resolve(RECORD), MAX_RECORD), Record.class).driver();
+        } catch (IOException | RuntimeException e) {
+            driver = null;  // damaged or unfinished: the releaser decides what it can still find
+        }
+        releaser.release(dir, driver);
     }
 
     private static boolean isRecent(Path dir) {

@@ -96,4 +96,17 @@ class SnapshotCacheTest {
         assertThat(s).contains("grep -vF -e 'OLDKEY' -e 'LOGINKEY'", "printf '%s\\n' 'ssh-ed25519 NEWKEY vm-a'",
                 "hostname 'vm-a'", "date -u -s @1700000000", "ssh-keygen -q -t ed25519", "dropbearkey -t ed25519");
     }
+
+    @Test
+    void replaceDiscardAndPrune_letTheDriverReleaseWhatItKeepsBeforeTheFolderGoes() throws Exception {
+        List<String> released = new java.util.ArrayList<>();
+        SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE,
+                (dir, driver) -> released.add(dir.getFileName() + ":" + driver + ":" + Files.isDirectory(dir)));
+        String a = save(cache, parts("1024"), 10).getFileName().toString();
+        save(cache, parts("1024"), 10);  // replaces a: its old folder is released first
+        String b = save(cache, parts("2048"), 10).getFileName().toString();
+        cache.discard(b);
+        cache.prune(true);
+        assertThat(released).containsExactly(a + ":qemu:true", b + ":qemu:true", a + ":qemu:true");
+    }
 }

@@ -73,7 +73,7 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
                 i.inaccessible() ? "unknown" : i.state().orElse("unknown")));
     }
 
-    /** @return the parsed {@code showvminfo --machinereadable}, empty if the machine is not registered */
+    @Override
     public Optional<VmInfo> info(String vm) throws VboxmcpException {
         try {
             return Optional.of(VmInfo.parse(vbox(vm, timeout, null, "showvminfo", vm, "--machinereadable").stdout()));
@@ -145,15 +145,26 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     @Override
     public String cloneVm(String source, String snapshot, boolean linked, String name, Path baseFolder)
             throws VboxmcpException {
+        if (linked && snapshot == null) {
+            throw new HypervisorException(ErrorCode.INTERNAL, "a linked clone needs a snapshot", null);
+        }
+        return clone(source, snapshot, linked ? "link" : null, name, baseFolder);
+    }
+
+    @Override
+    public String cloneSavedState(String source, String snapshot, boolean linked, String name, Path baseFolder)
+            throws VboxmcpException {
+        return clone(source, snapshot, linked ? "link,keepnatmacs" : "keepnatmacs", name, baseFolder);
+    }
+
+    private String clone(String source, String snapshot, String options, String name, Path baseFolder)
+            throws VboxmcpException {
         List<String> args = new ArrayList<>(List.of("clonevm", source, "--name", name, "--register"));
         if (snapshot != null) {
             args.addAll(List.of("--snapshot", snapshot));
         }
-        if (linked) {
-            if (snapshot == null) {
-                throw new HypervisorException(ErrorCode.INTERNAL, "a linked clone needs a snapshot", null);
-            }
-            args.addAll(List.of("--options", "link"));
+        if (options != null) {
+            args.addAll(List.of("--options", options));
         }
         args.addAll(List.of("--basefolder", baseFolder.toAbsolutePath().toString()));
         vbox(source, longTimeout, null, args.toArray(String[]::new));
@@ -192,6 +203,16 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
 
     @Override
     public void replaceForwards(String vm, List<NatRule> rules) throws VboxmcpException {
+        replaceRules(vm, rules, true);
+    }
+
+    @Override
+    public void replaceNatRules(String vm, List<NatRule> rules) throws VboxmcpException {
+        replaceRules(vm, rules, false);
+    }
+
+    /** @param attachNat also make NIC 1 a NAT adapter (not allowed on a saved machine) */
+    private void replaceRules(String vm, List<NatRule> rules, boolean attachNat) throws VboxmcpException {
         VmInfo info = info(vm).orElseThrow(() -> notFound(vm));
         List<NatRule> existing = info.forwards().stream().filter(r -> r.nic() == 1).toList();
         if (version().forwardListingBroken() && info.cfgFile().isPresent()) {
@@ -207,7 +228,10 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
             existing.forEach(r -> del.addAll(List.of("--natpf1", "delete", r.name())));
             vbox(vm, timeout, null, del.toArray(String[]::new));
         }
-        List<String> add = new ArrayList<>(List.of("modifyvm", vm, "--nic1", "nat"));
+        List<String> add = new ArrayList<>(List.of("modifyvm", vm));
+        if (attachNat) {
+            add.addAll(List.of("--nic1", "nat"));
+        }
         rules.forEach(r -> add.addAll(List.of("--natpf1", r.spec())));
         vbox(vm, timeout, null, add.toArray(String[]::new));
     }
@@ -271,8 +295,29 @@ public final class VBoxManageAdapter implements VirtualBoxPort {
     }
 
     private void storageAttachDvd(String vm, String ctl, int port, int dev, Path iso) throws VboxmcpException {
-        vbox(vm, timeout, null, "storageattach", vm, "--storagectl", ctl, "--port", String.valueOf(port), "--device",
-                String.valueOf(dev), "--type", "dvddrive", "--medium", iso.toAbsolutePath().toString());
+        changeDvd(vm, ctl, port, dev, iso);
+    }
+
+    @Override
+    public void takeLiveSnapshot(String vm, String snapshot) throws VboxmcpException {
+        vbox(vm, longTimeout, null, "snapshot", vm, "take", snapshot, "--live");
+    }
+
+    @Override
+    public void deleteSnapshot(String vm, String snapshot) throws VboxmcpException {
+        vbox(vm, longTimeout, null, "snapshot", vm, "delete", snapshot);
+    }
+
+    @Override
+    public void consoleToFile(String vm, Path file) throws VboxmcpException {
+        vbox(vm, timeout, null, "modifyvm", vm, "--uartmode1", "file", file.toAbsolutePath().toString());
+    }
+
+    @Override
+    public void changeDvd(String vm, String controller, int port, int device, Path iso) throws VboxmcpException {
+        vbox(vm, timeout, null, "storageattach", vm, "--storagectl", controller, "--port", String.valueOf(port),
+                "--device", String.valueOf(device), "--type", "dvddrive", "--medium",
+                iso == null ? "emptydrive" : iso.toAbsolutePath().toString());
     }
 
     @Override
