@@ -16,11 +16,13 @@ cd "$root"
 "$root/scripts/build-test-image.sh" >/dev/null
 offline=-o
 [ -n "${BENCH_ONLINE:-}" ] && offline=
-mvn -q $offline -pl vboxmcp-qemu -am test-compile -DskipTests >&2
 cpfile=$(mktemp)
 resfile=$(mktemp)
 trap 'rm -f "$cpfile" "$resfile"' EXIT
-mvn -q $offline -pl vboxmcp-qemu dependency:build-classpath -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
+# one reactor build: the class path names the modules' target/classes (testkit's DriverBench, core), never a stale
+# vboxmcp jar in ~/.m2; every module of -am writes the file, vboxmcp-qemu (built last) last
+mvn -q $offline -pl vboxmcp-qemu -am test-compile dependency:build-classpath -DskipTests \
+  -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=test >&2
 cp="$root/vboxmcp-qemu/target/test-classes:$root/vboxmcp-qemu/target/classes:$(cat "$cpfile")"
 java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.vboxmcp.qemu.BenchCreate "$runs" | tee "$resfile"
 out=$(cat "$resfile")

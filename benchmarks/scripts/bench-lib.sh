@@ -1,4 +1,4 @@
-# Shared helpers of the whole-process benchmarks (benchmarks/scripts/bench-cli-*.sh, benchmarks/scripts/bench-real-create.sh).
+# Shared helpers of the whole-process benchmarks (benchmarks/scripts/bench-cli-*.sh, bench-real-create.sh, bench-snapshot.sh).
 # Sourced, not run. Every benchmark times processes as a user runs them, alternates the two sides so both see the
 # same machine load, prints every run with the load average at its start, then the medians and their ratio.
 
@@ -47,4 +47,53 @@ bench_cleanup() {
     "$cli" --home "$home" -q destroy "$vm" >/dev/null 2>&1 || true
   done
   rm -rf "$tmp"
+}
+
+# bench_debian_setup PREFIX TEMPLATE DESCRIPTION: what the benchmarks on a real Debian 12 guest (bench-real-create.sh,
+# bench-snapshot.sh) need before their first timed run. Reads root, cli, memory, cpus and packages; sets catalog (the
+# image's catalog), image (its folder), tmp (removed on exit, with every VM left in the home destroyed), home,
+# http_port and mirror_args (the create options that point the guest's apt at the mirror). Builds (or finds cached)
+# vboxmcp-debian:12 and a signed apt mirror of $packages served on 127.0.0.1 (the guest reaches it at 10.0.2.2),
+# installs TEMPLATE (that image, min_ram/min_cores, the packages as its system group) and pulls the image into the
+# home's cache with a trusted verification record, as a user's second create finds it.
+bench_debian_setup() {
+  local prefix=$1 template=$2 description=$3
+  catalog=$("$root/scripts/build-debian-image.sh")
+  image=$(dirname "$catalog")
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/$prefix.XXXXXX")
+  home=$tmp/home
+  bench_pids=()
+  trap bench_debian_cleanup EXIT
+  trap 'exit 130' INT TERM
+  # shellcheck disable=SC2086
+  "$root/scripts/build-apt-mirror.sh" "$tmp/mirror" $packages >/dev/null
+  http_port=$(bench_free_port)
+  python3 -m http.server --bind 127.0.0.1 "$http_port" --directory "$tmp/mirror" >"$tmp/http.log" 2>&1 &
+  bench_pids+=($!)
+  mirror_args=(--apt-mirror "http://10.0.2.2:$http_port/" --apt-suite bookworm --apt-key "$tmp/mirror/mirror-key.asc")
+
+  mkdir "$tmp/$template"
+  cat > "$tmp/$template/template-definition.yaml" <<EOF
+name: "$template"
+version: "1.0.0"
+description: "$description"
+base_image: "vboxmcp-debian:12"
+min_ram: $memory
+min_cores: $cpus
+packages:
+  system: [$(echo "$packages" | sed 's/ /, /g')]
+EOF
+  "$cli" --home "$home" -q install "$tmp/$template" >/dev/null
+  "$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
+  # a verification record made within 2 s of the file's ctime is not trusted (docs/image-catalog.md, "racily
+  # clean"), so the first create would hash the 718 MiB disk once more; a second pull after that window records it
+  sleep 2.1
+  "$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
+}
+
+# bench_debian_cleanup: the EXIT trap of bench_debian_setup (the mirror's server, then bench_cleanup)
+bench_debian_cleanup() {
+  local p
+  for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bench_cleanup "$cli" "$home" "$tmp"
 }

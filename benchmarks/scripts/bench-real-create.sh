@@ -25,43 +25,8 @@ packages="tree jq"
 # the default 180 s ready timeout ran out once at load average 14 (cloud-init still in modules-final)
 ready_timeout=${BENCH_READY_TIMEOUT:-600}
 
-catalog=$("$root/scripts/build-debian-image.sh")
-image=$(dirname "$catalog")
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vboxmcp-bench-real.XXXXXX")
-home=$tmp/home
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  bench_cleanup "$cli" "$home" "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$root/scripts/build-apt-mirror.sh" "$tmp/mirror" $packages >/dev/null
-http_port=$(bench_free_port)
-python3 -m http.server --bind 127.0.0.1 "$http_port" --directory "$tmp/mirror" >"$tmp/http.log" 2>&1 &
-pids+=($!)
-
-mkdir "$tmp/bench-debian"
-cat > "$tmp/bench-debian/template-definition.yaml" <<EOF
-name: "bench-debian"
-version: "1.0.0"
-description: "benchmarks/scripts/bench-real-create.sh: Debian 12 with a small package group from a local mirror"
-base_image: "vboxmcp-debian:12"
-min_ram: $memory
-min_cores: $cpus
-packages:
-  system: [$(echo "$packages" | sed 's/ /, /g')]
-EOF
-"$cli" --home "$home" -q install "$tmp/bench-debian" >/dev/null
-# the image in the VM home's cache, as a user's second create finds it (download and digest are not the subject)
-"$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
-# a verification record made within 2 s of the file's ctime is not trusted (docs/image-catalog.md, "racily
-# clean"), so the first create would hash the 718 MiB disk once more; a second pull after that window records it
-sleep 2.1
-"$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
+bench_debian_setup vboxmcp-bench-real bench-debian \
+  "benchmarks/scripts/bench-real-create.sh: Debian 12 with a small package group from a local mirror"
 
 # NAME: one whole `vboxmcp create`; every progress line prefixed with seconds since the process started
 vbox_create() {
@@ -69,7 +34,7 @@ vbox_create() {
   set +e
   "$cli" --home "$home" create "$1" --template bench-debian --version 1.0.0 --memory "$memory" \
     --cpus "$cpus" --disk-size "$disk_mb" --image-catalog "$catalog" --ready-timeout "$ready_timeout" \
-    --apt-mirror "http://10.0.2.2:$http_port/" --apt-suite bookworm --apt-key "$tmp/mirror/mirror-key.asc" 2>&1 |
+    "${mirror_args[@]}" 2>&1 |
     while IFS= read -r line; do printf '%s %s\n' "$(bench_since "$t0")" "$line"; done > "$tmp/$1.log"
   local rc=${PIPESTATUS[0]}
   set -e

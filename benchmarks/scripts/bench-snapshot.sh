@@ -20,39 +20,8 @@ runs=${1:-3}
 memory=${BENCH_MEMORY:-1024} cpus=2 disk_mb=4096
 packages=${BENCH_PACKAGES:-tree jq}
 
-catalog=$("$root/scripts/build-debian-image.sh")
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vboxmcp-bench-snapshot.XXXXXX")
-home=$tmp/home
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  bench_cleanup "$cli" "$home" "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# shellcheck disable=SC2086
-"$root/scripts/build-apt-mirror.sh" "$tmp/mirror" $packages >/dev/null
-http_port=$(bench_free_port)
-python3 -m http.server --bind 127.0.0.1 "$http_port" --directory "$tmp/mirror" >"$tmp/http.log" 2>&1 &
-pids+=($!)
-
-mkdir "$tmp/bench-snap"
-cat > "$tmp/bench-snap/template-definition.yaml" <<EOF
-name: "bench-snap"
-version: "1.0.0"
-description: "benchmarks/scripts/bench-snapshot.sh: Debian 12 with a package group from a local mirror"
-base_image: "vboxmcp-debian:12"
-min_ram: $memory
-min_cores: $cpus
-packages:
-  system: [$(echo "$packages" | sed 's/ /, /g')]
-EOF
-"$cli" --home "$home" -q install "$tmp/bench-snap" >/dev/null
-"$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
-sleep 2.1  # see bench-real-create.sh: a verification record needs 2 s past the file's ctime to be trusted
-"$cli" --home "$home" -q images pull vboxmcp-debian:12 --image-catalog "$catalog" >/dev/null
+bench_debian_setup vboxmcp-bench-snapshot bench-snap \
+  "benchmarks/scripts/bench-snapshot.sh: Debian 12 with a package group from a local mirror"
 
 # NAME POLICY: one whole `vboxmcp create`, its progress lines kept; prints the seconds it took
 create() {
@@ -60,8 +29,7 @@ create() {
   set +e
   "$cli" --home "$home" create "$1" --template bench-snap --version 1.0.0 --memory "$memory" --cpus "$cpus" \
     --disk-size "$disk_mb" --image-catalog "$catalog" --ready-timeout 900 --snapshot "$2" \
-    --apt-mirror "http://10.0.2.2:$http_port/" --apt-suite bookworm --apt-key "$tmp/mirror/mirror-key.asc" \
-    > "$tmp/$1.log" 2>&1
+    "${mirror_args[@]}" > "$tmp/$1.log" 2>&1
   rc=$?
   set -e
   [ "$rc" = 0 ] || { cat "$tmp/$1.log" >&2; exit 1; }

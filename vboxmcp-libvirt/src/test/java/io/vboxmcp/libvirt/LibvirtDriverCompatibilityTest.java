@@ -1,35 +1,35 @@
 package io.vboxmcp.libvirt;
 
 import io.vboxmcp.ExecResult;
-import io.vboxmcp.GuestCommand;
-import io.vboxmcp.core.internal.ssh.SshGuestChannel;
-import io.vboxmcp.core.internal.ssh.SshKeys;
 import io.vboxmcp.libvirt.internal.LibvirtDriverFactory;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.testkit.GuestSsh;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import io.vboxmcp.testkit.StubProviderContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-/** The libvirt driver against the compatibility kit: a real libvirtd on qemu:///system, TCG guests of the test image. */
+/**
+ * The libvirt driver against the compatibility kit: a real libvirtd on qemu:///system, TCG guests of the test image;
+ * guest commands go through the real OpenSSH client ({@link GuestSsh}, as in QEMU's kit test).
+ */
 @Tag("vm")
 class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     static BaseImage image;
-    static SshKeys.SshKeyPair key;
+    static GuestSsh ssh;
 
     @BeforeAll
     static void setUp() throws Exception {
         LibvirtFixture.ensureLibvirtd();
         image = LibvirtFixture.testImage();
-        key = SshKeys.generate(Files.createTempDirectory("libvirt-kit-keys"), "libvirt-kit");
+        ssh = GuestSsh.generate(Files.createTempDirectory("libvirt-kit-keys"), "libvirt-kit");
     }
 
     /** @return the connection URI the kit runs against */
@@ -61,7 +61,7 @@ class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
 
     @Override
     protected String sshPublicKey() {
-        return key.publicKeyLine();
+        return ssh.publicKeyLine();
     }
 
     @Override
@@ -76,9 +76,6 @@ class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
 
     @Override
     protected ExecResult guestExec(Machine machine, String command) throws Exception {
-        try (SshGuestChannel ch = SshGuestChannel.connect(machine.sshHost(), machine.sshPort(), "root", key.keyPair(),
-                work.resolve("pins").resolve(machine.name()), Duration.ofSeconds(30))) {
-            return ch.exec(GuestCommand.of(command).withTimeout(Duration.ofSeconds(60)));
-        }
+        return ssh.exec(machine, sshUser(), work.resolve("pins").resolve(machine.name()), command, Duration.ofSeconds(60));
     }
 }

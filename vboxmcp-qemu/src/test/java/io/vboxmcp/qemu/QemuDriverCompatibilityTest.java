@@ -1,34 +1,32 @@
 package io.vboxmcp.qemu;
 
 import io.vboxmcp.ExecResult;
-import io.vboxmcp.GuestCommand;
-import io.vboxmcp.core.internal.ssh.SshGuestChannel;
-import io.vboxmcp.core.internal.ssh.SshKeys;
 import io.vboxmcp.qemu.internal.QemuDriverFactory;
 import io.vboxmcp.spi.BaseImage;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.testkit.GuestSsh;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
-/** The QEMU driver against the hypervisor compatibility kit, with real TCG guests of the test image. */
+/**
+ * The QEMU driver against the hypervisor compatibility kit, with real TCG guests of the test image; guest commands
+ * go through the real OpenSSH client ({@link GuestSsh}, as in libvirt's kit test).
+ */
 @Tag("vm")
 class QemuDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     private static BaseImage image;
-    private static SshKeys.SshKeyPair key;
-    private static Path keyDir;
+    private static GuestSsh ssh;
 
     @BeforeAll
     static void image() throws Exception {
         image = TestImage.baseImage();
-        keyDir = Files.createTempDirectory("qemu-kit-keys");
-        key = SshKeys.generate(keyDir, "qemu-kit");
+        ssh = GuestSsh.generate(Files.createTempDirectory("qemu-kit-keys"), "qemu-kit");
     }
 
     @Override
@@ -43,7 +41,7 @@ class QemuDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
 
     @Override
     protected String sshPublicKey() {
-        return key.publicKeyLine();
+        return ssh.publicKeyLine();
     }
 
     @Override
@@ -58,13 +56,6 @@ class QemuDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
 
     @Override
     protected ExecResult guestExec(Machine machine, String command) throws Exception {
-        return exec(machine, work.resolve("pins").resolve(machine.name()), command);
-    }
-
-    static ExecResult exec(Machine machine, Path pinFile, String command) throws Exception {
-        try (SshGuestChannel ch = SshGuestChannel.connect(machine.sshHost(), machine.sshPort(), "root", key.keyPair(),
-                pinFile, Duration.ofSeconds(30))) {
-            return ch.exec(GuestCommand.of(command).withTimeout(Duration.ofSeconds(60)));
-        }
+        return ssh.exec(machine, sshUser(), work.resolve("pins").resolve(machine.name()), command, Duration.ofSeconds(60));
     }
 }

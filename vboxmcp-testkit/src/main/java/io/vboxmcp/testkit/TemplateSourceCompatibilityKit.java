@@ -9,27 +9,38 @@ import io.vboxmcp.spi.ProviderContext;
 import io.vboxmcp.spi.TemplateSource;
 import io.vboxmcp.template.TemplateInfo;
 import io.vboxmcp.trust.TemplatePublisher;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
- * The contract every {@link TemplateSource} must meet (folder, Git, the coming OCI source), as
+ * The contract every {@link TemplateSource} must meet (folder, Git, OCI registry), as
  * {@link HypervisorDriverCompatibilityKit} is for drivers: versions listed ascending, fetch delivering exactly the
- * published files into the caller's folder (a private copy: what core verifies is what it reads), the detached
- * signature delivered beside the manifest so core can verify before it reads anything, typed refusal of unknown
+ * published files into the caller's folder (a private copy: what core verifies is what it reads), the manifest and
+ * the detached signature delivered with them so core can verify before it reads anything, typed refusal of unknown
  * versions and of bad names with nothing written, and work from what was synced once the origin is gone.
+ *
+ * <p>What fetch delivers is what {@link FetchedTemplate#location()} allows: a folder of files as laid out, or a
+ * {@code .tar.gz} package (core verifies the package's manifest and signatures before it extracts anything). The
+ * kit reads either the way core does, so one contract holds for folder, Git and registry sources alike.
  *
  * <p>A subclass supplies {@link #publish} (put a template version where the source reads it: a folder, a signed
  * Git tag, a registry push) and {@link #createSource}; the kit creates a fresh source for every check.
@@ -66,6 +77,18 @@ public abstract class TemplateSourceCompatibilityKit {
         return new StubProviderContext(work.resolve("home"));
     }
 
+    /**
+     * Whether the source still delivers files once its origin is gone. A mirror (Git) or a folder does; a registry
+     * source keeps only its signed index and pulls packages on demand (what was installed lives in core's local
+     * repository), so its fetch must then fail typed, in bounded time, with nothing written.
+     *
+     * @return {@code true} (the default) if {@link #offline_servesWhatWasSynced_afterTheOriginIsGone} must fetch
+     * @since 0.3.0
+     */
+    protected boolean fetchesOffline() {
+        return true;
+    }
+
     /** @return the {@link io.vboxmcp.SourceConfig} id sources are created with */
     protected String sourceId() {
         return "kit";
@@ -92,6 +115,56 @@ public abstract class TemplateSourceCompatibilityKit {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();
         }
+    }
+
+    /** The files core reads the manifest and signatures from; a package always carries the manifest. */
+    private static final Set<String> TRUST_FILES = Set.of(TemplatePublisher.MANIFEST_FILE,
+            TemplatePublisher.OPENPGP_SIGNATURE_FILE, TemplatePublisher.SSH_SIGNATURE_FILE);
+    /** Bounds on reading a delivered package: the kit's templates are a few small files. */
+    private static final int MAX_ENTRIES = 1000;
+    private static final long MAX_BYTES = 16L << 20;
+
+    /**
+     * Reads what fetch delivered as core would: the regular files of the folder, or the regular-file entries of
+     * the {@code .tar.gz} package, by relative path with {@code /}. Fails the check for anything else.
+     */
+    private static Map<String, String> delivered(FetchedTemplate f) throws IOException {
+        Path loc = f.location();
+        Map<String, String> out = new TreeMap<>();
+        if (Files.isDirectory(loc, LinkOption.NOFOLLOW_LINKS)) {
+            try (Stream<Path> s = Files.walk(loc)) {
+                for (Path p : s.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                    out.put(loc.relativize(p).toString().replace('\\', '/'), Files.readString(p));
+                }
+            }
+            return out;
+        }
+        assertThat(Files.isRegularFile(loc, LinkOption.NOFOLLOW_LINKS))
+                .as("fetch delivers a folder or a package file, not " + loc).isTrue();
+        assertThat(loc.getFileName().toString()).as("a delivered package").endsWith(".tar.gz");
+        long total = 0;
+        try (InputStream in = Files.newInputStream(loc);
+             TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
+            for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
+                assertThat(out.size()).as("entries in " + loc).isLessThan(MAX_ENTRIES);
+                if (e.isDirectory()) {
+                    continue;
+                }
+                assertThat(e.isFile()).as("package entry " + e.getName() + " is a regular file").isTrue();
+                total += e.getSize();
+                assertThat(total).as("bytes in " + loc).isLessThan(MAX_BYTES);
+                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                out.put(name, new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    /** @return the delivered template files without the manifest and signatures */
+    private static Map<String, String> templateFiles(Map<String, String> delivered) {
+        Map<String, String> out = new TreeMap<>(delivered);
+        out.keySet().removeAll(TRUST_FILES);
+        return out;
     }
 
     @Test
@@ -125,11 +198,8 @@ public abstract class TemplateSourceCompatibilityKit {
             assertThat(f.sourceId()).isEqualTo(s.config().id());
             assertThat(f.remote()).isEqualTo(s.remote());
             assertThat(f.location()).as("a private copy, so verification and use read the same bytes").startsWith(workDir);
-            assertThat(f.location()).isDirectory();
-            for (Map.Entry<String, String> e : files("kit-f", "1.0.0", "old").entrySet()) {
-                assertThat(f.location().resolve(e.getKey())).as(e.getKey()).hasContent(e.getValue());
-            }
-            assertThat(f.location().resolve("2.0.0")).as("another version's files").doesNotExist();
+            assertThat(templateFiles(delivered(f))).as("the files of 1.0.0, nothing of 2.0.0, nothing else")
+                    .isEqualTo(new TreeMap<>(files("kit-f", "1.0.0", "old")));
         }
     }
 
@@ -141,13 +211,21 @@ public abstract class TemplateSourceCompatibilityKit {
         f.put(TemplatePublisher.OPENPGP_SIGNATURE_FILE, asc);
         publish("kit-s", "1.0.0", f);
         try (TemplateSource s = createSource(providerContext())) {
-            FetchedTemplate t = s.fetch("kit-s", v("1.0.0"), Files.createDirectories(work.resolve("sig")));
-            assertThat(t.location().resolve(TemplatePublisher.MANIFEST_FILE)).exists();
+            Path workDir = Files.createDirectories(work.resolve("sig"));
+            FetchedTemplate t = s.fetch("kit-s", v("1.0.0"), workDir);
+            Map<String, String> got = delivered(t);
+            // the manifest at the root of what was delivered: core checks it (and every file against it) first
+            assertThat(got).as("delivered files").containsKey(TemplatePublisher.MANIFEST_FILE);
             boolean delivered = t.signatures().stream().anyMatch(d -> d.format().equals("openpgp")
                     && new String(d.bytes(), StandardCharsets.US_ASCII).equals(asc))
-                    || Files.isRegularFile(t.location().resolve(TemplatePublisher.OPENPGP_SIGNATURE_FILE));
-            assertThat(delivered).as("the .asc beside the manifest reaches core (signatures() or the folder): "
+                    || asc.equals(got.get(TemplatePublisher.OPENPGP_SIGNATURE_FILE));
+            assertThat(delivered).as("the .asc beside the manifest reaches core (signatures() or the delivered files): "
                     + t.signatures().stream().map(DetachedSignature::fileName).toList()).isTrue();
+            // nothing read or unpacked beside it: the source hands over what core verifies, core does the rest
+            if (!t.location().equals(workDir)) {
+                assertThat(contents(workDir)).as("the work folder holds only what was delivered")
+                        .containsExactly(t.location());
+            }
         }
     }
 
@@ -196,8 +274,17 @@ public abstract class TemplateSourceCompatibilityKit {
         goOffline(context);
         try (TemplateSource s = createSource(context)) {
             assertThat(s.versions("kit-o")).containsExactly(v("1.0.0"));
-            FetchedTemplate f = s.fetch("kit-o", v("1.0.0"), Files.createDirectories(work.resolve("offline")));
-            assertThat(f.location().resolve("template-definition.yaml")).content().contains("synced");
+            assertThat(s.describe()).extracting(TemplateInfo::name, TemplateInfo::description)
+                    .contains(org.assertj.core.groups.Tuple.tuple("kit-o", "synced"));
+            Path workDir = Files.createDirectories(work.resolve("offline"));
+            if (fetchesOffline()) {
+                FetchedTemplate f = s.fetch("kit-o", v("1.0.0"), workDir);
+                assertThat(delivered(f).get("template-definition.yaml")).contains("synced");
+            } else {
+                assertThat(catchThrowableOfType(VboxmcpException.class, () -> s.fetch("kit-o", v("1.0.0"), workDir)))
+                        .as("fetch without the origin is a typed error").isNotNull();
+                assertThat(contents(workDir)).isEmpty();
+            }
         }
     }
 }

@@ -12,13 +12,13 @@ import io.vboxmcp.SignatureVerificationException;
 import io.vboxmcp.VerificationResult;
 import io.vboxmcp.core.internal.audit.HashChainAuditLog;
 import io.vboxmcp.core.internal.archive.SafeExtractor;
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.template.InstalledTemplate;
 import io.vboxmcp.template.TemplateInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -103,7 +103,7 @@ final class RepoCommands {
                         Files.createDirectories(parent);
                         Path dir = Files.createTempDirectory(parent, "download-");
                         tmp = dir;
-                        cleanup = new Thread(() -> quietDelete(dir), "vboxmcp-download-cleanup");
+                        cleanup = new Thread(() -> AtomicFiles.deleteTreeQuietly(dir), "vboxmcp-download-cleanup");
                         Runtime.getRuntime().addShutdownHook(cleanup);
                         source = s.step("download", Session.safe(uri.toString()),
                                 () -> Downloader.download(uri, dir, "download", s.progress(), timeouts));
@@ -133,7 +133,7 @@ final class RepoCommands {
                 return Main.OK;
             } finally {
                 if (tmp != null) {
-                    quietDelete(tmp);
+                    AtomicFiles.deleteTreeQuietly(tmp);  // best effort; the folder is under <home>/tmp
                 }
                 if (cleanup != null) {
                     try {
@@ -186,14 +186,6 @@ final class RepoCommands {
             if (s.manager().audit() instanceof HashChainAuditLog log) {
                 log.append(new HashChainAuditLog.Event("template.install.unsigned", "allowed",
                         HashChainAuditLog.fields("url", uri.toString(), "reason", "--allow-unsigned")));
-            }
-        }
-
-        private static void quietDelete(Path dir) {
-            try {
-                TemplateCommands.deleteTree(dir);
-            } catch (IOException ignored) {
-                // best effort; the folder is under <home>/tmp
             }
         }
     }

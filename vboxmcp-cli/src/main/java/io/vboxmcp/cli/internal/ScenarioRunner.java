@@ -12,6 +12,7 @@ import io.vboxmcp.core.CoreKeys;
 import io.vboxmcp.core.internal.template.TestScenarios;
 import io.vboxmcp.core.internal.template.TestScenarios.Outcome;
 import io.vboxmcp.core.internal.template.TestScenarios.Scenario;
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.qemu.QemuKeys;
 import io.vboxmcp.template.InstalledTemplate;
 
@@ -122,7 +123,7 @@ final class ScenarioRunner {
         } finally {
             if (!keep) {
                 try {
-                    TemplateCommands.deleteTree(dir);
+                    AtomicFiles.deleteTree(dir);
                 } catch (IOException e) {
                     log.accept(sc.name() + ": could not remove " + dir + ": " + e.getMessage());
                 }

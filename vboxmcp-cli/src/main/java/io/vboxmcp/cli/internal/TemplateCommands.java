@@ -9,6 +9,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VerificationResult;
 import io.vboxmcp.Violation;
 import io.vboxmcp.core.internal.manager.TemplateValidation;
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.core.internal.util.RegularFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.trust.TemplatePublisher;
@@ -24,8 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -138,7 +137,7 @@ final class TemplateCommands {
                 throw new VboxmcpException(ErrorCode.IO, "cannot write the new template in " + parent + " ("
                         + e.getClass().getSimpleName() + "); nothing was written", e);
             } finally {
-                deleteTree(tmp);
+                AtomicFiles.deleteTree(tmp);
             }
         }
 
@@ -362,20 +361,6 @@ final class TemplateCommands {
                     return !n.startsWith(".") && (n.endsWith(".asc") || n.endsWith(".pub") || n.endsWith(".gpg"));
                 }).sorted().toList();
             }
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> st = Files.walk(p)) {
-            st.forEach(all::add);
-        }
-        all.sort(Comparator.reverseOrder());
-        for (Path q : all) {
-            Files.deleteIfExists(q);
         }
     }
 }

@@ -11,6 +11,7 @@ import io.vboxmcp.cli.internal.ScenarioRunner.Result;
 import io.vboxmcp.core.internal.template.TemplateLoader;
 import io.vboxmcp.core.internal.template.TestScenarios;
 import io.vboxmcp.core.internal.template.TestScenarios.Scenario;
+import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,7 +101,7 @@ final class TestCommand extends VboxmcpCommand.Sub {
                 + " at a time");
         List<Result> results = runAll(s, runner, scenarios);
         if (ownWork && results.stream().noneMatch(r -> r.keptHint() != null)) {
-            TemplateCommands.deleteTree(work);
+            AtomicFiles.deleteTree(work);
         }
         return report(s, def, results);
     }

@@ -8,6 +8,7 @@ import io.vboxmcp.Vm;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.template.TemplateComponent;
+import io.vboxmcp.testkit.TestImageCatalog;
 import io.vboxmcp.testkit.http.StaticHttpServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -129,7 +130,7 @@ class ComposedTemplateVmTest {
                     .addSource(new SourceConfig("shelf", shelf.toUri(), 0, Map.of()))
                     .addSource(new SourceConfig("team", URI.create(daemon.url("features")), 1, Map.of()))
                     .defaultDriver("qemu")
-                    .property("image.catalog", GitSourceVmEndToEndTest.catalog().toString())
+                    .property("image.catalog", TestImageCatalog.path().toString())
                     .property("ready.timeout", "600")
                     .build()) {
                 manager.trust().add("team", publicKey);

@@ -4,18 +4,16 @@ import io.vboxmcp.ExecResult;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.Vm;
 import io.vboxmcp.VmManager;
+import io.vboxmcp.testkit.TestImageCatalog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,7 +61,7 @@ class GitSourceVmEndToEndTest {
         try (VmManager manager = VmManager.builder()
                 .home(tmp.resolve("vboxmcp-home"))
                 .addSource(new SourceConfig("team", URI.create(daemon.url("templates")), 0, Map.of()))
-                .property("image.catalog", catalog().toString())
+                .property("image.catalog", TestImageCatalog.path().toString())
                 // TCG boots on a 2-core machine shared with other VM tests can take minutes
                 .property("ready.timeout", "600")
                 .build()) {
@@ -79,26 +77,5 @@ class GitSourceVmEndToEndTest {
                 vm.destroy();
             }
         }
-    }
-
-    /** The test guest image's catalog: {@code VBOXMCP_TEST_IMAGE_CATALOG}, else built (or cached) by the script. */
-    static Path catalog() throws IOException, InterruptedException {
-        String env = System.getenv("VBOXMCP_TEST_IMAGE_CATALOG");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env.startsWith("file:") ? URI.create(env).getPath() : env);
-        }
-        Path root = Path.of("").toAbsolutePath();
-        while (root != null && !Files.exists(root.resolve("scripts/build-test-image.sh"))) {
-            root = root.getParent();
-        }
-        if (root == null) throw new IOException("cannot find scripts/build-test-image.sh");
-        Process p = new ProcessBuilder("bash", root.resolve("scripts/build-test-image.sh").toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(15, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IOException("scripts/build-test-image.sh failed");
-        }
-        String[] lines = out.split("\n");
-        return Path.of(lines[lines.length - 1].trim());
     }
 }

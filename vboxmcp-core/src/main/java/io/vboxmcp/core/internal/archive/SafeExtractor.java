@@ -119,7 +119,7 @@ public final class SafeExtractor {
                 if (m == null) throw mismatch("file '" + Printable.path(path) + "' is not listed in the manifest");
                 if (entry.getSize() != m.size()) throw mismatch("file '" + Printable.path(path) + "' has " + entry.getSize() + " bytes, the manifest says " + m.size());
                 boolean exec = (entry.getMode() & 0100) != 0;
-                String hex = root != null ? writeFile(root, path, in, m.size(), exec, MessageDigestHolder.sha256())
+                String hex = root != null ? writeFile(root, path, in, m.size(), exec, Digests.sha256())
                         : Digests.sha256Stream(in).hex();
                 if (!hex.equals(m.sha256())) throw mismatch("file '" + Printable.path(path) + "' does not match its sha256 in the manifest");
                 seen.put(path, true);
@@ -145,12 +145,6 @@ public final class SafeExtractor {
 
     private static VboxmcpException mismatch(String msg) {
         return new VboxmcpException(ErrorCode.DIGEST_MISMATCH, msg);
-    }
-
-    private static final class MessageDigestHolder {
-        static MessageDigest sha256() {
-            return Digests.sha256();
-        }
     }
 
     private String writeFile(Path root, String path, InputStream in, long size, boolean exec, MessageDigest md) throws IOException {

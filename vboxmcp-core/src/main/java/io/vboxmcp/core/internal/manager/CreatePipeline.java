@@ -195,7 +195,7 @@ final class CreatePipeline {
         }
     }
 
-    /** resolve → fetch → verify → load → driver → plan: everything before the hypervisor, for create and dry run. */
+    /** resolve → fetch → verify → load → compose → driver → plan: everything before the hypervisor, for create and dry run. */
     Prepared prepare(CreateVmRequest request, Saga saga, Path work) throws VboxmcpException {
         Resolver.Resolution r = saga.step(RESOLVE, () -> new Resolver(p.sources()).resolve(request.template()));
         FetchedTemplate fetched = saga.step(FETCH, () -> {

@@ -13,18 +13,18 @@ import java.util.Optional;
 enum CreateStep {
     /** Highest matching version across the sources ({@link Resolver}). */
     RESOLVE("resolve"),
-    /** The version's files into a work folder, nothing extracted yet. */
+    /** The version's files (folder or package) into a work folder, nothing extracted yet ({@code TemplateSource}). */
     FETCH("fetch"),
     /** Manifest digest and signatures against pinned keys ({@code TemplateTrust}). */
     VERIFY("verify"),
-    /** YAML, schema, semantic checks; the document must name what the source delivered. */
+    /** YAML, schema, semantic checks; the document must name what the source delivered ({@code TemplateLoader}). */
     LOAD("load"),
     /**
      * Bases ({@code extends}) and features ({@code requires}) resolved, verified and merged, by the lockfile if there
-     * is one ({@code core.internal.compose}); undone by deleting their files.
+     * is one ({@link CompositionStep} over {@code core.internal.compose.Composer}); undone by deleting their files.
      */
     COMPOSE("compose"),
-    /** Which hypervisor driver runs it. */
+    /** Which hypervisor driver runs it ({@link ProviderRegistry}). */
     DRIVER("driver"),
     /** Parameters, template minimums, policy and host capacity into a {@code VmPlan} ({@link Planner}). */
     PLAN("plan"),
@@ -32,21 +32,27 @@ enum CreateStep {
     IMAGE("image"),
     /** The VM's folder under the home ({@link VmStore}). */
     RESERVE("reserve"),
-    /** A fresh SSH key pair for this VM. */
+    /** A fresh SSH key pair for this VM ({@code SshKeys}). */
     KEYS("keys"),
-    /** A clone of a matching ready snapshot instead of create → start → provision ({@code SnapshotSteps}). */
+    /** A clone of a matching ready snapshot instead of create → start → provision ({@link SnapshotSteps}). */
     RESTORE("restore"),
-    /** The clone's own host keys, machine id, hostname, authorized key, clock; its shared folders mounted. */
+    /**
+     * The clone's own host keys, machine id, hostname, authorized key, clock; its shared folders mounted
+     * ({@link SnapshotSteps}).
+     */
     IDENTITY("identity"),
-    /** The machine on the driver. */
+    /** The machine on the driver ({@code HypervisorDriver.create}). */
     CREATE("create"),
-    /** Power on. */
+    /** Power on ({@code HypervisorDriver.start}). */
     START("start"),
     /** SSH answers and cloud-init is done ({@link GuestReadiness}). */
     GUEST_READY("guest-ready"),
     /** Mirrors, environment, template files, shares, packages, scripts ({@code Provisioner}). */
     PROVISION("provision"),
-    /** A cold, provisioned machine saved as a ready snapshot (policy reuse or refresh); never fails the create. */
+    /**
+     * A cold, provisioned machine saved as a ready snapshot (policy reuse or refresh; {@link SnapshotSteps}); never
+     * fails the create.
+     */
     SNAPSHOT("snapshot");
 
     private final String id;

@@ -4,13 +4,10 @@ import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.PortForward;
 import io.vboxmcp.VmPlan;
+import io.vboxmcp.core.internal.util.Digests;
 import io.vboxmcp.core.internal.util.Json;
 import io.vboxmcp.spi.BaseImage;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -62,10 +59,6 @@ public final class SnapshotKey {
     }
 
     static String sha256(String s) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(s);
     }
 }
