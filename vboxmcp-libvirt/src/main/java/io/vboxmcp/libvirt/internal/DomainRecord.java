@@ -105,6 +105,11 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
     }
 
     Machine toMachine(Path vmDir) {
+        return toMachine(vmDir, sshHost, ports);
+    }
+
+    /** @param reach guest port to the port the caller reaches it on at {@code host} (a jump's local ends) */
+    Machine toMachine(Path vmDir, String host, Map<Integer, Integer> reach) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("uri", uri);
         attrs.put("domain", domain);
@@ -112,6 +117,9 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
         attrs.put("disk", diskVolume);
         attrs.put("console", consoleVolume);
         attrs.put("instanceId", instanceId);
-        return new Machine(name, LibvirtDriver.ID, vmDir, sshHost, sshPort, ports, attrs);
+        if (reach != ports) {
+            attrs.put("jump", "ssh to " + sshHost + ":" + sshPort + " through the libvirt host");
+        }
+        return new Machine(name, LibvirtDriver.ID, vmDir, host, reach.getOrDefault(22, sshPort), reach, attrs);
     }
 }

@@ -51,9 +51,12 @@ final class LibvirtDriver implements HypervisorDriver {
     private final Map<Path, Forwards> held = new ConcurrentHashMap<>();
     /** The create call's listener, reused for start's events (start has no listener of its own). */
     private final Map<Path, ProgressListener> listeners = new ConcurrentHashMap<>();
+    /** The SSH jump to the guests' forwards for qemu+ssh:// connections, else null. */
+    private final SshTunnels tunnels;
 
     LibvirtDriver(LibvirtSettings settings, HostPorts hostPorts, SeedWriter seedWriter) {
         this.settings = settings;
+        this.tunnels = settings.jump() == null ? null : new SshTunnels(settings.jump(), settings.timeout());
         this.hostPorts = hostPorts;
         this.seedWriter = seedWriter;
         this.virsh = new Virsh(settings);
@@ -85,6 +88,11 @@ final class LibvirtDriver implements HypervisorDriver {
             // (VM_EXISTS) before this create registers an undo for it, so nothing of theirs is removed
             Forwards ports = Forwards.reserve(hostPorts, plan.ports());
             undo.push(ports::close);
+            if (tunnels != null) {
+                step.info("forwarding the guest's ports through the SSH jump " + settings.jump());
+                tunnels.open(vmDir, ports.sshAddress(), ports.ports());
+                undo.push(() -> tunnels.close(vmDir));
+            }
 
             String hostname = CloudInitSeed.hostname(plan.vmName());
             String base = "vboxmcp-base-" + image.digest().replace(':', '-');
@@ -136,9 +144,11 @@ final class LibvirtDriver implements HypervisorDriver {
 
             held.put(vmDir, ports);
             listeners.put(vmDir, spec.progress());
+            Machine m = machine(r, vmDir);
             step.finished("defined " + domain + " (" + settings.domainType() + ", ssh on " + r.sshHost() + ":"
-                    + r.sshPort() + ")");
-            return r.toMachine(vmDir);
+                    + r.sshPort() + (tunnels == null ? "" : ", reached through the jump at " + m.sshHost() + ":"
+                    + m.sshPort()) + ")");
+            return m;
         } catch (VboxmcpException | IOException | RuntimeException e) {
             undoAll(undo, e);
             step.failed(e.getMessage());
@@ -300,6 +310,9 @@ final class LibvirtDriver implements HypervisorDriver {
             ports.close();
         }
         listeners.remove(vmDir);
+        if (tunnels != null) {
+            tunnels.close(vmDir);
+        }
         Optional<DomainRecord> rec = ours(DomainRecord.read(vmDir));
         if (rec.isEmpty()) {
             removeFiles(vmDir);
@@ -339,7 +352,35 @@ final class LibvirtDriver implements HypervisorDriver {
 
     @Override
     public Optional<Machine> find(String name, Path vmDir) {
-        return DomainRecord.read(vmDir).filter(r -> name.equals(r.name())).map(r -> r.toMachine(vmDir));
+        return DomainRecord.read(vmDir).filter(r -> name.equals(r.name())).map(r -> {
+            try {
+                return machine(r, vmDir);
+            } catch (LibvirtException e) {
+                // find cannot fail: the handle names the forwards on the libvirt host, and reaching them times out
+                // with that address; the jump's failure goes to the progress listener
+                new ProgressStep(settings.progress(), name, "find").failed(e.getMessage());
+                return r.toMachine(vmDir);
+            }
+        });
+    }
+
+    /**
+     * The handle core reaches the guest through: the forwards themselves on a local connection, or for
+     * {@code qemu+ssh://} the local ends of the SSH jump through the libvirt host (opened once per process).
+     */
+    private Machine machine(DomainRecord r, Path vmDir) throws LibvirtException {
+        if (tunnels == null || !r.uri().equals(settings.uri())) {
+            return r.toMachine(vmDir);
+        }
+        String bound = r.sshHost().equals("0.0.0.0") ? "127.0.0.1" : r.sshHost();
+        return r.toMachine(vmDir, "127.0.0.1", tunnels.open(vmDir, bound, r.ports()));
+    }
+
+    @Override
+    public void close() {
+        if (tunnels != null) {
+            tunnels.close();
+        }
     }
 
     private DomainRecord record(Path vmDir) throws HypervisorException {

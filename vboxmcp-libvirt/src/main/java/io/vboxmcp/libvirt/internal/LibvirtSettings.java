@@ -29,10 +29,11 @@ import java.util.regex.Pattern;
  * @param powerdownGrace default grace for {@code stop}
  * @param verifyEveryUse whether existing base volumes are read back on every create ({@link LibvirtKeys#VERIFY_BASE})
  * @param progress       fallback listener
+ * @param jump           the SSH jump to the guests' forwards for {@code qemu+ssh://} connections, else null
  */
 record LibvirtSettings(String uri, boolean remote, String pool, String poolPath, String domainType, String machine,
                        String virsh, Duration timeout, Duration powerdownGrace, boolean verifyEveryUse,
-                       ProgressListener progress) {
+                       ProgressListener progress, JumpHost jump) {
 
     static final String DEFAULT_URI = "qemu:///system";
     private static final Pattern SCHEME = Pattern.compile("qemu(\\+(unix|ssh|libssh|libssh2|tls|tcp|ext))?");
@@ -66,7 +67,8 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
                 millis(ctx.config(LibvirtKeys.TIMEOUT), LibvirtKeys.TIMEOUT, 60_000),
                 millis(ctx.config(LibvirtKeys.POWERDOWN_GRACE), LibvirtKeys.POWERDOWN_GRACE, 30_000),
                 verify.equals("every-use"),
-                ctx.progress());
+                ctx.progress(), JumpHost.of(URI.create(uri), ctx.config(LibvirtKeys.SSH_IDENTITY),
+                        ctx.config(LibvirtKeys.SSH_KNOWN_HOSTS)).orElse(null));
     }
 
     /**
