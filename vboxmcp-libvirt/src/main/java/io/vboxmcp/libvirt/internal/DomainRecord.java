@@ -82,15 +82,6 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
         return "vboxmcp-" + h.substring(0, Math.min(h.length(), 40)) + "-" + sha256Hex(vmDir.toString()).substring(0, 8);
     }
 
-    /** 9p mount tags are at most 31 bytes; unusual names get a digest suffix so two shares never collide. */
-    static String mountTag(String name) {
-        String clean = name.replaceAll("[^A-Za-z0-9_-]", "_");
-        if (clean.equals(name) && clean.length() <= 31) {
-            return clean;
-        }
-        return clean.substring(0, Math.min(clean.length(), 22)) + "_" + sha256Hex(name).substring(0, 8);
-    }
-
     private static String sha256Hex(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));

@@ -15,6 +15,9 @@ import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.SeedWriter;
+import io.vboxmcp.spi.support.DriverProgress;
+import io.vboxmcp.spi.support.ForwardedPorts;
+import io.vboxmcp.spi.support.NinePShares;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * pool on a base image uploaded once per digest. Everything it knows about a machine is in {@code libvirt.json} in
  * the VM folder ({@link DomainRecord}), written before any libvirt object exists, so {@link #destroy} removes a
  * machine in any state, from any process. The parts: {@link Virsh} (the only way to libvirt),
- * {@link StoragePool}, {@link DomainXml}, {@link Forwards}; host ports and the cloud-init seed come from the provider
+ * {@link StoragePool}, {@link DomainXml}, {@link ForwardedPorts}; host ports and the cloud-init seed come from the provider
  * context ({@link HostPorts}, {@link SeedWriter}), shared by every driver.
  */
 final class LibvirtDriver implements HypervisorDriver {
@@ -48,7 +51,7 @@ final class LibvirtDriver implements HypervisorDriver {
     /** Ports held from create until libvirt's QEMU has bound them, per VM folder. */
     private final HostPorts hostPorts;
     private final SeedWriter seedWriter;
-    private final Map<Path, Forwards> held = new ConcurrentHashMap<>();
+    private final Map<Path, ForwardedPorts> held = new ConcurrentHashMap<>();
     /** The create call's listener, reused for start's events (start has no listener of its own). */
     private final Map<Path, ProgressListener> listeners = new ConcurrentHashMap<>();
     /** The SSH jump to the guests' forwards for qemu+ssh:// connections, else null. */
@@ -72,7 +75,7 @@ final class LibvirtDriver implements HypervisorDriver {
     public Machine create(MachineSpec spec) throws VboxmcpException {
         VmPlan plan = spec.plan();
         Path vmDir = spec.vmDir().toAbsolutePath().normalize();
-        ProgressStep step = new ProgressStep(spec.progress(), plan.vmName(), "create");
+        DriverProgress step = new DriverProgress(spec.progress(), plan.vmName(), ID + ".create");
         if (Files.exists(vmDir.resolve(DomainRecord.FILE))) {
             throw new HypervisorException(ErrorCode.VM_EXISTS, "a libvirt machine already exists in " + vmDir, null);
         }
@@ -86,11 +89,11 @@ final class LibvirtDriver implements HypervisorDriver {
             String target = pool.ensure();
             // a domain or volume of these names made by someone else fails its own step with ALREADY_EXISTS
             // (VM_EXISTS) before this create registers an undo for it, so nothing of theirs is removed
-            Forwards ports = Forwards.reserve(hostPorts, plan.ports());
+            ForwardedPorts ports = ForwardedPorts.reserve(hostPorts, plan.ports());
             undo.push(ports::close);
             if (tunnels != null) {
                 step.info("forwarding the guest's ports through the SSH jump " + settings.jump());
-                tunnels.open(vmDir, ports.sshAddress(), ports.ports());
+                tunnels.open(vmDir, ports.sshHost(), ports.ports());
                 undo.push(() -> tunnels.close(vmDir));
             }
 
@@ -103,7 +106,7 @@ final class LibvirtDriver implements HypervisorDriver {
                     hostname, image.reference(), base, image.diskFormat(), kernel, initrd,
                     kernel == null ? null : image.kernelArgs(), image.firmware().requiresUefi(), domain + "-disk.qcow2",
                     domain + "-seed.iso", domain + "-console.log", plan.memoryMb(), plan.cpus(), size,
-                    ports.sshAddress(), ports.ports().get(22), ports.ports(), shares);
+                    ports.sshHost(), ports.ports().get(22), ports.ports(), shares);
             Files.createDirectories(vmDir);
             r.write(vmDir);
             undo.push(() -> removeFiles(vmDir));
@@ -199,7 +202,7 @@ final class LibvirtDriver implements HypervisorDriver {
                 throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folder " + f.name() + ": "
                         + f.hostPath() + " is not a directory", null);
             }
-            shares.add(new DomainRecord.Share(f.name(), DomainRecord.mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
+            shares.add(new DomainRecord.Share(f.name(), NinePShares.mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
                     f.guestPath(), f.readOnly()));
         }
         return shares;
@@ -216,9 +219,10 @@ final class LibvirtDriver implements HypervisorDriver {
         if (isActive(domState(r.domain()))) {
             return;
         }
-        ProgressStep step = new ProgressStep(listeners.getOrDefault(vmDir, settings.progress()), machine.name(), "start");
+        DriverProgress step = new DriverProgress(listeners.getOrDefault(vmDir, settings.progress()), machine.name(),
+                ID + ".start");
         step.started("starting " + r.domain() + " on " + settings.uri());
-        Forwards ports = held.remove(vmDir);
+        ForwardedPorts ports = held.remove(vmDir);
         // libvirt's QEMU binds the forwarded ports itself: our reservation must end just before it starts
         if (ports != null) {
             ports.close();
@@ -305,7 +309,7 @@ final class LibvirtDriver implements HypervisorDriver {
     @Override
     public void destroy(Machine machine) throws VboxmcpException {
         Path vmDir = machine.vmDir();
-        Forwards ports = held.remove(vmDir);
+        ForwardedPorts ports = held.remove(vmDir);
         if (ports != null) {
             ports.close();
         }
@@ -358,7 +362,7 @@ final class LibvirtDriver implements HypervisorDriver {
             } catch (LibvirtException e) {
                 // find cannot fail: the handle names the forwards on the libvirt host, and reaching them times out
                 // with that address; the jump's failure goes to the progress listener
-                new ProgressStep(settings.progress(), name, "find").failed(e.getMessage());
+                new DriverProgress(settings.progress(), name, ID + ".find").failed(e.getMessage());
                 return r.toMachine(vmDir);
             }
         });
@@ -403,10 +407,7 @@ final class LibvirtDriver implements HypervisorDriver {
 
     @Override
     public String guestMountCommand(Machine machine, PlannedSharedFolder folder) {
-        String dir = "'" + folder.guestPath().replace("'", "'\\''") + "'";
-        return "{ modprobe 9pnet_virtio 2>/dev/null; modprobe 9p 2>/dev/null; true; } && mkdir -p " + dir
-                + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144" + (folder.readOnly() ? ",ro" : "")
-                + " " + DomainRecord.mountTag(folder.name()) + " " + dir;
+        return NinePShares.mountCommand(NinePShares.mountTag(folder.name()), folder.guestPath(), folder.readOnly());
     }
 
     /** The last lines of the serial console, read from the pool (so it works for remote hosts too). */

@@ -5,10 +5,10 @@ import io.vboxmcp.HypervisorException;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.libvirt.LibvirtKeys;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.support.DriverSettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -64,8 +64,8 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
         }
         return new LibvirtSettings(uri, remote, pool, poolPath, type, machine,
                 ctx.config(LibvirtKeys.VIRSH).map(String::trim).orElse("virsh"),
-                millis(ctx.config(LibvirtKeys.TIMEOUT), LibvirtKeys.TIMEOUT, 60_000),
-                millis(ctx.config(LibvirtKeys.POWERDOWN_GRACE), LibvirtKeys.POWERDOWN_GRACE, 30_000),
+                DriverSettings.millis(ctx, LibvirtKeys.TIMEOUT, 60_000),
+                DriverSettings.millis(ctx, LibvirtKeys.POWERDOWN_GRACE, 30_000),
                 verify.equals("every-use"),
                 ctx.progress(), JumpHost.of(URI.create(uri), ctx.config(LibvirtKeys.SSH_IDENTITY),
                         ctx.config(LibvirtKeys.SSH_KNOWN_HOSTS)).orElse(null));
@@ -110,20 +110,5 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
 
     private static HypervisorException invalid(String message) {
         return new HypervisorException(ErrorCode.INVALID_ARGUMENT, message, null);
-    }
-
-    private static Duration millis(Optional<String> v, String key, long def) throws HypervisorException {
-        if (v.isEmpty()) {
-            return Duration.ofMillis(def);
-        }
-        try {
-            long ms = Long.parseLong(v.get().trim());
-            if (ms < 0) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(ms);
-        } catch (NumberFormatException e) {
-            throw invalid(key + " must be a number of milliseconds, not " + v.get());
-        }
     }
 }
