@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -80,8 +79,8 @@ final class LibvirtDriver implements HypervisorDriver {
             throw new HypervisorException(ErrorCode.VM_EXISTS, "a libvirt machine already exists in " + vmDir, null);
         }
         BaseImage image = spec.image();
-        checkImage(image);
-        List<DomainRecord.Share> shares = shares(plan);
+        CreateInputs.checkImage(image);
+        List<DomainRecord.Share> shares = CreateInputs.shares(plan, settings);
         String domain = DomainRecord.domainName(plan.vmName(), vmDir);
         Deque<Undo> undo = new ArrayDeque<>();
         try {
@@ -176,36 +175,6 @@ final class LibvirtDriver implements HypervisorDriver {
                 failure.addSuppressed(e);
             }
         }
-    }
-
-    private static void checkImage(BaseImage image) throws HypervisorException {
-        for (Path p : new Path[] {image.disk(), image.kernel(), image.initrd()}) {
-            if (p != null && !Files.isRegularFile(p)) {
-                throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "base image file " + p + " does not exist", null);
-            }
-        }
-        if (!image.diskFormat().equals("qcow2") && !image.diskFormat().equals("raw")) {
-            throw new HypervisorException(ErrorCode.IMAGE_INVALID, "the libvirt driver boots qcow2 and raw images, not "
-                    + image.diskFormat(), null);
-        }
-    }
-
-    private List<DomainRecord.Share> shares(VmPlan plan) throws HypervisorException {
-        if (!plan.sharedFolders().isEmpty() && settings.remote()) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folders need a local libvirt connection "
-                    + "(qemu:///system or qemu:///session): " + settings.uri() + " reaches another host, where "
-                    + plan.sharedFolders().get(0).hostPath() + " is not this machine's folder", null);
-        }
-        List<DomainRecord.Share> shares = new ArrayList<>();
-        for (PlannedSharedFolder f : plan.sharedFolders()) {
-            if (!Files.isDirectory(f.hostPath())) {
-                throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folder " + f.name() + ": "
-                        + f.hostPath() + " is not a directory", null);
-            }
-            shares.add(new DomainRecord.Share(f.name(), NinePShares.mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
-                    f.guestPath(), f.readOnly()));
-        }
-        return shares;
     }
 
     private static String sharedName(String kind, Path file) throws HypervisorException {
