@@ -58,7 +58,7 @@ final class LibvirtDriver implements HypervisorDriver {
 
     LibvirtDriver(LibvirtSettings settings, HostPorts hostPorts, SeedWriter seedWriter) {
         this.settings = settings;
-        this.tunnels = settings.jump() == null ? null : new SshTunnels(settings.jump(), settings.timeout());
+        this.tunnels = settings.jump() == null ? null : new SshTunnels(settings.jump(), settings.timeout(), hostPorts);
         this.hostPorts = hostPorts;
         this.seedWriter = seedWriter;
         this.virsh = new Virsh(settings);

@@ -1,6 +1,9 @@
 package io.vboxmcp.libvirt.internal;
 
+import io.vboxmcp.HypervisorException;
 import io.vboxmcp.libvirt.LibvirtException;
+import io.vboxmcp.spi.HostPort;
+import io.vboxmcp.spi.HostPorts;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.config.hosts.HostConfigEntryResolver;
 import org.apache.sshd.client.keyverifier.KnownHostsServerKeyVerifier;
@@ -35,19 +38,22 @@ import java.util.Map;
 final class SshTunnels implements AutoCloseable {
     private final JumpHost jump;
     private final Duration timeout;
+    /** The local ends are this machine's ports: held through the one rule every driver uses. */
+    private final HostPorts hostPorts;
     private SshClient client;
     private ClientSession session;
     /** Whether the last connect failed on the host key (for a message that says so). */
     private volatile boolean hostKeyRefused;
     private final Map<Path, Open> forwards = new HashMap<>();
 
-    /** One machine's forwards: guest port to local port, and the local ends to stop. */
-    private record Open(Map<Integer, Integer> local, List<SshdSocketAddress> bound) {
+    /** One machine's forwards: guest port to local port, the local ends to stop and their ports to give back. */
+    private record Open(Map<Integer, Integer> local, List<SshdSocketAddress> bound, List<HostPort> held) {
     }
 
-    SshTunnels(JumpHost jump, Duration timeout) {
+    SshTunnels(JumpHost jump, Duration timeout, HostPorts hostPorts) {
         this.jump = jump;
         this.timeout = timeout;
+        this.hostPorts = hostPorts;
     }
 
     /**
@@ -67,27 +73,35 @@ final class SshTunnels implements AutoCloseable {
         }
         Map<Integer, Integer> local = new LinkedHashMap<>();
         List<SshdSocketAddress> bound = new ArrayList<>();
+        List<HostPort> held = new ArrayList<>();
         try {
             for (Map.Entry<Integer, Integer> p : ports.entrySet()) {
-                SshdSocketAddress b = s.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
+                // held (a lock file, no socket) for as long as the forward listens, so no other VM takes it
+                HostPort h = hostPorts.allocate("127.0.0.1");
+                held.add(h);
+                SshdSocketAddress b = s.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", h.port()),
                         new SshdSocketAddress(remoteHost, p.getValue()));
                 bound.add(b);
                 local.put(p.getKey(), b.getPort());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (HypervisorException | IOException | RuntimeException e) {
             stop(s, bound);
+            held.forEach(HostPort::close);
             throw new LibvirtException(LibvirtException.Kind.OTHER, "could not forward the guest's ports through the "
                     + "SSH jump " + jump + ": " + e.getMessage(), e);
         }
-        forwards.put(vmDir, new Open(java.util.Collections.unmodifiableMap(local), bound));
+        forwards.put(vmDir, new Open(java.util.Collections.unmodifiableMap(local), bound, held));
         return local;
     }
 
     /** Closes one machine's local forwards; a machine without any is a no-op. */
     synchronized void close(Path vmDir) {
         Open open = forwards.remove(vmDir);
-        if (open != null && session != null) {
-            stop(session, open.bound());
+        if (open != null) {
+            if (session != null) {
+                stop(session, open.bound());
+            }
+            open.held().forEach(HostPort::close);
         }
     }
 
@@ -106,6 +120,7 @@ final class SshTunnels implements AutoCloseable {
         if (session != null && session.isOpen()) {
             return session;
         }
+        forwards.values().forEach(o -> o.held().forEach(HostPort::close));
         forwards.clear(); // they died with the old session
         KeyPair identity = identity();
         if (client == null) {
@@ -155,7 +170,7 @@ final class SshTunnels implements AutoCloseable {
         Path file;
         try {
             file = jump.identityFile();
-        } catch (io.vboxmcp.HypervisorException e) {
+        } catch (HypervisorException e) {
             throw new LibvirtException(LibvirtException.Kind.AUTHENTICATION_FAILED, e.getMessage(), null);
         }
         try (InputStream in = Files.newInputStream(file)) {
@@ -172,6 +187,7 @@ final class SshTunnels implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        forwards.values().forEach(o -> o.held().forEach(HostPort::close));
         forwards.clear();
         if (session != null) {
             session.close(true);
