@@ -158,19 +158,28 @@ class LibvirtOverSshTest {
     }
 
     @Test
-    void create_refusesAJumpHostWhoseKeyIsNotInKnownHosts_andLeavesNothing() throws Exception {
-        Path otherKnownHosts = Files.writeString(work.resolve("known_hosts"), "");
-        Map<String, String> jump = new HashMap<>(sshd.jumpConfig());
-        jump.put(LibvirtKeys.SSH_KNOWN_HOSTS, otherKnownHosts.toString());
-        try (HypervisorDriver driver = driver(jump)) {
-            MachineSpec spec = spec("hostkey", List.of());
-            LibvirtException e = catchThrowableOfType(LibvirtException.class, () -> driver.create(spec));
-            assertThat(e.kind()).isEqualTo(LibvirtException.Kind.AUTHENTICATION_FAILED);
-            assertThat(e.getMessage()).contains("host key").contains(otherKnownHosts.toString());
-            assertThat(otherKnownHosts).as("an unknown key is never added").isEmptyFile();
-            if (Files.exists(spec.vmDir())) {
-                try (var s = Files.list(spec.vmDir())) {
-                    assertThat(s.toList()).isEmpty();
+    void create_refusesAJumpHostWhoseKeyIsUnknownOrChanged_andLeavesNothing() throws Exception {
+        Path unknown = Files.writeString(work.resolve("known_hosts-empty"), "");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                work.resolve("other_host_key").toString()).redirectErrorStream(true).start();
+        keygen.getInputStream().readAllBytes();
+        assertThat(keygen.waitFor()).isZero();
+        Path changed = Files.writeString(work.resolve("known_hosts-changed"), "[127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(work.resolve("other_host_key.pub")));
+        for (Path knownHosts : List.of(unknown, changed)) {
+            String before = Files.readString(knownHosts);
+            Map<String, String> jump = new HashMap<>(sshd.jumpConfig());
+            jump.put(LibvirtKeys.SSH_KNOWN_HOSTS, knownHosts.toString());
+            try (HypervisorDriver driver = driver(jump)) {
+                MachineSpec spec = spec("hostkey", List.of());
+                LibvirtException e = catchThrowableOfType(LibvirtException.class, () -> driver.create(spec));
+                assertThat(e.kind()).as(knownHosts.toString()).isEqualTo(LibvirtException.Kind.AUTHENTICATION_FAILED);
+                assertThat(e.getMessage()).contains("host key").contains(knownHosts.toString());
+                assertThat(Files.readString(knownHosts)).as("known_hosts is never written").isEqualTo(before);
+                if (Files.exists(spec.vmDir())) {
+                    try (var s = Files.list(spec.vmDir())) {
+                        assertThat(s.toList()).isEmpty();
+                    }
                 }
             }
         }
