@@ -11,6 +11,7 @@ module io.vboxmcp.api {
     exports io.vboxmcp;
     exports io.vboxmcp.image;
     exports io.vboxmcp.spi;
+    exports io.vboxmcp.spi.support;
     exports io.vboxmcp.template;
     exports io.vboxmcp.trust;
 

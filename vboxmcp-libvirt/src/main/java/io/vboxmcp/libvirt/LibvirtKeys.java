@@ -42,6 +42,20 @@ public final class LibvirtKeys {
      */
     public static final String VERIFY_BASE = "libvirt.verify-base";
 
+    /**
+     * For {@code qemu+ssh://} connections: the private key (unencrypted OpenSSH or PEM file) of the SSH jump through
+     * the libvirt host, over which readiness, provisioning and the template's ports reach the guests (QEMU's forwards
+     * bind on that host's loopback). Default: the URI's {@code keyfile} parameter, else the first of
+     * {@code ~/.ssh/id_ed25519}, {@code id_ecdsa}, {@code id_rsa}. The user, host and port are the URI's.
+     */
+    public static final String SSH_IDENTITY = "libvirt.ssh-identity";
+    /**
+     * For {@code qemu+ssh://} connections: the known_hosts file that must already hold the libvirt host's key for the
+     * SSH jump (an unknown or changed key is refused; nothing is ever added). Default: the URI's
+     * {@code known_hosts} parameter, else {@code ~/.ssh/known_hosts}.
+     */
+    public static final String SSH_KNOWN_HOSTS = "libvirt.ssh-known-hosts";
+
     private LibvirtKeys() {
     }
 }

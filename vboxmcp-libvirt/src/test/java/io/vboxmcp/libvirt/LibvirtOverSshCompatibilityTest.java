@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -43,7 +44,10 @@ class LibvirtOverSshCompatibilityTest extends LibvirtDriverCompatibilityTest {
 
     @Override
     protected Map<String, String> config() {
-        return Map.of(LibvirtKeys.POOL, POOL, LibvirtKeys.POOL_PATH, "/var/lib/libvirt/images/" + POOL);
+        Map<String, String> config = new HashMap<>(sshd.jumpConfig());
+        config.put(LibvirtKeys.POOL, POOL);
+        config.put(LibvirtKeys.POOL_PATH, "/var/lib/libvirt/images/" + POOL);
+        return config;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.vboxmcp.libvirt;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,7 +46,9 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The remote path once, for real and within CI's budget: {@code qemu+ssh://root@127.0.0.1:<port>/system} to an OpenSSH
  * sshd on loopback, a pool the driver creates over SSH, the base image, kernel and initrd uploaded and read back over
  * SSH, a guest booted from them and reached through its forwarded port, its console read back from the pool, and
- * destroy leaving only the shared volumes. ({@link LibvirtOverSshCompatibilityTest} runs the whole kit this way.)
+ * destroy leaving only the shared volumes. The guest's SSH is reached as it would be on another host: through the
+ * SSH jump via the libvirt host (the driver's local forward over the loopback sshd, whose log shows the
+ * direct-tcpip request to QEMU's forward), the jump's host key pinned in a known_hosts file. ({@link LibvirtOverSshCompatibilityTest} runs the whole kit this way.)
  */
 @Tag("vm")
 class LibvirtOverSshTest {
@@ -76,8 +80,14 @@ class LibvirtOverSshTest {
     }
 
     private HypervisorDriver driver() throws Exception {
-        return new LibvirtDriverFactory().create(new StubProviderContext(work.resolve("home"), Map.of(LibvirtKeys.URI,
-                sshd.uri(), LibvirtKeys.POOL, POOL, LibvirtKeys.POOL_PATH, "/var/lib/libvirt/images/" + POOL)));
+        return driver(sshd.jumpConfig());
+    }
+
+    private HypervisorDriver driver(Map<String, String> jump) throws Exception {
+        Map<String, String> config = new HashMap<>(jump);
+        config.putAll(Map.of(LibvirtKeys.URI, sshd.uri(), LibvirtKeys.POOL, POOL, LibvirtKeys.POOL_PATH,
+                "/var/lib/libvirt/images/" + POOL));
+        return new LibvirtDriverFactory().create(new StubProviderContext(work.resolve("home"), config));
     }
 
     private MachineSpec spec(String prefix, List<PlannedSharedFolder> shares) throws Exception {
@@ -107,12 +117,18 @@ class LibvirtOverSshTest {
                         .noneMatch(e -> e.message().startsWith("uploaded "));
 
                 driver.start(a);
+                int forwarded = new ObjectMapper().readTree(a.vmDir().resolve("libvirt.json").toFile())
+                        .path("sshPort").asInt();
+                assertThat(a.sshPort()).as("the handle names the jump's local end, not QEMU's forward")
+                        .isNotEqualTo(forwarded);
                 awaitBanner(a);
                 try (SshGuestChannel ch = SshGuestChannel.connect(a.sshHost(), a.sshPort(), "root", key.keyPair(),
                         work.resolve("pin"), Duration.ofSeconds(30))) {
                     ExecResult r = ch.exec(GuestCommand.of("cat /proc/cmdline").withTimeout(Duration.ofSeconds(60)));
                     assertThat(r.stdout()).as("the uploaded kernel booted with its arguments").contains(image.kernelArgs());
                 }
+                assertThat(sshd.log()).as("the guest's SSH was reached through the libvirt host as a jump")
+                        .containsPattern("direct.?tcpip.*target 127\\.0\\.0\\.1 port " + forwarded + "\\b");
                 assertThat(driver.consoleTail(a, 200)).as("the console log, read back from the pool over SSH").isNotBlank();
             } finally {
                 driver.destroy(a);
@@ -137,6 +153,34 @@ class LibvirtOverSshTest {
             assertThat(e.getMessage()).contains(share.toString()).contains("qemu+ssh://");
             try (var s = Files.list(spec.vmDir())) {
                 assertThat(s.toList()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void create_refusesAJumpHostWhoseKeyIsUnknownOrChanged_andLeavesNothing() throws Exception {
+        Path unknown = Files.writeString(work.resolve("known_hosts-empty"), "");
+        Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                work.resolve("other_host_key").toString()).redirectErrorStream(true).start();
+        keygen.getInputStream().readAllBytes();
+        assertThat(keygen.waitFor()).isZero();
+        Path changed = Files.writeString(work.resolve("known_hosts-changed"), "[127.0.0.1]:" + sshd.port() + " "
+                + Files.readString(work.resolve("other_host_key.pub")));
+        for (Path knownHosts : List.of(unknown, changed)) {
+            String before = Files.readString(knownHosts);
+            Map<String, String> jump = new HashMap<>(sshd.jumpConfig());
+            jump.put(LibvirtKeys.SSH_KNOWN_HOSTS, knownHosts.toString());
+            try (HypervisorDriver driver = driver(jump)) {
+                MachineSpec spec = spec("hostkey", List.of());
+                LibvirtException e = catchThrowableOfType(LibvirtException.class, () -> driver.create(spec));
+                assertThat(e.kind()).as(knownHosts.toString()).isEqualTo(LibvirtException.Kind.AUTHENTICATION_FAILED);
+                assertThat(e.getMessage()).contains("host key").contains(knownHosts.toString());
+                assertThat(Files.readString(knownHosts)).as("known_hosts is never written").isEqualTo(before);
+                if (Files.exists(spec.vmDir())) {
+                    try (var s = Files.list(spec.vmDir())) {
+                        assertThat(s.toList()).isEmpty();
+                    }
+                }
             }
         }
     }

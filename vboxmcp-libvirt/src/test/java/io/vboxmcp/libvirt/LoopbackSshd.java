@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,7 +47,10 @@ public final class LoopbackSshd implements AutoCloseable {
                 "ListenAddress 127.0.0.1", "Port " + port, "HostKey " + dir.resolve("host_key"),
                 "AuthorizedKeysFile " + dir.resolve("authorized_keys"), "PermitRootLogin prohibit-password",
                 "PasswordAuthentication no", "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no",
-                "PidFile none", "")));
+                "PidFile none",
+                // DEBUG1 logs each direct-tcpip request (originator, target): the proof a guest was reached through
+                // this host as an SSH jump
+                "LogLevel DEBUG1", "")));
         Files.writeString(dir.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
                 + Files.readString(dir.resolve("host_key.pub")));
         Path wrapper = dir.resolve("ssh");
@@ -80,6 +84,17 @@ public final class LoopbackSshd implements AutoCloseable {
     /** @return {@code qemu+ssh://root@127.0.0.1:<port>/system?command=<wrapper>} */
     public String uri() {
         return "qemu+ssh://root@127.0.0.1:" + port + "/system?command=" + sshWrapper;
+    }
+
+    /** @return the driver's jump settings for this sshd: the client key and the known_hosts file that pins it */
+    public Map<String, String> jumpConfig() {
+        return Map.of(LibvirtKeys.SSH_IDENTITY, dir.resolve("client_key").toString(),
+                LibvirtKeys.SSH_KNOWN_HOSTS, dir.resolve("known_hosts").toString());
+    }
+
+    /** @return sshd's log so far */
+    public String log() throws IOException {
+        return Files.readString(dir.resolve("sshd.log"));
     }
 
     private static void keygen(Path key) throws IOException, InterruptedException {

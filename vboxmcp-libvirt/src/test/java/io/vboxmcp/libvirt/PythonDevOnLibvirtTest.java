@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,23 +28,33 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real {@code examples/templates/python-dev} on {@code debian:12} end to end through the libvirt driver on
  * {@code qemu:///system}, with the same loopback image server, apt mirror and pip index as the QEMU driver's
- * {@code PythonDevOnDebianTest}. A Debian guest takes minutes under TCG, more than this module's CI budget, so the
- * class runs only with {@code -Dvboxmcp.libvirt.debian=true} (see docs/libvirt.md for the last run).
+ * {@code PythonDevOnDebianTest}. Kept lean for CI (a Debian guest takes minutes under TCG): one VM and only what the
+ * acceptance asks, that python-dev provisions (its pip package imports in {@code python3}), that its web server
+ * answers on the forwarded port, and that destroy removes the domain and its volumes. The QEMU driver's test checks
+ * the template's other details (shares, mirrors, login shells) on the same image. Everything goes afterwards, the
+ * pool with its base volume included. {@code -Dvboxmcp.libvirt.debian=false} skips the class (CI's time budget).
  */
 @Tag("vm")
-@EnabledIfSystemProperty(named = "vboxmcp.libvirt.debian", matches = "true")
+@DisabledIfSystemProperty(named = "vboxmcp.libvirt.debian", matches = "false",
+        disabledReason = "-Dvboxmcp.libvirt.debian=false: CI's time budget")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PythonDevOnLibvirtTest {
+    /** A pool of its own, removed afterwards with the 750 MB base volume (a cache that destroy keeps). */
+    static final String POOL = "vboxmcp-python-dev";
+
     Path tmp;
     DebianGuestFixture debian;
     VmManager manager;
@@ -54,7 +64,10 @@ class PythonDevOnLibvirtTest {
 
     @BeforeAll
     void createThePythonDevVm() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")),
+                "building the Debian image needs root (mmdebstrap, mke2fs -d); CI runs as root");
         LibvirtFixture.ensureLibvirtd();
+        LibvirtFixture.removePool(POOL); // what an interrupted run left
         tmp = Files.createTempDirectory("python-dev-libvirt");
         debian = DebianGuestFixture.start(LibvirtFixture.repoRoot(), Files.createDirectories(tmp.resolve("fixture")));
         Path code = Files.createDirectories(tmp.resolve("projects"));
@@ -64,6 +77,8 @@ class PythonDevOnLibvirtTest {
                 .property(CoreKeys.IMAGE_CATALOG, debian.catalog().toUri().toString())
                 .property(CoreKeys.READY_TIMEOUT, "900")
                 .property(LibvirtKeys.URI, "qemu:///system")
+                .property(LibvirtKeys.POOL, POOL)
+                .property(LibvirtKeys.POOL_PATH, "/var/lib/libvirt/images/" + POOL)
                 .allowSharedFolderRoot(tmp)
                 .packageMirrors(debian.mirrors())
                 .progress(events::add).build();
@@ -83,12 +98,45 @@ class PythonDevOnLibvirtTest {
     @AfterAll
     void destroy() throws Exception {
         try {
+            if (vm != null) { // a check failed before destroy_removesTheDomainAndItsVolumes
+                vm.close();
+            }
+        } finally {
+            closeFixtures();
+        }
+    }
+
+    private void closeFixtures() throws Exception {
+        try {
+            LibvirtFixture.removePool(POOL);
+        } finally {
+            closeManagerAndMirrors();
+        }
+    }
+
+    private void closeManagerAndMirrors() throws Exception {
+        try {
             if (manager != null) {
                 manager.close();
             }
         } finally {
-            if (debian != null) {
-                debian.close();
+            try {
+                if (debian != null) {
+                    debian.close();
+                }
+            } finally {
+                deleteTree(tmp); // the home holds a copy of the Debian image
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -99,41 +147,25 @@ class PythonDevOnLibvirtTest {
 
     @Test
     @Order(1)
-    void pythonDev_runsAsALibvirtTcgDomain_withCloudInitDone() throws Exception {
-        assertThat(LibvirtFixture.virsh("qemu:///system", "dumpxml", domain)).contains("type='qemu'").contains("<genid>");
-        assertThat(exec("hostname").stdout().trim()).isEqualTo("python-dev-lv");
-        assertThat(exec("cloud-init status").stdout()).contains("status: done");
-    }
-
-    @Test
-    @Order(2)
-    void packagesAndPip_cameFromTheLocalMirrors() throws Exception {
-        assertThat(exec("dpkg -s git curl python3-pip >/dev/null && echo ok").stdout().trim()).isEqualTo("ok");
+    void pythonDev_provisionsOnALibvirtTcgDomain_andItsPipPackageImports() throws Exception {
+        assertThat(LibvirtFixture.virsh("qemu:///system", "dumpxml", domain)).contains("type='qemu'");
         ExecResult r = exec("sh -lc \"python3 -c 'import vboxmcp_hello; print(vboxmcp_hello.greeting())'\"");
         assertThat(r.stdout().trim()).as(r.stderr()).isEqualTo("hello from world (vboxmcp-hello 1.0.0)");
     }
 
     @Test
-    @Order(3)
-    void sharedFolders_overNinePThroughLibvirt() throws Exception {
-        assertThat(exec("cat /home/developer/datasets/iris.csv").stdout()).contains("setosa");
-        assertThat(exec("echo x > /home/developer/datasets/new.txt").exitCode()).as("read-only share").isNotZero();
-        assertThat(exec("echo hi > /home/developer/code/from-guest.txt").exitCode()).isZero();
-        assertThat(Files.readString(tmp.resolve("projects/from-guest.txt"))).isEqualTo("hi\n");
-    }
-
-    @Test
-    @Order(4)
+    @Order(2)
     void webServer_answersOnTheForwardedPort8000() throws Exception {
         assertThat(get(vm.hostPort(8000).orElseThrow())).isEqualTo("hello from python-dev (vboxmcp-hello 1.0.0)");
     }
 
     @Test
-    @Order(5)
+    @Order(3)
     void destroy_removesTheDomainAndItsVolumes() throws Exception {
         vm.close();
+        vm = null;
         assertThat(LibvirtFixture.virsh("qemu:///system", "list", "--all", "--name")).doesNotContain(domain);
-        assertThat(LibvirtFixture.virsh("qemu:///system", "vol-list", "vboxmcp")).doesNotContain(domain);
+        assertThat(LibvirtFixture.virsh("qemu:///system", "vol-list", POOL)).doesNotContain(domain);
     }
 
     static String get(int port) throws Exception {

@@ -9,6 +9,8 @@ import io.vboxmcp.template.rules.internal.Printable;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -25,6 +27,8 @@ final class Session implements AutoCloseable {
     private final PrintStream err;
     private final ProgressDisplay progress;
     private VmManager manager;
+    /** Manager properties from global options ({@code --libvirt-uri}), applied to every builder. */
+    private final Map<String, String> properties = new LinkedHashMap<>();
 
     Session(Path home, boolean json, boolean quiet, boolean verbose, PrintStream out, PrintStream err) {
         this.home = home;
@@ -60,6 +64,11 @@ final class Session implements AutoCloseable {
         return progress;
     }
 
+    /** Sets a manager property (a provider's configuration key) for the manager this session builds. */
+    void property(String key, String value) {
+        properties.put(key, value);
+    }
+
     /** @return the home folder: {@code --home}, else {@code $VBOXMCP_HOME}, else {@code ~/.vboxmcp} */
     Path home() {
         return builder().config().home();
@@ -88,6 +97,7 @@ final class Session implements AutoCloseable {
         if (home != null) {
             b.home(home);
         }
+        properties.forEach(b::property);
         return b;
     }
 

@@ -1,6 +1,7 @@
 package io.vboxmcp.cli.internal;
 
 import io.vboxmcp.core.internal.util.RegularFiles;
+import io.vboxmcp.libvirt.LibvirtKeys;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +51,11 @@ final class VboxmcpCommand implements Callable<Integer> {
             description = "Show guest output, details and stack traces.")
     boolean verbose;
 
+    @Option(names = "--libvirt-uri", paramLabel = "URI", scope = ScopeType.INHERIT,
+            description = "libvirt connection of the libvirt driver (key libvirt.uri; default $VBOXMCP_LIBVIRT_URI or "
+                    + "qemu:///system), e.g. qemu+ssh://user@host/system.")
+    String libvirtUri;
+
     @Spec
     CommandSpec spec;
 
@@ -66,6 +72,9 @@ final class VboxmcpCommand implements Callable<Integer> {
     Session session() {
         if (session == null) {
             session = new Session(home, json, quiet, verbose, out, err);
+            if (libvirtUri != null) {
+                session.property(LibvirtKeys.URI, libvirtUri);
+            }
         }
         return session;
     }

@@ -81,8 +81,8 @@ final class VmCommands {
         @Option(names = "--disk-size", paramLabel = "MB", description = "Guest disk (default: the template minimum).")
         Integer diskSize;
 
-        @Option(names = "--driver", paramLabel = "ID", description = "Hypervisor driver: qemu or virtualbox (default: "
-                + "the best available).")
+        @Option(names = "--driver", paramLabel = "ID", description = "Hypervisor driver: qemu, libvirt (see "
+                + "--libvirt-uri) or virtualbox (default: the best available).")
         String driver;
 
         @Option(names = "--share", paramLabel = "NAME=PATH", description = "Host folder for the template's shared "

@@ -82,15 +82,6 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
         return "vboxmcp-" + h.substring(0, Math.min(h.length(), 40)) + "-" + sha256Hex(vmDir.toString()).substring(0, 8);
     }
 
-    /** 9p mount tags are at most 31 bytes; unusual names get a digest suffix so two shares never collide. */
-    static String mountTag(String name) {
-        String clean = name.replaceAll("[^A-Za-z0-9_-]", "_");
-        if (clean.equals(name) && clean.length() <= 31) {
-            return clean;
-        }
-        return clean.substring(0, Math.min(clean.length(), 22)) + "_" + sha256Hex(name).substring(0, 8);
-    }
-
     private static String sha256Hex(String s) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
@@ -105,6 +96,11 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
     }
 
     Machine toMachine(Path vmDir) {
+        return toMachine(vmDir, sshHost, ports);
+    }
+
+    /** @param reach guest port to the port the caller reaches it on at {@code host} (a jump's local ends) */
+    Machine toMachine(Path vmDir, String host, Map<Integer, Integer> reach) {
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("uri", uri);
         attrs.put("domain", domain);
@@ -112,6 +108,9 @@ record DomainRecord(String name, String driver, String uri, String pool, String 
         attrs.put("disk", diskVolume);
         attrs.put("console", consoleVolume);
         attrs.put("instanceId", instanceId);
-        return new Machine(name, LibvirtDriver.ID, vmDir, sshHost, sshPort, ports, attrs);
+        if (reach != ports) {
+            attrs.put("jump", "ssh to " + sshHost + ":" + sshPort + " through the libvirt host");
+        }
+        return new Machine(name, LibvirtDriver.ID, vmDir, host, reach.getOrDefault(22, sshPort), reach, attrs);
     }
 }

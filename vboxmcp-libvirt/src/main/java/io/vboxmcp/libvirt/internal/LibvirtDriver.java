@@ -15,13 +15,15 @@ import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.SeedWriter;
+import io.vboxmcp.spi.support.DriverProgress;
+import io.vboxmcp.spi.support.ForwardedPorts;
+import io.vboxmcp.spi.support.NinePShares;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * pool on a base image uploaded once per digest. Everything it knows about a machine is in {@code libvirt.json} in
  * the VM folder ({@link DomainRecord}), written before any libvirt object exists, so {@link #destroy} removes a
  * machine in any state, from any process. The parts: {@link Virsh} (the only way to libvirt),
- * {@link StoragePool}, {@link DomainXml}, {@link Forwards}; host ports and the cloud-init seed come from the provider
+ * {@link StoragePool}, {@link DomainXml}, {@link ForwardedPorts}; host ports and the cloud-init seed come from the provider
  * context ({@link HostPorts}, {@link SeedWriter}), shared by every driver.
  */
 final class LibvirtDriver implements HypervisorDriver {
@@ -48,12 +50,15 @@ final class LibvirtDriver implements HypervisorDriver {
     /** Ports held from create until libvirt's QEMU has bound them, per VM folder. */
     private final HostPorts hostPorts;
     private final SeedWriter seedWriter;
-    private final Map<Path, Forwards> held = new ConcurrentHashMap<>();
+    private final Map<Path, ForwardedPorts> held = new ConcurrentHashMap<>();
     /** The create call's listener, reused for start's events (start has no listener of its own). */
     private final Map<Path, ProgressListener> listeners = new ConcurrentHashMap<>();
+    /** The SSH jump to the guests' forwards for qemu+ssh:// connections, else null. */
+    private final SshTunnels tunnels;
 
     LibvirtDriver(LibvirtSettings settings, HostPorts hostPorts, SeedWriter seedWriter) {
         this.settings = settings;
+        this.tunnels = settings.jump() == null ? null : new SshTunnels(settings.jump(), settings.timeout(), hostPorts);
         this.hostPorts = hostPorts;
         this.seedWriter = seedWriter;
         this.virsh = new Virsh(settings);
@@ -69,13 +74,13 @@ final class LibvirtDriver implements HypervisorDriver {
     public Machine create(MachineSpec spec) throws VboxmcpException {
         VmPlan plan = spec.plan();
         Path vmDir = spec.vmDir().toAbsolutePath().normalize();
-        ProgressStep step = new ProgressStep(spec.progress(), plan.vmName(), "create");
+        DriverProgress step = new DriverProgress(spec.progress(), plan.vmName(), ID + ".create");
         if (Files.exists(vmDir.resolve(DomainRecord.FILE))) {
             throw new HypervisorException(ErrorCode.VM_EXISTS, "a libvirt machine already exists in " + vmDir, null);
         }
         BaseImage image = spec.image();
-        checkImage(image);
-        List<DomainRecord.Share> shares = shares(plan);
+        CreateInputs.checkImage(image);
+        List<DomainRecord.Share> shares = CreateInputs.shares(plan, settings);
         String domain = DomainRecord.domainName(plan.vmName(), vmDir);
         Deque<Undo> undo = new ArrayDeque<>();
         try {
@@ -83,8 +88,13 @@ final class LibvirtDriver implements HypervisorDriver {
             String target = pool.ensure();
             // a domain or volume of these names made by someone else fails its own step with ALREADY_EXISTS
             // (VM_EXISTS) before this create registers an undo for it, so nothing of theirs is removed
-            Forwards ports = Forwards.reserve(hostPorts, plan.ports());
+            ForwardedPorts ports = ForwardedPorts.reserve(hostPorts, plan.ports());
             undo.push(ports::close);
+            if (tunnels != null) {
+                step.info("forwarding the guest's ports through the SSH jump " + settings.jump());
+                tunnels.open(vmDir, ports.sshHost(), ports.ports());
+                undo.push(() -> tunnels.close(vmDir));
+            }
 
             String hostname = CloudInitSeed.hostname(plan.vmName());
             String base = "vboxmcp-base-" + image.digest().replace(':', '-');
@@ -95,7 +105,7 @@ final class LibvirtDriver implements HypervisorDriver {
                     hostname, image.reference(), base, image.diskFormat(), kernel, initrd,
                     kernel == null ? null : image.kernelArgs(), image.firmware().requiresUefi(), domain + "-disk.qcow2",
                     domain + "-seed.iso", domain + "-console.log", plan.memoryMb(), plan.cpus(), size,
-                    ports.sshAddress(), ports.ports().get(22), ports.ports(), shares);
+                    ports.sshHost(), ports.ports().get(22), ports.ports(), shares);
             Files.createDirectories(vmDir);
             r.write(vmDir);
             undo.push(() -> removeFiles(vmDir));
@@ -136,9 +146,11 @@ final class LibvirtDriver implements HypervisorDriver {
 
             held.put(vmDir, ports);
             listeners.put(vmDir, spec.progress());
+            Machine m = machine(r, vmDir);
             step.finished("defined " + domain + " (" + settings.domainType() + ", ssh on " + r.sshHost() + ":"
-                    + r.sshPort() + ")");
-            return r.toMachine(vmDir);
+                    + r.sshPort() + (tunnels == null ? "" : ", reached through the jump at " + m.sshHost() + ":"
+                    + m.sshPort()) + ")");
+            return m;
         } catch (VboxmcpException | IOException | RuntimeException e) {
             undoAll(undo, e);
             step.failed(e.getMessage());
@@ -165,36 +177,6 @@ final class LibvirtDriver implements HypervisorDriver {
         }
     }
 
-    private static void checkImage(BaseImage image) throws HypervisorException {
-        for (Path p : new Path[] {image.disk(), image.kernel(), image.initrd()}) {
-            if (p != null && !Files.isRegularFile(p)) {
-                throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "base image file " + p + " does not exist", null);
-            }
-        }
-        if (!image.diskFormat().equals("qcow2") && !image.diskFormat().equals("raw")) {
-            throw new HypervisorException(ErrorCode.IMAGE_INVALID, "the libvirt driver boots qcow2 and raw images, not "
-                    + image.diskFormat(), null);
-        }
-    }
-
-    private List<DomainRecord.Share> shares(VmPlan plan) throws HypervisorException {
-        if (!plan.sharedFolders().isEmpty() && settings.remote()) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folders need a local libvirt connection "
-                    + "(qemu:///system or qemu:///session): " + settings.uri() + " reaches another host, where "
-                    + plan.sharedFolders().get(0).hostPath() + " is not this machine's folder", null);
-        }
-        List<DomainRecord.Share> shares = new ArrayList<>();
-        for (PlannedSharedFolder f : plan.sharedFolders()) {
-            if (!Files.isDirectory(f.hostPath())) {
-                throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, "shared folder " + f.name() + ": "
-                        + f.hostPath() + " is not a directory", null);
-            }
-            shares.add(new DomainRecord.Share(f.name(), DomainRecord.mountTag(f.name()), f.hostPath().toAbsolutePath().toString(),
-                    f.guestPath(), f.readOnly()));
-        }
-        return shares;
-    }
-
     private static String sharedName(String kind, Path file) throws HypervisorException {
         return "vboxmcp-" + kind + "-" + StoragePool.sha256(file).replace(':', '-');
     }
@@ -206,9 +188,10 @@ final class LibvirtDriver implements HypervisorDriver {
         if (isActive(domState(r.domain()))) {
             return;
         }
-        ProgressStep step = new ProgressStep(listeners.getOrDefault(vmDir, settings.progress()), machine.name(), "start");
+        DriverProgress step = new DriverProgress(listeners.getOrDefault(vmDir, settings.progress()), machine.name(),
+                ID + ".start");
         step.started("starting " + r.domain() + " on " + settings.uri());
-        Forwards ports = held.remove(vmDir);
+        ForwardedPorts ports = held.remove(vmDir);
         // libvirt's QEMU binds the forwarded ports itself: our reservation must end just before it starts
         if (ports != null) {
             ports.close();
@@ -295,11 +278,14 @@ final class LibvirtDriver implements HypervisorDriver {
     @Override
     public void destroy(Machine machine) throws VboxmcpException {
         Path vmDir = machine.vmDir();
-        Forwards ports = held.remove(vmDir);
+        ForwardedPorts ports = held.remove(vmDir);
         if (ports != null) {
             ports.close();
         }
         listeners.remove(vmDir);
+        if (tunnels != null) {
+            tunnels.close(vmDir);
+        }
         Optional<DomainRecord> rec = ours(DomainRecord.read(vmDir));
         if (rec.isEmpty()) {
             removeFiles(vmDir);
@@ -339,7 +325,35 @@ final class LibvirtDriver implements HypervisorDriver {
 
     @Override
     public Optional<Machine> find(String name, Path vmDir) {
-        return DomainRecord.read(vmDir).filter(r -> name.equals(r.name())).map(r -> r.toMachine(vmDir));
+        return DomainRecord.read(vmDir).filter(r -> name.equals(r.name())).map(r -> {
+            try {
+                return machine(r, vmDir);
+            } catch (LibvirtException e) {
+                // find cannot fail: the handle names the forwards on the libvirt host, and reaching them times out
+                // with that address; the jump's failure goes to the progress listener
+                new DriverProgress(settings.progress(), name, ID + ".find").failed(e.getMessage());
+                return r.toMachine(vmDir);
+            }
+        });
+    }
+
+    /**
+     * The handle core reaches the guest through: the forwards themselves on a local connection, or for
+     * {@code qemu+ssh://} the local ends of the SSH jump through the libvirt host (opened once per process).
+     */
+    private Machine machine(DomainRecord r, Path vmDir) throws LibvirtException {
+        if (tunnels == null || !r.uri().equals(settings.uri())) {
+            return r.toMachine(vmDir);
+        }
+        String bound = r.sshHost().equals("0.0.0.0") ? "127.0.0.1" : r.sshHost();
+        return r.toMachine(vmDir, "127.0.0.1", tunnels.open(vmDir, bound, r.ports()));
+    }
+
+    @Override
+    public void close() {
+        if (tunnels != null) {
+            tunnels.close();
+        }
     }
 
     private DomainRecord record(Path vmDir) throws HypervisorException {
@@ -362,10 +376,7 @@ final class LibvirtDriver implements HypervisorDriver {
 
     @Override
     public String guestMountCommand(Machine machine, PlannedSharedFolder folder) {
-        String dir = "'" + folder.guestPath().replace("'", "'\\''") + "'";
-        return "{ modprobe 9pnet_virtio 2>/dev/null; modprobe 9p 2>/dev/null; true; } && mkdir -p " + dir
-                + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144" + (folder.readOnly() ? ",ro" : "")
-                + " " + DomainRecord.mountTag(folder.name()) + " " + dir;
+        return NinePShares.mountCommand(NinePShares.mountTag(folder.name()), folder.guestPath(), folder.readOnly());
     }
 
     /** The last lines of the serial console, read from the pool (so it works for remote hosts too). */

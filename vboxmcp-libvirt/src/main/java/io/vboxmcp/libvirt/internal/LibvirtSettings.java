@@ -5,10 +5,10 @@ import io.vboxmcp.HypervisorException;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.libvirt.LibvirtKeys;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.support.DriverSettings;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -29,10 +29,11 @@ import java.util.regex.Pattern;
  * @param powerdownGrace default grace for {@code stop}
  * @param verifyEveryUse whether existing base volumes are read back on every create ({@link LibvirtKeys#VERIFY_BASE})
  * @param progress       fallback listener
+ * @param jump           the SSH jump to the guests' forwards for {@code qemu+ssh://} connections, else null
  */
 record LibvirtSettings(String uri, boolean remote, String pool, String poolPath, String domainType, String machine,
                        String virsh, Duration timeout, Duration powerdownGrace, boolean verifyEveryUse,
-                       ProgressListener progress) {
+                       ProgressListener progress, JumpHost jump) {
 
     static final String DEFAULT_URI = "qemu:///system";
     private static final Pattern SCHEME = Pattern.compile("qemu(\\+(unix|ssh|libssh|libssh2|tls|tcp|ext))?");
@@ -63,10 +64,11 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
         }
         return new LibvirtSettings(uri, remote, pool, poolPath, type, machine,
                 ctx.config(LibvirtKeys.VIRSH).map(String::trim).orElse("virsh"),
-                millis(ctx.config(LibvirtKeys.TIMEOUT), LibvirtKeys.TIMEOUT, 60_000),
-                millis(ctx.config(LibvirtKeys.POWERDOWN_GRACE), LibvirtKeys.POWERDOWN_GRACE, 30_000),
+                DriverSettings.millis(ctx, LibvirtKeys.TIMEOUT, 60_000),
+                DriverSettings.millis(ctx, LibvirtKeys.POWERDOWN_GRACE, 30_000),
                 verify.equals("every-use"),
-                ctx.progress());
+                ctx.progress(), JumpHost.of(URI.create(uri), ctx.config(LibvirtKeys.SSH_IDENTITY),
+                        ctx.config(LibvirtKeys.SSH_KNOWN_HOSTS)).orElse(null));
     }
 
     /**
@@ -108,20 +110,5 @@ record LibvirtSettings(String uri, boolean remote, String pool, String poolPath,
 
     private static HypervisorException invalid(String message) {
         return new HypervisorException(ErrorCode.INVALID_ARGUMENT, message, null);
-    }
-
-    private static Duration millis(Optional<String> v, String key, long def) throws HypervisorException {
-        if (v.isEmpty()) {
-            return Duration.ofMillis(def);
-        }
-        try {
-            long ms = Long.parseLong(v.get().trim());
-            if (ms < 0) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(ms);
-        } catch (NumberFormatException e) {
-            throw invalid(key + " must be a number of milliseconds, not " + v.get());
-        }
     }
 }

@@ -29,6 +29,28 @@ class LibvirtSettingsTest {
         assertThat(s.machine()).isEqualTo("q35");
     }
 
+    @Test
+    void jump_isTheSshUrisUserHostAndPort_withTheUrisKeyfileAndKnownHosts() throws Exception {
+        LibvirtSettings s = LibvirtSettings.from(new StubProviderContext(home, Map.of(LibvirtKeys.URI,
+                "qemu+ssh://ops@kvm-07.example.org:2222/system?keyfile=/k/id&known_hosts=/k/known%20hosts")));
+        assertThat(s.jump()).isEqualTo(new JumpHost("ops", "kvm-07.example.org", 2222, Path.of("/k/id"),
+                Path.of("/k/known hosts")));
+    }
+
+    @Test
+    void jump_configuredKeysWinOverTheUri_andLocalOrTlsConnectionsHaveNone() throws Exception {
+        LibvirtSettings s = LibvirtSettings.from(new StubProviderContext(home, Map.of(LibvirtKeys.URI,
+                "qemu+ssh://kvm-07/system?keyfile=/k/id", LibvirtKeys.SSH_IDENTITY, "/other/id",
+                LibvirtKeys.SSH_KNOWN_HOSTS, "/other/known_hosts")));
+        assertThat(s.jump().identity()).isEqualTo(Path.of("/other/id"));
+        assertThat(s.jump().knownHosts()).isEqualTo(Path.of("/other/known_hosts"));
+        assertThat(s.jump().port()).isEqualTo(22);
+        assertThat(s.jump().user()).isEqualTo(System.getProperty("user.name"));
+        for (String uri : new String[] {"qemu:///system", "qemu+tls://kvm-07/system"}) {
+            assertThat(LibvirtSettings.from(new StubProviderContext(home, Map.of(LibvirtKeys.URI, uri))).jump()).isNull();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"qemu:///system", "qemu:///session", "qemu+unix:///system"})
     void checkUri_localConnectionsAreLocal(String uri) throws Exception {

@@ -14,6 +14,9 @@ import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.SeedWriter;
+import io.vboxmcp.spi.support.DriverProgress;
+import io.vboxmcp.spi.support.ForwardedPorts;
+import io.vboxmcp.spi.support.NinePShares;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -78,7 +81,7 @@ final class QemuDriver implements HypervisorDriver {
     Machine create(MachineSpec spec, Path snapshotDisk) throws VboxmcpException {
         VmPlan plan = spec.plan();
         Path vmDir = spec.vmDir().toAbsolutePath().normalize();
-        ProgressStep step = new ProgressStep(spec.progress(), plan.vmName(), "create");
+        DriverProgress step = new DriverProgress(spec.progress(), plan.vmName(), "qemu.create");
         if (Files.exists(vmDir.resolve(MachineFolder.MACHINE_JSON))) {
             throw new HypervisorException(ErrorCode.VM_EXISTS, "a QEMU machine already exists in " + vmDir, null);
         }
@@ -113,7 +116,7 @@ final class QemuDriver implements HypervisorDriver {
             MachineRecord m = new MachineRecord(plan.vmName(), ID, spec.instanceId(), hostname, image.reference(),
                     image.disk().toAbsolutePath().toString(), image.digest(), absolute(image.kernel()),
                     absolute(image.initrd()), image.kernelArgs(), firmware, BootFirmware.ovmfCode(firmware, settings),
-                    plan.memoryMb(), plan.cpus(), size, forwarded.sshHost(), forwarded.sshPort(), forwarded.ports(),
+                    plan.memoryMb(), plan.cpus(), size, forwarded.sshHost(), forwarded.sshPort(), records(forwarded),
                     shares(plan), folder.qmpSocket(vmDir).toString(), null, settings.network().restrict(),
                     settings.network().guestForwards(), settings.network().relay());
             MachineFolder.write(vmDir, m);
@@ -123,7 +126,7 @@ final class QemuDriver implements HypervisorDriver {
             return m.toMachine(vmDir);
         } catch (VboxmcpException | IOException | RuntimeException e) {
             if (forwarded != null) {
-                forwarded.release();
+                forwarded.close();
             }
             held.remove(vmDir);
             folder.removeFiles(vmDir);
@@ -196,7 +199,7 @@ final class QemuDriver implements HypervisorDriver {
     void releaseHeldPorts(Path vmDir) {
         ForwardedPorts r = held.remove(vmDir);
         if (r != null) {
-            r.release();
+            r.close();
         }
     }
 
@@ -213,7 +216,7 @@ final class QemuDriver implements HypervisorDriver {
         if (QemuProcess.pid(vmDir).isPresent()) {
             return;
         }
-        ProgressStep step = new ProgressStep(listeners.getOrDefault(vmDir, settings.progress()), machine.name(), "start");
+        DriverProgress step = new DriverProgress(listeners.getOrDefault(vmDir, settings.progress()), machine.name(), "qemu.start");
         step.started("starting qemu");
         // a stale socket or pid file from a crashed QEMU would confuse what follows
         Files2.deleteQuietly(vmDir.resolve(MachineFolder.PID));
@@ -235,7 +238,7 @@ final class QemuDriver implements HypervisorDriver {
         // QEMU holds the ports now
         ForwardedPorts r = held.remove(vmDir);
         if (r != null) {
-            r.release();
+            r.close();
         }
         String status = process.status(Path.of(m.qmpSocket())).orElse("unknown");
         step.finished("qemu " + QemuProcess.pid(vmDir).map(String::valueOf).orElse("?") + " " + status + " (" + accel + ")");
@@ -282,7 +285,7 @@ final class QemuDriver implements HypervisorDriver {
         QemuProcess.pid(vmDir).ifPresent(p -> process.quitOrKill(folder.recordedQmpSocket(vmDir), p));
         ForwardedPorts r = held.remove(vmDir);
         if (r != null) {
-            r.release();
+            r.close();
         }
         listeners.remove(vmDir);
         folder.removeFiles(vmDir);
@@ -299,20 +302,17 @@ final class QemuDriver implements HypervisorDriver {
 
     @Override
     public String guestMountCommand(Machine machine, PlannedSharedFolder folder) {
-        String dir = "'" + folder.guestPath().replace("'", "'\\''") + "'";
-        return "{ modprobe 9pnet_virtio 2>/dev/null; modprobe 9p 2>/dev/null; true; } && mkdir -p " + dir
-                + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144" + (folder.readOnly() ? ",ro" : "")
-                + " " + mountTag(folder.name()) + " " + dir;
+        return NinePShares.mountCommand(mountTag(folder.name()), folder.guestPath(), folder.readOnly());
+    }
+
+    private static List<MachineRecord.Port> records(ForwardedPorts forwarded) {
+        return forwarded.forwards().stream().map(f -> new MachineRecord.Port(f.guestPort(), f.hostPort(), f.hostAddress()))
+                .toList();
     }
 
     /** 9p mount tags are at most 31 bytes; unusual names get a digest suffix so two shares never collide. */
     static String mountTag(String name) {
-        String clean = name.replaceAll("[^A-Za-z0-9_-]", "_");
-        if (clean.equals(name) && clean.length() <= 31) {
-            return clean;
-        }
-        String h = Files2.sha256Hex(name).substring(0, 8);
-        return clean.substring(0, Math.min(clean.length(), 22)) + "_" + h;
+        return NinePShares.mountTag(name);
     }
 
     @Override

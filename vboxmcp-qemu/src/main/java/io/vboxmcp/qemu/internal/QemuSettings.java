@@ -5,12 +5,12 @@ import io.vboxmcp.HypervisorException;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.qemu.QemuKeys;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.support.DriverSettings;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
 
 /**
  * The driver's configuration, read once from the provider context ({@link QemuKeys}).
@@ -77,9 +77,9 @@ record QemuSettings(String qemu, String qemuImg, String accel, Path kvmDevice, D
                 ctx.config(QemuKeys.IMG_BINARY).orElse("qemu-img"),
                 accel,
                 Path.of("/dev/kvm"),
-                millis(ctx.config(QemuKeys.KVM_PROBE_TIMEOUT), QemuKeys.KVM_PROBE_TIMEOUT, 4000),
-                millis(ctx.config(QemuKeys.POWERDOWN_GRACE), QemuKeys.POWERDOWN_GRACE, 30000),
-                millis(ctx.config(QemuKeys.QUIT_TIMEOUT), QemuKeys.QUIT_TIMEOUT, 5000),
+                DriverSettings.millis(ctx, QemuKeys.KVM_PROBE_TIMEOUT, 4000),
+                DriverSettings.millis(ctx, QemuKeys.POWERDOWN_GRACE, 30000),
+                DriverSettings.millis(ctx, QemuKeys.QUIT_TIMEOUT, 5000),
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(60),
                 ctx.config(QemuKeys.MACHINE).orElse("q35"),
@@ -93,21 +93,5 @@ record QemuSettings(String qemu, String qemuImg, String accel, Path kvmDevice, D
                 runtime,
                 ctx.progress(),
                 NetworkSettings.from(ctx));
-    }
-
-    private static Duration millis(Optional<String> v, String key, long def) throws HypervisorException {
-        if (v.isEmpty()) {
-            return Duration.ofMillis(def);
-        }
-        try {
-            long ms = Long.parseLong(v.get().trim());
-            if (ms < 0) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofMillis(ms);
-        } catch (NumberFormatException e) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, key + " must be a number of milliseconds, not "
-                    + v.get(), null);
-        }
     }
 }

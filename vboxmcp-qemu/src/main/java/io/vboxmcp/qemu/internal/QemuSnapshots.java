@@ -7,6 +7,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.ReadySnapshotSupport;
+import io.vboxmcp.spi.support.DriverProgress;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +77,7 @@ final class QemuSnapshots implements ReadySnapshotSupport {
 
     @Override
     public Map<String, String> save(Machine machine, Path dir, ProgressListener progress) throws VboxmcpException {
-        ProgressStep step = new ProgressStep(progress, machine.name(), "snapshot");
+        DriverProgress step = new DriverProgress(progress, machine.name(), "qemu.snapshot");
         MachineRecord m = MachineFolder.read(machine.vmDir()).orElseThrow(() -> new HypervisorException(
                 ErrorCode.VM_NOT_FOUND, "no QEMU machine in " + machine.vmDir(), null));
         Path state = dir.resolve(STATE);
@@ -120,7 +121,7 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         CompletableFuture<String> stateHash = hashLater(state);
         CompletableFuture<String> diskHash = hashLater(frozen);
         Machine m = null;
-        ProgressStep step = new ProgressStep(spec.progress(), spec.plan().vmName(), "restore");
+        DriverProgress step = new DriverProgress(spec.progress(), spec.plan().vmName(), "qemu.restore");
         try {
             if (!Files.isRegularFile(state) || !Files.isRegularFile(frozen)) {
                 throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot " + dir + " is incomplete");

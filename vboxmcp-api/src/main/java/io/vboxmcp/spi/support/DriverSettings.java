@@ -1,0 +1,45 @@
+package io.vboxmcp.spi.support;
+
+import io.vboxmcp.ErrorCode;
+import io.vboxmcp.HypervisorException;
+import io.vboxmcp.spi.ProviderContext;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Checked configuration values of a driver, read through {@link ProviderContext#config(String)}, with the key named
+ * in the error a bad value gets.
+ *
+ * @since 0.3.0
+ */
+public final class DriverSettings {
+    private DriverSettings() {
+    }
+
+    /**
+     * A duration given in milliseconds.
+     *
+     * @param context       the provider context, never null
+     * @param key           the configuration key, never null
+     * @param defaultMillis the value when the key is not set
+     * @return the duration, never null
+     * @throws HypervisorException {@link ErrorCode#INVALID_ARGUMENT} if the value is not a non-negative whole number
+     */
+    public static Duration millis(ProviderContext context, String key, long defaultMillis) throws HypervisorException {
+        Optional<String> v = context.config(key);
+        if (v.isEmpty()) {
+            return Duration.ofMillis(defaultMillis);
+        }
+        try {
+            long ms = Long.parseLong(v.get().trim());
+            if (ms < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return Duration.ofMillis(ms);
+        } catch (NumberFormatException e) {
+            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, key + " must be a number of milliseconds, not "
+                    + v.get(), null);
+        }
+    }
+}
