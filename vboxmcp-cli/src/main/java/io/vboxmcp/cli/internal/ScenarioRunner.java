@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -185,12 +186,25 @@ final class ScenarioRunner {
         sc.sharedFolders().forEach((share, rel) -> r.hostPath(share, copy.resolve(rel).toString())
                 .allowWritableShare(share));
         r.keepOnFailure(settings.keepOnFailure());
+        // the output of provisioning, and each step's duration: a slow scenario shows where its time went
         r.progress(e -> {
-            if (e.kind() == ProgressEvent.Kind.OUTPUT) {
+            String line = switch (e.kind()) {
+                case OUTPUT -> e.step() + ": " + e.message();
+                case STEP_FINISHED, STEP_FAILED -> "== " + e.step() + (e.kind() == ProgressEvent.Kind.STEP_FAILED
+                        ? " failed after " : " done in ") + e.elapsed().toMillis() + " ms";
+                default -> null;
+            };
+            if (line != null) {
                 synchronized (provisioning) {
-                    provisioning.addLast(e.step() + ": " + e.message());
+                    provisioning.addLast(line);
                     if (provisioning.size() > KEEP_LINES) {
-                        provisioning.removeFirst();
+                        // the oldest output line goes; the few step lines stay
+                        for (Iterator<String> it = provisioning.iterator(); it.hasNext(); ) {
+                            if (!it.next().startsWith("== ")) {
+                                it.remove();
+                                break;
+                            }
+                        }
                     }
                 }
             }

@@ -43,7 +43,7 @@ class CliPythonDevTemplateTestsTest {
                     "--apt-key", debian.aptKeyFile().toString(),
                     "--pip-index", debian.pipIndexUrl().toString(), "--pip-trusted-host",
                     "--report", report.toString());
-            System.out.printf("vboxmcp test python-dev took %d ms%n", (System.nanoTime() - start) / 1_000_000);
+            System.out.printf("vboxmcp test python-dev took %d ms%n%s", (System.nanoTime() - start) / 1_000_000, r.out());
             assertThat(r.exit()).as(r.show()).isZero();
             assertThat(r.out()).contains("ok   default", "2 check(s) passed")
                     .contains("ok   under-min-ram", "create failed at 'plan' with RESOURCE_LIMIT, as expected")
@@ -62,8 +62,10 @@ class CliPythonDevTemplateTestsTest {
                     .contains("port 8000: hello from python-dev (vboxmcp-hello 1.0.0)", "python-dev-web.service: active");
 
             // air-gapped for real: apt and pip fetched from the loopback servers, through the relay address
-            assertThat(Files.readString(report.resolve("default/provision.log")))
-                    .contains("http://10.0.2.100:" + debian.apt().port());
+            String provision = Files.readString(report.resolve("default/provision.log"));
+            provision.lines().filter(l -> l.startsWith("== ")).forEach(System.out::println);
+            assertThat(provision).contains("http://10.0.2.100:" + debian.apt().port())
+                    .as("each step's duration").contains("== guest-ready done in ", "== provision done in ");
             for (String pkg : DebianGuestFixture.MIRROR_PACKAGES) {
                 assertThat(debian.apt().requests()).as(pkg + " fetched from the mirror")
                         .anyMatch(q -> q.startsWith("GET /pool/main/" + pkg + "_") && q.endsWith(".deb"));
