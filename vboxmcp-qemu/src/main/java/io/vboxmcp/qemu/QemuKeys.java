@@ -69,6 +69,13 @@ public final class QemuKeys {
      */
     public static final String NETWORK_ALLOW = "qemu.network.allow";
     /**
+     * The address at which a restricted guest reaches the services of {@link #NETWORK_ALLOW} (each on its own port).
+     * Not a key: callers that hand a restricted guest URLs of allowed services (package mirrors) write them with it.
+     *
+     * @since 0.3.0
+     */
+    public static final String NETWORK_ALLOW_GUEST_ADDRESS = "10.0.2.100";
+    /**
      * The relay QEMU starts for each guest connection to a {@link #NETWORK_ALLOW} service ({@code guestfwd} with
      * {@code cmd:}; a {@code tcp:} chardev would carry one connection only). String, default {@code socat}.
      */

@@ -3,6 +3,7 @@ package io.vboxmcp.cli.internal;
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
+import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -30,7 +32,8 @@ import java.util.function.Consumer;
 /**
  * Runs one scenario of a template's tests in isolation, through the public API only: a sub-home of its own (a copy
  * of the caller's pinned keys, nothing else: no VMs, keys or caches of the caller are read or changed), the template
- * installed there from a throw-away copy, guest networking restricted to the scenario's mirrors, the create, every
+ * installed there from a throw-away copy, guest networking restricted to the scenario's and the command line's
+ * mirrors (the package mirrors relayed, {@link RestrictedMirrors}), the create, every
  * check in the guest, the console log, then the VM destroyed and the sub-home removed (both kept with
  * {@code keepOnFailure} when the scenario missed its expectation).
  */
@@ -39,9 +42,14 @@ final class ScenarioRunner {
     static final int KEEP_LINES = 400;
     static final String VM_PREFIX = "test-";
 
-    /** How one run is configured: where the user's home is, catalogs, driver, limits. */
+    /**
+     * How one run is configured: where the user's home is, catalogs, driver, limits.
+     *
+     * @param mirrors the package mirrors of the command line as an open guest uses them (relayed for restricted
+     *                scenarios, {@link RestrictedMirrors})
+     */
     record Settings(Path userHome, Path template, Path workDir, List<String> catalogs, String driver,
-                    Duration checkTimeout, boolean keepOnFailure) {
+                    Duration checkTimeout, boolean keepOnFailure, PackageMirrors mirrors) {
     }
 
     /** One check's run in the guest. */
@@ -150,7 +158,11 @@ final class ScenarioRunner {
             b.defaultDriver(settings.driver());
         }
         if (sc.restricted()) {
-            b.property(QemuKeys.NETWORK_RESTRICT, "true").property(QemuKeys.NETWORK_ALLOW, String.join(",", sc.mirrors()));
+            RestrictedMirrors relayed = RestrictedMirrors.of(settings.mirrors(), sc.mirrors());
+            b.packageMirrors(relayed.mirrors()).property(QemuKeys.NETWORK_RESTRICT, "true")
+                    .property(QemuKeys.NETWORK_ALLOW, String.join(",", relayed.allow()));
+        } else {
+            b.packageMirrors(settings.mirrors());
         }
         for (String share : sc.sharedFolders().values()) {
             b.allowSharedFolderRoot(home.getParent().resolve("template").resolve(share));
@@ -175,12 +187,25 @@ final class ScenarioRunner {
         sc.sharedFolders().forEach((share, rel) -> r.hostPath(share, copy.resolve(rel).toString())
                 .allowWritableShare(share));
         r.keepOnFailure(settings.keepOnFailure());
+        // the output of provisioning, and each step's duration: a slow scenario shows where its time went
         r.progress(e -> {
-            if (e.kind() == ProgressEvent.Kind.OUTPUT) {
+            String line = switch (e.kind()) {
+                case OUTPUT -> e.step() + ": " + e.message();
+                case STEP_FINISHED, STEP_FAILED -> "== " + e.step() + (e.kind() == ProgressEvent.Kind.STEP_FAILED
+                        ? " failed after " : " done in ") + e.elapsed().toMillis() + " ms";
+                default -> null;
+            };
+            if (line != null) {
                 synchronized (provisioning) {
-                    provisioning.addLast(e.step() + ": " + e.message());
+                    provisioning.addLast(line);
                     if (provisioning.size() > KEEP_LINES) {
-                        provisioning.removeFirst();
+                        // the oldest output line goes; the few step lines stay
+                        for (Iterator<String> it = provisioning.iterator(); it.hasNext(); ) {
+                            if (!it.next().startsWith("== ")) {
+                                it.remove();
+                                break;
+                            }
+                        }
                     }
                 }
             }

@@ -3,6 +3,7 @@ package io.vboxmcp.cli.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vboxmcp.ErrorCode;
+import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.TemplateNotFoundException;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
@@ -14,6 +15,7 @@ import io.vboxmcp.core.internal.template.TestScenarios.Scenario;
 import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.template.TemplateDefinition;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,7 +35,9 @@ import java.util.concurrent.TimeUnit;
         description = {"Runs a template's tests: for each scenario of tests/scenarios.yaml (or one 'default' scenario)",
                 "a throw-away VM in an isolated sub-home with restricted networking, the checks tests/*.sh in the",
                 "guest, the console log and outputs collected, then destroy. Exit 0 only if every scenario met its",
-                "expectation (expected failures included). See docs/templates.md#testing-templates."})
+                "expectation (expected failures included). Package mirrors (--apt-mirror, --pip-index, ...) are",
+                "given as for create (10.0.2.2 is the host); restricted scenarios reach them through a relay at",
+                "10.0.2.100. See docs/templates.md#testing-templates."})
 final class TestCommand extends VboxmcpCommand.Sub {
     @Parameters(index = "0", paramLabel = "DIR|NAME[@RANGE]", description = "A template folder, or a template of the "
             + "local repository.")
@@ -65,6 +69,9 @@ final class TestCommand extends VboxmcpCommand.Sub {
             description = "How long one check may run (default ${DEFAULT-VALUE}).")
     int checkTimeout;
 
+    @Mixin
+    MirrorOptions mirrorOptions = new MirrorOptions();
+
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the scenarios' sub-homes go (default: a new "
             + "temporary folder, removed afterwards).")
     Path workDir;
@@ -92,11 +99,22 @@ final class TestCommand extends VboxmcpCommand.Sub {
         if (scenarios.stream().allMatch(sc -> sc.checks().isEmpty()) && TestScenarios.checks(dir).isEmpty()) {
             s.warn(def.coordinates() + " has no checks (tests/*.sh): only the create is tested");
         }
+        PackageMirrors mirrors = mirrorOptions.mirrors();
+        for (Scenario sc : scenarios) {
+            if (sc.restricted()) {
+                try {
+                    RestrictedMirrors.of(mirrors, sc.mirrors());   // refused before any VM starts, not per scenario
+                } catch (VboxmcpException e) {
+                    throw new VboxmcpException(e.code(), "scenario '" + sc.name() + "' (restricted network): "
+                            + e.getMessage());
+                }
+            }
+        }
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory("vboxmcp-test-") : Files.createDirectories(workDir);
         List<String> uris = VmCommands.catalogUris(catalogs);
         ScenarioRunner runner = new ScenarioRunner(new ScenarioRunner.Settings(s.home(), dir.toAbsolutePath(),
-                work.toAbsolutePath(), uris, driver, Duration.ofSeconds(checkTimeout), keepOnFailure));
+                work.toAbsolutePath(), uris, driver, Duration.ofSeconds(checkTimeout), keepOnFailure, mirrors));
         s.say("testing " + def.coordinates() + ": " + scenarios.size() + " scenario(s), up to " + parallel
                 + " at a time");
         List<Result> results = runAll(s, runner, scenarios);

@@ -150,6 +150,24 @@ class CliTemplateTestsTest {
     }
 
     @Test
+    void test_takesCreatesMirrorOptions_andRefusesMirrorsARestrictedGuestCannotReach_beforeAnyVm() throws Exception {
+        String pythonDev = Launcher.ROOT.resolve("examples/templates/python-dev").toString();
+        Launcher.Result https = cli().run("test", pythonDev, "--pip-index", "https://pypi.example.org/simple/");
+        assertThat(https.exit()).as(https.show()).isEqualTo(1);
+        assertThat(https.err()).contains("scenario 'default' (restricted network): the pip index at pypi.example.org "
+                + "is https");
+        Launcher.Result orphan = cli().run("test", pythonDev, "--apt-suite", "bookworm");
+        assertThat(orphan.exit()).as("the same checks as create: " + orphan.show()).isEqualTo(2);
+        assertThat(orphan.err()).contains("need --apt-mirror");
+        // an http mirror of the host is relayed: the run goes on to the scenario's own expectation
+        Launcher.Result relayed = cli().run("test", pythonDev, "--scenario", "under-min-ram", "--pip-index",
+                "http://10.0.2.2:8102/simple/", "--pip-trusted-host");
+        assertThat(relayed.exit()).as(relayed.show()).isZero();
+        assertThat(relayed.out()).contains("create failed at 'plan' with RESOURCE_LIMIT, as expected");
+        assertThat(tmp.resolve("home")).as("nothing of the caller's").doesNotExist();
+    }
+
+    @Test
     void test_refusesAnInvalidScenariosFileWithLineAndColumn_beforeAnyVm() throws Exception {
         Path copy = Fixtures.templateCopy(tmp, "web-demo");
         Files.writeString(copy.resolve("tests/scenarios.yaml"), """
@@ -175,7 +193,7 @@ class CliTemplateTestsTest {
         assertThat(cli().run("status", "--json").json().path("vms")).isEmpty();
     }
 
-    private static Map<String, Element> testcases(Path xml) throws Exception {
+    static Map<String, Element> testcases(Path xml) throws Exception {
         Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(xml.toFile());
         NodeList list = d.getElementsByTagName("testcase");
         Map<String, Element> out = new LinkedHashMap<>();

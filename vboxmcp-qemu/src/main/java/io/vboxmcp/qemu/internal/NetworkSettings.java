@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 record NetworkSettings(boolean restrict, List<String> guestForwards, String relay) {
     /** Where a restricted guest reaches an allowed service (slirp refuses a guest forward on the host address 10.0.2.2). */
-    static final String GUEST_HOST = "10.0.2.100";
+    static final String GUEST_HOST = QemuKeys.NETWORK_ALLOW_GUEST_ADDRESS;
     private static final Pattern HOST_PORT = Pattern.compile("([A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?):(\\d{1,5})");
     private static final Pattern RELAY = Pattern.compile("[A-Za-z0-9_./-]{1,256}");
 
