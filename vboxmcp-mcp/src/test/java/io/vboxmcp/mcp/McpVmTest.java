@@ -1,9 +1,11 @@
 package io.vboxmcp.mcp;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.testkit.VmHostResidue;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,10 +59,7 @@ class McpVmTest {
         manager = VmManager.builder().home(home).property(CoreKeys.IMAGE_CATALOG, testImageCatalog().toUri().toString())
                 .build();
         manager.templates().install(McpFixtures.WEB_DEMO);
-        McpPolicy d = McpPolicy.defaults();
-        McpPolicy policy = new McpPolicy(List.of(), List.of("web-demo"), 1024, 1, 2048, 1024, 2, 4096, 2, false, false,
-                null, Set.of(), false, true, 1024, Duration.ofMinutes(1), 64 * 1024);
-        server = VboxmcpMcpServer.builder(manager).policy(policy).stateFile(home.resolve("mcp/owned-vms.json")).build();
+        server = VboxmcpMcpServer.builder(manager).policy(policy(true, null)).stateFile(home.resolve("mcp/owned-vms.json")).build();
         http = server.serveHttp(new InetSocketAddress("127.0.0.1", 0));
         client = McpFixtures.httpClient(http.uri(), "vm-test-agent", p -> {
             progress.add(p);
@@ -240,6 +239,66 @@ class McpVmTest {
         assertThat(manager.vm("doomed")).isEmpty();
         assertThat(home.resolve("vms").resolve("doomed")).doesNotExist();
         assertThat(manager.audit().verify()).isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    void restartedServer_adoptsTheVmItsPredecessorLeft_andIdleDestroyRemovesIt(@TempDir Path dir) throws Exception {
+        // one more busybox VM (the class's own is gone by now): a server that keeps its VMs at shutdown creates it
+        Path state = dir.resolve("owned-vms.json");
+        VboxmcpMcpServer first = VboxmcpMcpServer.builder(manager).policy(policy(false, null)).stateFile(state).build();
+        try (VboxmcpMcpServer.Http h = first.serveHttp(new InetSocketAddress("127.0.0.1", 0))) {
+            McpSyncClient c = McpFixtures.httpClient(h.uri(), "first-agent", p -> { });
+            ok(call(c, "create_vm", Map.of("name", "left-vm", "template", "web-demo", "memory_mb", 512)));
+            c.close();
+        }
+        first.close();
+        Path vmDir = home.resolve("vms").resolve("left-vm");
+        assertThat(VmHostResidue.processes(vmDir)).as("destroy_on_shutdown false: the VM outlives its server")
+                .isNotEmpty();
+
+        // the next server on the same state file adopts it, then destroys it once no tool has touched it for 3 s
+        try (VboxmcpMcpServer second = VboxmcpMcpServer.builder(manager).policy(policy(false, Duration.ofSeconds(3)))
+                .stateFile(state).build();
+             VboxmcpMcpServer.Http h = second.serveHttp(new InetSocketAddress("127.0.0.1", 0))) {
+            McpSyncClient c = McpFixtures.httpClient(h.uri(), "second-agent", p -> { });
+            try {
+                // (vm_status, not exec: a fresh SSH connection to the busybox guest right after a slow boot was once
+                // refused by its dropbear under heavy load, which is not what this test is about)
+                assertThat(ok(call(c, "vm_status", Map.of("name", "left-vm")))).as("the adopted VM is this server's")
+                        .containsEntry("state", "RUNNING").containsEntry("template", "web-demo");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (manager.vm("left-vm").isPresent() && System.nanoTime() < deadline) {
+                    Thread.sleep(200);  // waiting for the server's own reaper, bounded by the deadline
+                }
+                assertThat(manager.vm("left-vm")).as("idle destroy within 60 s").isEmpty();
+                assertThat(ok(call(c, "list_vms", Map.of()))).containsEntry("vms", List.of());
+            } finally {
+                c.close();
+                if (manager.vm("left-vm").isPresent()) {
+                    manager.vm("left-vm").get().destroy();  // the test failed: leave nothing for the next
+                }
+            }
+        }
+        assertThat(vmDir).doesNotExist();
+        assertThat(VmHostResidue.processes(vmDir)).as("no QEMU process").isEmpty();
+        List<JsonNode> audit = McpFixtures.audit(home);
+        assertThat(audit).anySatisfy(r -> {
+            assertThat(r.path("action").asText()).isEqualTo("mcp.recover");
+            assertThat(r.path("vm").asText()).isEqualTo("left-vm");
+            assertThat(r.path("recovery").asText()).isEqualTo("adopted");
+        }).anySatisfy(r -> {
+            assertThat(r.path("action").asText()).isEqualTo("mcp.idle_destroy");
+            assertThat(r.path("vm").asText()).isEqualTo("left-vm");
+            assertThat(r.path("idle_seconds").asInt()).isGreaterThanOrEqualTo(3);
+        });
+        assertThat(manager.audit().verify()).isEmpty();
+    }
+
+    /** The class's policy with another shutdown behaviour and idle time. */
+    static McpPolicy policy(boolean destroyOnShutdown, Duration idle) {
+        return new McpPolicy(List.of(), List.of("web-demo"), 1024, 1, 2048, 1024, 2, 4096, 2, false, false,
+                idle, Set.of(), false, destroyOnShutdown, 1024, Duration.ofMinutes(1), 64 * 1024);
     }
 
     static List<Object> names(Object list) {

@@ -10,6 +10,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.Vm;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.testkit.VmHostResidue;
 import io.vboxmcp.testkit.http.DebianGuestFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,8 +22,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +30,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -236,7 +234,11 @@ class PythonDevOnDebianTest {
         try (VmManager uefi = manager("uefi", e -> {
             events.add(e);
             if (name.equals(e.vmName()) && e.kind() == ProgressEvent.Kind.STEP_STARTED && "provision".equals(e.step())) {
-                ports.addAll(listeningPortsOf(vmDir));  // what the VM holds while it runs
+                try {
+                    ports.addAll(VmHostResidue.listeningPorts(vmDir));  // what the VM holds while it runs
+                } catch (IOException | InterruptedException ex) {
+                    throw new IllegalStateException(ex);
+                }
             }
         })) {
             uefi.templates().install(derived);
@@ -257,41 +259,9 @@ class PythonDevOnDebianTest {
             assertThat(uefi.vms()).extracting(Vm::name).doesNotContain(name);
         }
         assertThat(vmDir).as("no VM folder").doesNotExist();
-        Process pgrep = new ProcessBuilder("pgrep", "-f", vmDir.toString()).start();
-        assertThat(pgrep.waitFor()).as("no QEMU process").isEqualTo(1);
+        assertThat(VmHostResidue.processes(vmDir)).as("no QEMU process").isEmpty();
         assertThat(ports).as("the VM held its forwarded ports while it ran").isNotEmpty();
-        for (int port : ports) {
-            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-                assertThat(s.getLocalPort()).as("port %d is free again", port).isEqualTo(port);
-            }
-        }
-    }
-
-    /** The TCP ports on 127.0.0.1 that the QEMU process of the VM in {@code vmDir} listens on. */
-    static List<Integer> listeningPortsOf(Path vmDir) {
-        List<Integer> ports = new ArrayList<>();
-        try {
-            String pids = runHost("pgrep", "-f", vmDir.toString()).trim();
-            String ss = runHost("ss", "-Hltnp");
-            for (String pid : pids.split("\\s+")) {
-                for (String line : ss.split("\n")) {
-                    if (!pid.isBlank() && line.contains("pid=" + pid + ",")) {
-                        String local = line.trim().split("\\s+")[3];
-                        ports.add(Integer.parseInt(local.substring(local.lastIndexOf(':') + 1)));
-                    }
-                }
-            }
-        } catch (IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-        return ports;
-    }
-
-    static String runHost(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(30, TimeUnit.SECONDS);
-        return out;
+        assertThat(VmHostResidue.portsInUse(ports)).as("its ports are free again").isEmpty();
     }
 
     ExecResult exec(String command) throws VboxmcpException {

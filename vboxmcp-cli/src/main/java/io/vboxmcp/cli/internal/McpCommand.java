@@ -1,5 +1,6 @@
 package io.vboxmcp.cli.internal;
 
+import io.vboxmcp.PackageMirrors;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.core.CoreKeys;
@@ -7,6 +8,7 @@ import io.vboxmcp.mcp.McpPolicy;
 import io.vboxmcp.mcp.VboxmcpMcpServer;
 import io.vboxmcp.qemu.QemuKeys;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.net.InetAddress;
@@ -28,6 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
         description = "Runs a Model Context Protocol server: on stdio by default, or Streamable HTTP with --http "
                 + "(loopback only). What agents may do is the --policy file's (docs/mcp.md).")
 final class McpCommand extends VboxmcpCommand.Sub {
+    @Mixin
+    MirrorOptions mirrorOptions = new MirrorOptions();
+
     @Option(names = "--http", paramLabel = "HOST:PORT", description = "Serve Streamable HTTP at http://HOST:PORT/mcp "
             + "instead of stdio; HOST must be a loopback address (127.0.0.1, ::1); PORT 0 picks a free one.")
     String http;
@@ -44,16 +49,25 @@ final class McpCommand extends VboxmcpCommand.Sub {
             + "(repeatable), as for create.")
     List<String> catalogs = new ArrayList<>();
 
+    @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long a create waits for the guest's "
+            + "SSH (default 180; a Debian guest under TCG may need more).")
+    Integer readyTimeout;
+
     @Override
     int run(Session s) throws Exception {
         McpPolicy policy = policyFile == null ? McpPolicy.defaults()
                 : McpPolicy.load(regularInput(policyFile, "policy file"));
         InetSocketAddress address = http == null ? null : address(http);
-        List<String> uris = new ArrayList<>();
-        for (String c : catalogs) {
-            uris.add(c.matches("(?i)(file|https?):.*") ? c : Path.of(c).toAbsolutePath().normalize().toUri().toString());
+        if (readyTimeout != null && readyTimeout < 1) {
+            throw usage("--ready-timeout must be a positive number");
         }
+        List<String> uris = VmCommands.catalogUris(catalogs);
+        PackageMirrors mirrors = mirrorOptions.mirrors();
         VmManager manager = s.manager(b -> {
+            b.packageMirrors(mirrors);
+            if (readyTimeout != null) {
+                b.property(CoreKeys.READY_TIMEOUT, readyTimeout.toString());
+            }
             if (!uris.isEmpty()) {
                 b.property(CoreKeys.IMAGE_CATALOG, String.join(",", uris));
             }

@@ -93,7 +93,8 @@ class CliMcpTest {
     }
 
     @Test
-    void mcp_refusesANonLoopbackHttpAddress_andAPolicyFileWithATypo(@TempDir Path tmp) throws Exception {
+    void mcp_refusesANonLoopbackHttpAddress_aPolicyFileWithATypo_andIncompleteMirrorOptions(@TempDir Path tmp)
+            throws Exception {
         Launcher.Result wide = new Launcher(home).run("mcp", "--http", "0.0.0.0:8931");
         assertThat(wide.exit()).as(wide.show()).isEqualTo(2);
         assertThat(wide.err()).contains("--http must name a loopback address");
@@ -102,6 +103,13 @@ class CliMcpTest {
         Launcher.Result bad = new Launcher(home).run("mcp", "--policy", typo.toString());
         assertThat(bad.exit()).as(bad.show()).isEqualTo(1);
         assertThat(bad.err()).contains("'max_vm' is not a policy key");
+        // the operator's mirrors and ready timeout are checked as for create, before the server starts
+        Launcher.Result suiteOnly = new Launcher(home).run("mcp", "--apt-suite", "bookworm");
+        assertThat(suiteOnly.exit()).as(suiteOnly.show()).isEqualTo(2);
+        assertThat(suiteOnly.err()).contains("need --apt-mirror");
+        Launcher.Result zero = new Launcher(home).run("mcp", "--ready-timeout", "0");
+        assertThat(zero.exit()).as(zero.show()).isEqualTo(2);
+        assertThat(zero.err()).contains("--ready-timeout must be a positive number");
         Launcher.Result ended = new Launcher(home).run("mcp");
         assertThat(ended.exit()).as("stdin at end: the server ends at once; " + ended.show()).isZero();
         assertThat(ended.out()).as("stdout carries protocol messages only").isEmpty();

@@ -65,10 +65,9 @@ final class GuestTools {
                     + " is over this server's policy maximum of " + maxSeconds + " s");
         }
         c.audit().put("command", Args.shown(command));
-        OwnedVms.Entry e = vms.vm(c);
         GuestCommand cmd = new GuestCommand(command, user, dir, Map.of(),
                 timeout == null ? policy.maxExecTimeout() : Duration.ofSeconds(timeout), null);
-        ExecResult r = e.vm.exec(cmd);
+        ExecResult r = vms.using(c, e -> e.vm.exec(cmd));
         int cap = policy.maxExecOutputBytes();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("exit_code", r.exitCode());
@@ -102,18 +101,19 @@ final class GuestTools {
                     + " server's policy maximum of " + policy.maxCopyBytes() + " bytes per file");
         }
         c.audit().put("path", Args.shown(path));
-        OwnedVms.Entry e = vms.vm(c);
-        String tmp = GuestPaths.quote(path + ".vboxmcp-part");
-        String dir = path.substring(0, Math.max(1, path.lastIndexOf('/')));
-        run(e, "mkdir -p " + GuestPaths.quote(dir) + " && : > " + tmp);
-        for (int off = 0; off < bytes.length; off += CHUNK) {
-            String b64 = Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(bytes, off,
-                    Math.min(bytes.length, off + CHUNK)));
-            run(e, "printf '%s' '" + b64 + "' | base64 -d >> " + tmp);
-        }
-        run(e, (mode == null ? "" : "chmod " + mode + " " + tmp + " && ") + "mv -f " + tmp + " "
-                + GuestPaths.quote(path));
-        return Map.of("path", path, "bytes", bytes.length);
+        return vms.using(c, e -> {
+            String tmp = GuestPaths.quote(path + ".vboxmcp-part");
+            String dir = path.substring(0, Math.max(1, path.lastIndexOf('/')));
+            run(e, "mkdir -p " + GuestPaths.quote(dir) + " && : > " + tmp);
+            for (int off = 0; off < bytes.length; off += CHUNK) {
+                String b64 = Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(bytes, off,
+                        Math.min(bytes.length, off + CHUNK)));
+                run(e, "printf '%s' '" + b64 + "' | base64 -d >> " + tmp);
+            }
+            run(e, (mode == null ? "" : "chmod " + mode + " " + tmp + " && ") + "mv -f " + tmp + " "
+                    + GuestPaths.quote(path));
+            return Map.of("path", path, "bytes", bytes.length);
+        });
     }
 
     Map<String, Object> copyFrom(Call c) throws VboxmcpException {
@@ -121,21 +121,7 @@ final class GuestTools {
         String path = GuestPaths.file("copy_from_vm", "path", c.args().string("path", 1024, true));
         String encoding = c.args().choice("encoding", Set.of("text", "base64"), "text");
         c.audit().put("path", Args.shown(path));
-        OwnedVms.Entry e = vms.vm(c);
-        String q = GuestPaths.quote(path);
-        String size = run(e, "test -f " + q + " || { echo 'not a regular file' >&2; exit 3; }; wc -c < " + q).trim();
-        long n;
-        try {
-            n = Long.parseLong(size);
-        } catch (NumberFormatException bad) {
-            throw new VboxmcpException(ErrorCode.INTERNAL, "copy_from_vm: the guest answered '" + Args.shown(size)
-                    + "' for the file size");
-        }
-        if (n > policy.maxCopyBytes()) {
-            throw new VboxmcpException(ErrorCode.POLICY_VIOLATION, "copy_from_vm: " + path + " has " + n + " bytes,"
-                    + " over this server's policy maximum of " + policy.maxCopyBytes() + " bytes per file");
-        }
-        byte[] bytes = Base64.getMimeDecoder().decode(run(e, "head -c " + policy.maxCopyBytes() + " " + q + " | base64"));
+        byte[] bytes = vms.using(c, e -> read(e, path));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("path", path);
         m.put("bytes", bytes.length);
@@ -151,6 +137,24 @@ final class GuestTools {
         }
         m.put("encoding", encoding);
         return m;
+    }
+
+    /** @return the guest file at {@code path}, refused over the policy's copy size */
+    private byte[] read(OwnedVms.Entry e, String path) throws VboxmcpException {
+        String q = GuestPaths.quote(path);
+        String size = run(e, "test -f " + q + " || { echo 'not a regular file' >&2; exit 3; }; wc -c < " + q).trim();
+        long n;
+        try {
+            n = Long.parseLong(size);
+        } catch (NumberFormatException bad) {
+            throw new VboxmcpException(ErrorCode.INTERNAL, "copy_from_vm: the guest answered '" + Args.shown(size)
+                    + "' for the file size");
+        }
+        if (n > policy.maxCopyBytes()) {
+            throw new VboxmcpException(ErrorCode.POLICY_VIOLATION, "copy_from_vm: " + path + " has " + n + " bytes,"
+                    + " over this server's policy maximum of " + policy.maxCopyBytes() + " bytes per file");
+        }
+        return Base64.getMimeDecoder().decode(run(e, "head -c " + policy.maxCopyBytes() + " " + q + " | base64"));
     }
 
     private static String run(OwnedVms.Entry e, String command) throws VboxmcpException {

@@ -38,6 +38,8 @@ final class OwnedVms {
         volatile Vm vm;
         volatile CreateJob creating;
         volatile Instant lastUsed;
+        /** Guest commands running on it now (exec, copies); guarded by the OwnedVms lock. */
+        int busy;
 
         Entry(String name, int memoryMb, int cpus, int diskMb, Instant now) {
             this.name = name;
@@ -105,14 +107,30 @@ final class OwnedVms {
         return Optional.ofNullable(e);
     }
 
+    /** A long guest command starts on {@code e}: idle destroy leaves it alone until {@link #end}. */
+    synchronized void begin(Entry e) {
+        e.busy++;
+        e.lastUsed = clock.instant();
+    }
+
+    /** The guest command of {@link #begin} ended: the idle time counts from now. */
+    synchronized void end(Entry e) {
+        e.busy--;
+        e.lastUsed = clock.instant();
+    }
+
     synchronized List<Entry> all() {
         return new ArrayList<>(entries.values());
     }
 
-    /** @return the entries no tool touched for longer than {@code idle} (creating ones excluded) */
+    /**
+     * @return the entries no tool touched for longer than {@code idle}: creating ones excluded, and those running a
+     * guest command (an exec longer than the idle time must not lose its VM half-way)
+     */
     synchronized List<Entry> idle(Duration idle) {
         Instant cutoff = clock.instant().minus(idle);
-        return entries.values().stream().filter(e -> e.vm != null && e.lastUsed.isBefore(cutoff)).toList();
+        return entries.values().stream().filter(e -> e.vm != null && e.busy == 0 && e.lastUsed.isBefore(cutoff))
+                .toList();
     }
 
     Duration idleFor(Entry e) {

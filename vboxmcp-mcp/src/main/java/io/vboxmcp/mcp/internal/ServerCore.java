@@ -76,12 +76,12 @@ public final class ServerCore implements AutoCloseable {
                 }
                 if (policy.destroyOnShutdown()) {
                     vm.get().destroy();
-                    audit.record(null, "recover", "ok", Map.of("vm", left, "action", "destroyed"));
+                    audit.record(null, "recover", "ok", Map.of("vm", left, "recovery", "destroyed"));
                 } else {
                     OwnedVms.Entry e = owned.reserve(left, vm.get().plan().memoryMb(), vm.get().plan().cpus(),
                             vm.get().plan().diskMb());
                     e.vm = vm.get();
-                    audit.record(null, "recover", "ok", Map.of("vm", left, "action", "adopted"));
+                    audit.record(null, "recover", "ok", Map.of("vm", left, "recovery", "adopted"));
                 }
             } catch (VboxmcpException e) {
                 LOG.warn("could not recover the VM '{}' a previous server left: {}", left, e.getMessage());

@@ -149,6 +149,23 @@ final class VmTools {
         return e;
     }
 
+    /** Work on an owned VM that may take long (exec, copies). */
+    @FunctionalInterface
+    interface GuestWork<T> {
+        T run(OwnedVms.Entry e) throws VboxmcpException;
+    }
+
+    /** Runs {@code work} on the VM the call names; idle destroy leaves that VM alone until the work ends. */
+    <T> T using(Call c, GuestWork<T> work) throws VboxmcpException {
+        OwnedVms.Entry e = vm(c);
+        owned.begin(e);
+        try {
+            return work.run(e);
+        } finally {
+            owned.end(e);
+        }
+    }
+
     static VboxmcpException notOwned(String name) {
         // VMs the operator made by other means are not the agent's business, not even their existence
         return new VboxmcpException(ErrorCode.VM_NOT_FOUND, "this server has no VM named '" + name + "'");

@@ -54,4 +54,47 @@ class OwnedVmsTest {
         assertThat(tmp.resolve("mcp")).isDirectoryContaining(p -> p.getFileName().toString().equals("owned-vms.json"))
                 .isDirectoryNotContaining(p -> p.getFileName().toString().endsWith(".tmp"));
     }
+
+    @Test
+    void idle_skipsAVmRunningAGuestCommand_andCountsFromItsEnd() throws Exception {
+        FakeClock clock = new FakeClock();
+        OwnedVms owned = new OwnedVms(policy(2, 8192), null, clock);
+        OwnedVms.Entry e = owned.reserve("worker", 512, 1, 256);
+        // a created VM that idle() only checks for presence: a stub no call may reach
+        e.vm = (io.vboxmcp.Vm) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {io.vboxmcp.Vm.class}, (p, m, a) -> {
+                    throw new AssertionError("idle() called " + m.getName());
+                });
+        owned.begin(e);                       // an exec starts
+        clock.advance(Duration.ofMinutes(10)); // and runs longer than the idle time
+        assertThat(owned.idle(Duration.ofMinutes(5))).as("busy: not idle however long it runs").isEmpty();
+        owned.end(e);
+        assertThat(owned.idle(Duration.ofMinutes(5))).as("the idle time counts from the command's end").isEmpty();
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(owned.idle(Duration.ofMinutes(5))).extracting(x -> x.name).containsExactly("worker");
+    }
+
+    /** A clock the test moves. */
+    static final class FakeClock extends Clock {
+        private java.time.Instant now = java.time.Instant.parse("2026-11-30T12:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
 }
