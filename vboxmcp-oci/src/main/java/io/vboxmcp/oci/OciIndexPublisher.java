@@ -28,8 +28,24 @@ public interface OciIndexPublisher {
     byte[] build(long version, Instant expires) throws VboxmcpException;
 
     /**
+     * Lists the namespace's template versions whose names match {@code names} as publisher {@code role}'s metadata
+     * (a {@code vboxmcp-publisher} document), for the publisher to sign with its own keys. The index that follows
+     * ({@link #build}) lists the newest pushed version of each publisher's metadata, and leaves out the names the
+     * root delegates. Further delegations are added to the document by hand before signing.
+     *
+     * @param role    the publisher role the root (or another publisher) delegates to, never null
+     * @param names   the name patterns delegated to it ({@code b-corp-*}), never null or empty
+     * @param version the metadata version, at least 1; 0 for one more than the newest in the registry
+     * @param expires when the metadata stops being accepted, never null
+     * @return the document's bytes, never null
+     * @since 0.3.0
+     */
+    byte[] buildPublisher(String role, List<String> names, long version, Instant expires) throws VboxmcpException;
+
+    /**
      * Publishes a document with detached signature files ({@code .sig} SSH, {@code .asc} OpenPGP) under tag
-     * {@code index}, or {@code root.N} for a root (N read from the document).
+     * {@code index}, {@code root.N} for a root (N read from the document), or {@code publisher.ROLE.N} for a
+     * publisher's metadata (recognised by its {@code _type}).
      *
      * @return the artifact's digest, never null
      */
