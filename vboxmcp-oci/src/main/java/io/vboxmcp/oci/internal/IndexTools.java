@@ -74,6 +74,12 @@ public final class IndexTools implements OciIndexPublisher {
             if (e.getKey().startsWith("publisher.")) {
                 byte[] doc = document(SignedIndexes.publisherTag(e.getKey().substring(10), e.getValue())).orElseThrow();
                 PublisherDocument p = PublisherDocument.parse(doc);
+                if (p.version() != e.getValue() || !p.role().equals(e.getKey().substring(10))) {
+                    // consumers would refuse it (IDX-10): better the publisher of the index hears it now
+                    throw new IndexRefusedException(IndexRefusedException.Reason.INCONSISTENT, "tag "
+                            + SignedIndexes.publisherTag(e.getKey().substring(10), e.getValue()) + " holds " + p.role()
+                            + " version " + p.version());
+                }
                 publishers.addObject().put("role", p.role()).put("version", p.version()).put("digest", Digests.sha256(doc));
             }
         }
