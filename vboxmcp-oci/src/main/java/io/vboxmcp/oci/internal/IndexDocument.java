@@ -51,18 +51,22 @@ record IndexDocument(long version, Instant expires, List<Entry> entries, Set<Str
         long version = Documents.version(n);
         Instant expires = Documents.instant(n, "expires");
         List<Entry> entries = entries(n.get("templates"), "index");
+        return new IndexDocument(version, expires, entries, removed(n.get("removed")), publishers(n.get("publishers")),
+                bytes.clone());
+    }
+
+    /** The {@code removed} list (tombstones, IDX-08) as {@code name@version} keys. */
+    static Set<String> removed(JsonNode rs) throws IndexRefusedException {
         Set<String> removed = new HashSet<>();
-        JsonNode rs = n.get("removed");
         if (rs != null) {
             if (!rs.isArray()) {
-                throw new IndexRefusedException(Reason.MALFORMED, "index: 'removed' must be a list");
+                throw new IndexRefusedException(Reason.MALFORMED, "'removed' must be a list");
             }
             for (JsonNode r : rs) {
                 removed.add(name(r) + "@" + version(r));
             }
         }
-        return new IndexDocument(version, expires, entries, Set.copyOf(removed), publishers(n.get("publishers")),
-                bytes.clone());
+        return Set.copyOf(removed);
     }
 
     private static Map<String, PublisherRef> publishers(JsonNode ps) throws IndexRefusedException {

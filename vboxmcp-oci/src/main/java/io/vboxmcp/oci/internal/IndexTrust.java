@@ -192,6 +192,10 @@ final class IndexTrust {
         if (old.isPresent() && Arrays.equals(old.get().document().bytes(), bytes)) {
             return false;
         }
+        if (old.isPresent() && old.get().document().version() < next.version()) {
+            // a publisher's versions are as immutable as the index's own (REG-02, IDX-07, IDX-08)
+            next.checkSuccessorOf(old.get().document());
+        }
         // signatures first: a crash between the two writes leaves a document whose digest the index does not list,
         // which the next update fetches again
         AtomicWrite.write(dir.resolve(PUBLISHERS).resolve(role + ".sigs.json"), StoredSignatures.bytes(sigs));

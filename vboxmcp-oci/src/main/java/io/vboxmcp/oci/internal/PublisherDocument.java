@@ -16,7 +16,7 @@ import java.util.List;
  *  "delegations":{"keys":{..},"roles":[..]}}</pre>
  */
 record PublisherDocument(String role, long version, Instant expires, List<IndexDocument.Entry> entries,
-                         Delegations delegations, byte[] bytes) {
+                         java.util.Set<String> removed, Delegations delegations, byte[] bytes) {
     static final String TYPE = "vboxmcp-publisher";
 
     static PublisherDocument parse(byte[] bytes) throws IndexRefusedException {
@@ -28,8 +28,20 @@ record PublisherDocument(String role, long version, Instant expires, List<IndexD
                     + "' is not a role name");
         }
         return new PublisherDocument(role, Documents.version(n), Documents.instant(n, "expires"),
-                IndexDocument.entries(n.get("templates"), "publisher " + role),
+                IndexDocument.entries(n.get("templates"), "publisher " + role), IndexDocument.removed(n.get("removed")),
                 Delegations.parse(n.get("delegations"), "publisher " + role), bytes.clone());
+    }
+
+    /**
+     * Checks that this metadata may follow {@code older} by the index's rules: no version dropped without
+     * {@code removed} (IDX-08), no digest changed (REG-02), no template's highest version lowered (IDX-07).
+     */
+    void checkSuccessorOf(PublisherDocument older) throws IndexRefusedException {
+        asIndex().checkSuccessorOf(older.asIndex());
+    }
+
+    private IndexDocument asIndex() {
+        return new IndexDocument(version, expires, entries, removed, java.util.Map.of(), bytes);
     }
 
     /** @return this publisher's entries for {@code name}, in the order listed */

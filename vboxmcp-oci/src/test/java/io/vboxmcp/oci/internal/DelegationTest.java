@@ -188,4 +188,16 @@ class DelegationTest {
         refused(Reason.ROLLBACK, () -> t.updateIndex(idx2, fx.sign(idx2, online), NOW));
         assertThat(t.index().orElseThrow().version()).isEqualTo(1);
     }
+
+    @Test
+    void updatePublisher_refusesNewMetadataChangingThePublishedDigest_REG02(@TempDir Path dir) throws Exception {
+        IndexTrust t = trust(dir, IndexFixture.delegations(Role.of("a-corp", pa, "a-*")));
+        Signed v1 = new Signed(b(IndexFixture.publisher("a-corp", 1, LATER, null, "a-web 1.0.0 " + IndexFixture.digest('a'))), pa);
+        publish(t, 1, List.of(v1));
+        Signed v2 = new Signed(b(IndexFixture.publisher("a-corp", 2, LATER, null, "a-web 1.0.0 " + IndexFixture.digest('b'))), pa);
+        byte[] idx2 = b(IndexFixture.with(IndexFixture.index(2, LATER, null), "publishers", IndexFixture.publishers(v2.doc())));
+        t.updateIndex(idx2, fx.sign(idx2, online), NOW);
+        refused(Reason.INCONSISTENT, () -> t.updatePublisher("a-corp", v2.doc(), fx.sign(v2.doc(), pa), NOW));
+        assertThat(Files.readAllBytes(dir.resolve(IndexTrust.PUBLISHERS).resolve("a-corp.json"))).isEqualTo(v1.doc());
+    }
 }

@@ -42,6 +42,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OciDelegationRegistryTest {
     static final String NS = "deleg";
+    /** What a-corp lists: its own names and, the attack, a b-corp name. */
+    static final List<String> A_NAMES = List.of("a-corp-*", "b-corp-evil");
     DistributionRegistry registry;
     Path work;
     Path templateKey;
@@ -79,7 +81,7 @@ class OciDelegationRegistryTest {
         Templates.sshSign(rootKey.file(), rootFile, OciIndexPublisher.SIGNATURE_NAMESPACE);
         tools.push(rootFile, List.of(sig(rootFile)), true);
         // a-corp lists its own template and, as the attack, b-corp-evil, which only b-corp may list (REG-03)
-        pushPublisher("a-corp-1.json", tools.buildPublisher("a-corp", List.of("a-corp-*", "b-corp-evil"), 0, in(30)), pa);
+        pushPublisher("a-corp-1.json", tools.buildPublisher("a-corp", A_NAMES, 0, in(30)), pa);
         pushPublisher("b-corp-1.json", tools.buildPublisher("b-corp", List.of("b-corp-web"), 0, in(30)), pb);
         pushIndex(tools.build(0, in(7)));
     }
@@ -161,7 +163,8 @@ class OciDelegationRegistryTest {
     @Order(2)
     void update_refusesPublisherMetadataTheIndexDoesNotList_IDX10() throws Exception {
         Path v1 = work.resolve("a-corp-1.json");
-        pushPublisher("a-corp-2.json", tools.buildPublisher("a-corp", List.of("a-corp-*"), 0, in(30)), pa);
+        // version 2 keeps listing what version 1 listed: a publisher's versions only change with a tombstone (IDX-08)
+        pushPublisher("a-corp-2.json", tools.buildPublisher("a-corp", A_NAMES, 0, in(30)), pa);
         pushIndex(tools.build(0, in(7)));
         // the registry's publisher.a-corp.2 tag is moved back to version 1, validly signed by a-corp: mix and match
         SourceConfig sc = new SourceConfig("attacker", registry.oci(NS), 0, Map.of());
@@ -188,7 +191,7 @@ class OciDelegationRegistryTest {
         byte[] a2 = Files.readAllBytes(work.resolve("a-corp-2.json"));
         // a-corp's version 3 is signed and listed by the index, but never reaches the registry
         Path a3 = work.resolve("a-corp-3.json");
-        Files.write(a3, tools.buildPublisher("a-corp", List.of("a-corp-*"), 3, in(30)));
+        Files.write(a3, tools.buildPublisher("a-corp", A_NAMES, 3, in(30)));
         String index = new String(tools.build(0, in(7)), StandardCharsets.UTF_8);
         String listed = "\"version\" : 2,\n    \"digest\" : \"" + Digests.sha256(a2) + "\"";
         assertThat(index).contains(listed);
