@@ -38,9 +38,13 @@ public interface OciIndexPublisher {
      * @param version the metadata version, at least 1; 0 for one more than the newest in the registry
      * @param expires when the metadata stops being accepted, never null
      * @return the document's bytes, never null
+     * @throws UnsupportedOperationException in an implementation written against 0.2.0 (the one {@link #open} returns
+     *         supports it); a default method so that adding it breaks no such implementation
      * @since 0.3.0
      */
-    byte[] buildPublisher(String role, List<String> names, long version, Instant expires) throws VboxmcpException;
+    default byte[] buildPublisher(String role, List<String> names, long version, Instant expires) throws VboxmcpException {
+        throw new UnsupportedOperationException("buildPublisher is not supported by " + getClass().getName());
+    }
 
     /**
      * Publishes a document with detached signature files ({@code .sig} SSH, {@code .asc} OpenPGP) under tag
