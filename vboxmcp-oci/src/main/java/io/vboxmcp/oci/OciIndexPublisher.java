@@ -67,6 +67,24 @@ public interface OciIndexPublisher {
     long verify(Path index, Path root, Instant now) throws VboxmcpException;
 
     /**
+     * As {@link #verify(Path, Path, Instant)}, then checks publisher metadata documents as the index lists them (the
+     * version and bytes it names, unexpired) and every name they list as a consumer's lookup would: signed by the
+     * keys of the delegation that leads to it, within its delegated names, within the delegation cap.
+     *
+     * @param index      the index document; its signatures in {@code <index>.sig} / {@code .asc} beside it
+     * @param root       the root document; its signatures beside it the same way
+     * @param publishers publisher metadata documents, each with its signatures beside it, never null
+     * @param now        the time expiry is judged against, never null
+     * @return the index version, if everything is valid
+     * @throws IndexRefusedException naming the protection that refused a document or a name
+     * @throws UnsupportedOperationException in an implementation written against 0.2.0
+     * @since 0.3.0
+     */
+    default long verify(Path index, Path root, List<Path> publishers, Instant now) throws VboxmcpException {
+        throw new UnsupportedOperationException("verify with publishers is not supported by " + getClass().getName());
+    }
+
+    /**
      * @param namespace {@code oci://HOST[:PORT]/NAMESPACE}, never null
      * @param options   source options (credentials-env, plain-http), never null
      * @param config    configuration values ({@link OciKeys}: Docker config, CA file, caps), never null

@@ -141,7 +141,8 @@ final class IndexCommand extends VboxmcpCommand.Sub {
         }
     }
 
-    @Command(name = "verify", description = "Checks an index against a root as a consumer's first update would.")
+    @Command(name = "verify", description = "Checks an index against a root as a consumer's first update would; with "
+            + "--publisher, also the publishers' metadata and every name it lists through the delegations.")
     static final class Verify extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "INDEX")
         Path index;
@@ -149,10 +150,18 @@ final class IndexCommand extends VboxmcpCommand.Sub {
         @Option(names = "--root", paramLabel = "ROOT", required = true)
         Path root;
 
+        @Option(names = "--publisher", paramLabel = "FILE",
+                description = "A publisher metadata document the index lists (signatures beside it); repeatable.")
+        List<Path> publishers = new ArrayList<>();
+
         @Override
         int run(Session s) throws VboxmcpException, IOException {
+            List<Path> pubs = new ArrayList<>();
+            for (Path p : publishers) {
+                pubs.add(regularInput(p, "publisher metadata"));
+            }
             long v = OciIndexPublisher.open(URI.create("oci://127.0.0.1/verify"), Map.of(), k -> Optional.empty(),
-                    IndexCommand::verifier).verify(regularInput(index, "index"), regularInput(root, "root"), Instant.now());
+                    IndexCommand::verifier).verify(regularInput(index, "index"), regularInput(root, "root"), pubs, Instant.now());
             s.result("index version " + v + " verifies against " + root);
             s.emitJson(true, Json.obj().put("version", v));
             return Main.OK;

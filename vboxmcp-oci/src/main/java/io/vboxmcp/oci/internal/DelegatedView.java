@@ -97,6 +97,11 @@ final class DelegatedView {
         return effective.infos(sourceId);
     }
 
+    /** @return every name refused, with why, sorted by name */
+    Map<String, IndexRefusedException> refusals() {
+        return new java.util.TreeMap<>(refused);
+    }
+
     private void check(String name) throws IndexRefusedException {
         IndexRefusedException e = refused.get(name);
         if (e != null) {

@@ -204,6 +204,11 @@ public final class IndexTools implements OciIndexPublisher {
 
     @Override
     public long verify(Path index, Path root, Instant now) throws VboxmcpException {
+        return verify(index, root, List.of(), now);
+    }
+
+    @Override
+    public long verify(Path index, Path root, List<Path> publishers, Instant now) throws VboxmcpException {
         Path tmp;
         try {
             tmp = Files.createTempDirectory("vboxmcp-index-verify-");
@@ -215,9 +220,20 @@ public final class IndexTools implements OciIndexPublisher {
                     OciTemplateSourceFactory.signatures(root), now);
             t.checkRootFresh(now);
             t.updateIndex(OciTemplateSourceFactory.read(index, 64 << 20), OciTemplateSourceFactory.signatures(index), now);
-            return t.index().orElseThrow().version();
-        } catch (IndexRefusedException e) {
-            throw e;
+            IndexDocument idx = t.index().orElseThrow();
+            for (Path p : publishers) {
+                byte[] doc = OciTemplateSourceFactory.read(p, 64 << 20);
+                t.updatePublisher(PublisherDocument.parse(doc).role(), doc, OciTemplateSourceFactory.signatures(p), now);
+            }
+            if (!publishers.isEmpty()) {
+                // every name as a consumer would look it up: the first refusal (signature, delegation, cap) is reported
+                var first = DelegatedView.of(t, idx, now).refusals().entrySet().stream().findFirst();
+                if (first.isPresent()) {
+                    throw new IndexRefusedException(first.get().getValue().reason(), first.get().getKey() + ": "
+                            + first.get().getValue().getMessage());
+                }
+            }
+            return idx.version();
         } finally {
             try (var s = Files.walk(tmp)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

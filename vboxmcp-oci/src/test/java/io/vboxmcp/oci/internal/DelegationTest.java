@@ -200,4 +200,27 @@ class DelegationTest {
         refused(Reason.INCONSISTENT, () -> t.updatePublisher("a-corp", v2.doc(), fx.sign(v2.doc(), pa), NOW));
         assertThat(Files.readAllBytes(dir.resolve(IndexTrust.PUBLISHERS).resolve("a-corp.json"))).isEqualTo(v1.doc());
     }
+
+    @Test
+    void verify_checksPublisherFilesThroughTheDelegations_REG03(@TempDir Path dir) throws Exception {
+        Path root = dir.resolve("root.json");
+        Files.writeString(root, IndexFixture.with(IndexFixture.root(1, LATER.plusSeconds(86_400 * 365), List.of(rootKey), 1,
+                List.of(online), 1), "delegations", IndexFixture.delegations(Role.of("a-corp", pa, "a-corp-*"))));
+        Templates.sshSign(rootKey.file(), root, IndexTrust.NAMESPACE);
+        Path a = dir.resolve("a-corp.json");
+        Files.writeString(a, IndexFixture.publisher("a-corp", 1, LATER.plusSeconds(86_400 * 365), null,
+                "a-corp-web 1.0.0 " + IndexFixture.digest('a'), "b-corp-web 1.0.0 " + IndexFixture.digest('b')));
+        Templates.sshSign(pa.file(), a, IndexTrust.NAMESPACE);
+        Path index = dir.resolve("index.json");
+        Files.writeString(index, IndexFixture.with(IndexFixture.index(1, LATER.plusSeconds(86_400 * 365), null), "publishers",
+                IndexFixture.publishers(Files.readAllBytes(a))));
+        Templates.sshSign(online.file(), index, IndexTrust.NAMESPACE);
+        io.vboxmcp.oci.OciIndexPublisher tools = io.vboxmcp.oci.OciIndexPublisher.open(
+                java.net.URI.create("oci://127.0.0.1/verify"), java.util.Map.of(), k -> java.util.Optional.empty(),
+                IndexFixture.verifiers(dir));
+        java.time.Instant now = java.time.Instant.now();
+        assertThat(tools.verify(index, root, now)).isEqualTo(1);  // root and index alone are fine
+        assertThat(refused(Reason.DELEGATION, () -> tools.verify(index, root, List.of(a), now)).getMessage())
+                .startsWith("b-corp-web: ").contains("REG-03");
+    }
 }
