@@ -24,8 +24,15 @@ public class IndexRefusedException extends VboxmcpException {
         EXPIRED,
         /** A template version disappeared, changed digest, or is listed twice (IDX-08, REG-01, REG-02). */
         INCONSISTENT,
-        /** More data, documents or rotations than the caps allow (IDX-13, KEY-10). */
-        TOO_LARGE
+        /** More data, documents or rotations than the caps allow (IDX-13, KEY-10, REG-04). */
+        TOO_LARGE,
+        /**
+         * A template name signed by a role it is not delegated to, or only reachable past a terminating delegation
+         * (REG-03, REG-05).
+         *
+         * @since 0.3.0
+         */
+        DELEGATION
     }
 
     private final Reason reason;

@@ -46,7 +46,9 @@ final class IndexCommand extends VboxmcpCommand.Sub {
                 k -> Optional.ofNullable(System.getProperty("vboxmcp." + k)), IndexCommand::verifier);
     }
 
-    @Command(name = "build", description = "Lists every template version in the namespace into an index document.")
+    @Command(name = "build", description = "Lists every template version in the namespace into an index document "
+            + "(leaving out the names the root delegates, and listing each publisher's newest metadata), or with "
+            + "--publisher the versions of the names delegated to one publisher into its metadata document.")
     static final class Build extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "oci://HOST[:PORT]/NAMESPACE")
         String namespace;
@@ -62,10 +64,22 @@ final class IndexCommand extends VboxmcpCommand.Sub {
                 description = "Days until the index stops being accepted (default ${DEFAULT-VALUE}).")
         int days;
 
+        @Option(names = "--publisher", paramLabel = "ROLE",
+                description = "Build publisher ROLE's metadata (pushed as publisher.ROLE.N) instead of the index.")
+        String publisher;
+
+        @Option(names = "--names", paramLabel = "PATTERN", split = ",",
+                description = "With --publisher: the name patterns delegated to it (b-corp-*), comma-separated.")
+        List<String> names;
+
         @Override
         int run(Session s) throws Exception {
-            byte[] doc = s.step("index", "building", () -> open(namespace, Map.of())
-                    .build(version, Instant.now().plus(Duration.ofDays(days))));
+            if (publisher != null && (names == null || names.isEmpty())) {
+                throw usage("--publisher needs --names PATTERN[,PATTERN...]: the names delegated to " + publisher);
+            }
+            Instant expires = Instant.now().plus(Duration.ofDays(days));
+            byte[] doc = s.step("index", "building", () -> publisher == null ? open(namespace, Map.of()).build(version, expires)
+                    : open(namespace, Map.of()).buildPublisher(publisher, names, version, expires));
             Files.write(output, doc);
             s.result("wrote " + output + "; sign it: vboxmcp index sign " + output + " --key KEY");
             s.emitJson(true, Json.obj().put("index", output.toAbsolutePath().toString()));
@@ -95,7 +109,8 @@ final class IndexCommand extends VboxmcpCommand.Sub {
         }
     }
 
-    @Command(name = "push", description = "Publishes a signed index (tag 'index') or root (tag root.N) with FILE.sig/.asc.")
+    @Command(name = "push", description = "Publishes a signed index (tag 'index'), root (tag root.N) or publisher "
+            + "metadata (tag publisher.ROLE.N) with FILE.sig/.asc.")
     static final class Push extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "oci://HOST[:PORT]/NAMESPACE")
         String namespace;
@@ -126,7 +141,8 @@ final class IndexCommand extends VboxmcpCommand.Sub {
         }
     }
 
-    @Command(name = "verify", description = "Checks an index against a root as a consumer's first update would.")
+    @Command(name = "verify", description = "Checks an index against a root as a consumer's first update would; with "
+            + "--publisher, also the publishers' metadata and every name it lists through the delegations.")
     static final class Verify extends VboxmcpCommand.Sub {
         @Parameters(index = "0", paramLabel = "INDEX")
         Path index;
@@ -134,10 +150,18 @@ final class IndexCommand extends VboxmcpCommand.Sub {
         @Option(names = "--root", paramLabel = "ROOT", required = true)
         Path root;
 
+        @Option(names = "--publisher", paramLabel = "FILE",
+                description = "A publisher metadata document the index lists (signatures beside it); repeatable.")
+        List<Path> publishers = new ArrayList<>();
+
         @Override
         int run(Session s) throws VboxmcpException, IOException {
+            List<Path> pubs = new ArrayList<>();
+            for (Path p : publishers) {
+                pubs.add(regularInput(p, "publisher metadata"));
+            }
             long v = OciIndexPublisher.open(URI.create("oci://127.0.0.1/verify"), Map.of(), k -> Optional.empty(),
-                    IndexCommand::verifier).verify(regularInput(index, "index"), regularInput(root, "root"), Instant.now());
+                    IndexCommand::verifier).verify(regularInput(index, "index"), regularInput(root, "root"), pubs, Instant.now());
             s.result("index version " + v + " verifies against " + root);
             s.emitJson(true, Json.obj().put("version", v));
             return Main.OK;

@@ -24,6 +24,7 @@ final class Artifacts {
     static final String INDEX_TYPE = "application/vnd.vboxmcp.index.v1";
     static final String INDEX_LAYER = "application/vnd.vboxmcp.index.v1+json";
     static final String ROOT_LAYER = "application/vnd.vboxmcp.root.v1+json";
+    static final String PUBLISHER_LAYER = "application/vnd.vboxmcp.publisher.v1+json";
 
     static final String A_NAME = "io.vboxmcp.template.name";
     static final String A_VERSION = "io.vboxmcp.template.version";

@@ -68,6 +68,32 @@ final class Documents {
         }
     }
 
+    /** The key ids a role names: each must be in {@code keys}, none twice (KEY-04). */
+    static java.util.Set<String> ids(JsonNode role, String what, java.util.Map<String, ?> keys) throws IndexRefusedException {
+        if (!role.path("keys").isArray()) {
+            throw new IndexRefusedException(Reason.MALFORMED, what + " needs 'keys' and an integer 'threshold'");
+        }
+        java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+        for (JsonNode k : role.get("keys")) {
+            if (!keys.containsKey(k.asText()) || !ids.add(k.asText())) {
+                throw new IndexRefusedException(Reason.MALFORMED, what + " names an unknown key or one key twice (KEY-04)");
+            }
+        }
+        return ids;
+    }
+
+    /** A role's threshold: at least 1 and at most its number of keys, which could never be met otherwise (KEY-02). */
+    static int threshold(JsonNode role, int keys, String what) throws IndexRefusedException {
+        if (!role.path("threshold").isInt()) {
+            throw new IndexRefusedException(Reason.MALFORMED, what + " needs 'keys' and an integer 'threshold'");
+        }
+        int threshold = role.get("threshold").asInt();
+        if (threshold < 1 || threshold > keys) {
+            throw new IndexRefusedException(Reason.MALFORMED, what + " has threshold " + threshold + " with " + keys + " keys");
+        }
+        return threshold;
+    }
+
     static String text(JsonNode n, String field) throws IndexRefusedException {
         JsonNode v = n.get(field);
         if (v == null || !v.isTextual()) {

@@ -24,9 +24,13 @@ import java.util.TreeMap;
  * <pre>{"_type":"vboxmcp-index","version":6,"expires":"...",
  *  "templates":[{"name":"web-demo","version":"1.0.0","digest":"sha256:..","description":"..","tags":["web"],
  *                "author":"..","published":"2026-11-30T12:00:00Z"}],
- *  "removed":[{"name":"old","version":"0.1.0"}]}</pre>
+ *  "removed":[{"name":"old","version":"0.1.0"}],
+ *  "publishers":[{"role":"b-corp","version":3,"digest":"sha256:.."}]}</pre>
+ * {@code publishers} is TUF's snapshot: the one version (and the SHA-256 of the bytes) of each publisher's metadata
+ * that goes with this index, so an old publisher document cannot be combined with it (IDX-10).
  */
-record IndexDocument(long version, Instant expires, List<Entry> entries, Set<String> removed, byte[] bytes) {
+record IndexDocument(long version, Instant expires, List<Entry> entries, Set<String> removed,
+                     Map<String, PublisherRef> publishers, byte[] bytes) {
     static final String TYPE = "vboxmcp-index";
     static final int MAX_ENTRIES = 200_000;
 
@@ -38,14 +42,57 @@ record IndexDocument(long version, Instant expires, List<Entry> entries, Set<Str
         }
     }
 
+    /** The version and document digest of one publisher's metadata, as the index lists it. */
+    record PublisherRef(long version, String digest) { }
+
     static IndexDocument parse(byte[] bytes) throws IndexRefusedException {
         JsonNode n = Documents.object(bytes, "index");
         Documents.type(n, TYPE);
         long version = Documents.version(n);
         Instant expires = Documents.instant(n, "expires");
-        JsonNode ts = n.get("templates");
+        List<Entry> entries = entries(n.get("templates"), "index");
+        return new IndexDocument(version, expires, entries, removed(n.get("removed")), publishers(n.get("publishers")),
+                bytes.clone());
+    }
+
+    /** The {@code removed} list (tombstones, IDX-08) as {@code name@version} keys. */
+    static Set<String> removed(JsonNode rs) throws IndexRefusedException {
+        Set<String> removed = new HashSet<>();
+        if (rs != null) {
+            if (!rs.isArray()) {
+                throw new IndexRefusedException(Reason.MALFORMED, "'removed' must be a list");
+            }
+            for (JsonNode r : rs) {
+                removed.add(name(r) + "@" + version(r));
+            }
+        }
+        return Set.copyOf(removed);
+    }
+
+    private static Map<String, PublisherRef> publishers(JsonNode ps) throws IndexRefusedException {
+        if (ps == null) {
+            return Map.of();
+        }
+        if (!ps.isArray() || ps.size() > 4096) {
+            throw new IndexRefusedException(Reason.MALFORMED, "index: 'publishers' must be a list of at most 4096");
+        }
+        Map<String, PublisherRef> out = new LinkedHashMap<>();
+        for (JsonNode p : ps) {
+            String role = Documents.text(p, "role");
+            String digest = Documents.text(p, "digest");
+            if (!Delegations.ROLE.matcher(role).matches() || !OciClient.DIGEST.matcher(digest).matches()
+                    || out.put(role, new PublisherRef(Documents.version(p), digest)) != null) {
+                throw new IndexRefusedException(Reason.MALFORMED, "index: publisher '" + OciClient.printable(role)
+                        + "' is not a role name with a version and a sha256 digest, or is listed twice");
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    /** The {@code templates} list of an index or publisher document, checked (IDX-21, REG-01). */
+    static List<Entry> entries(JsonNode ts, String what) throws IndexRefusedException {
         if (ts == null || !ts.isArray() || ts.size() > MAX_ENTRIES) {
-            throw new IndexRefusedException(Reason.MALFORMED, "index: 'templates' must be a list of at most " + MAX_ENTRIES);
+            throw new IndexRefusedException(Reason.MALFORMED, what + ": 'templates' must be a list of at most " + MAX_ENTRIES);
         }
         List<Entry> entries = new ArrayList<>(ts.size());
         Set<String> seen = new HashSet<>();
@@ -54,28 +101,18 @@ record IndexDocument(long version, Instant expires, List<Entry> entries, Set<Str
             SemanticVersion v = version(t);
             String digest = Documents.text(t, "digest");
             if (!OciClient.DIGEST.matcher(digest).matches()) {
-                throw new IndexRefusedException(Reason.MALFORMED, "index: " + name + " " + v + " has no sha256 digest");
+                throw new IndexRefusedException(Reason.MALFORMED, what + ": " + name + " " + v + " has no sha256 digest");
             }
             Entry e = new Entry(name, v, digest, t.hasNonNull("description") ? t.get("description").asText() : null,
                     tags(t), t.hasNonNull("author") ? t.get("author").asText() : null,
                     t.hasNonNull("published") ? t.get("published").asText() : null);
             if (!seen.add(e.key())) {
                 // one version, two digests: which one a client gets must not depend on order (REG-01)
-                throw new IndexRefusedException(Reason.INCONSISTENT, "index lists " + e.key() + " twice (REG-01)");
+                throw new IndexRefusedException(Reason.INCONSISTENT, what + " lists " + e.key() + " twice (REG-01)");
             }
             entries.add(e);
         }
-        Set<String> removed = new HashSet<>();
-        JsonNode rs = n.get("removed");
-        if (rs != null) {
-            if (!rs.isArray()) {
-                throw new IndexRefusedException(Reason.MALFORMED, "index: 'removed' must be a list");
-            }
-            for (JsonNode r : rs) {
-                removed.add(name(r) + "@" + version(r));
-            }
-        }
-        return new IndexDocument(version, expires, List.copyOf(entries), Set.copyOf(removed), bytes.clone());
+        return List.copyOf(entries);
     }
 
     private static String name(JsonNode t) throws IndexRefusedException {
@@ -139,6 +176,15 @@ record IndexDocument(long version, Instant expires, List<Entry> entries, Set<Str
                 throw new IndexRefusedException(Reason.INCONSISTENT, "index " + version + " lists " + e.key() + " as "
                         + n.digest() + "; index " + older.version() + " listed " + e.digest()
                         + " (versions are immutable, REG-02)");
+            }
+        }
+        for (var p : older.publishers().entrySet()) {
+            PublisherRef now2 = publishers.get(p.getKey());
+            if (now2 == null || now2.version() < p.getValue().version()) {
+                // TUF's snapshot rule: a publisher's metadata never goes back, nor vanishes, from one index to the next
+                throw new IndexRefusedException(Reason.ROLLBACK, "index " + version + " lists publisher " + p.getKey()
+                        + " at version " + (now2 == null ? "none" : now2.version()) + "; index " + older.version()
+                        + " listed version " + p.getValue().version() + " (IDX-10)");
             }
         }
         for (var h : highestBefore.entrySet()) {

@@ -24,6 +24,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /** {@link OciIndexPublisher} over {@link OciClient}. */
 public final class IndexTools implements OciIndexPublisher {
@@ -47,27 +49,89 @@ public final class IndexTools implements OciIndexPublisher {
 
     @Override
     public byte[] build(long version, Instant expires) throws VboxmcpException {
+        String indexRepo = namespace + "/" + SignedIndexes.INDEX_REPOSITORY;
         long v = version;
         if (v <= 0) {
             v = 1;
-            Optional<OciClient.Document> current = client.manifest(namespace + "/" + SignedIndexes.INDEX_REPOSITORY,
-                    SignedIndexes.INDEX_TAG);
+            Optional<byte[]> current = document(SignedIndexes.INDEX_TAG);
             if (current.isPresent()) {
-                JsonNode l = current.get().json().path("layers").path(0);
-                byte[] doc = client.blobUpTo(namespace + "/" + SignedIndexes.INDEX_REPOSITORY, l.path("digest").asText(),
-                        l.path("size").asLong(-1), 64L << 20);
-                v = IndexDocument.parse(doc).version() + 1;
+                v = IndexDocument.parse(current.get()).version() + 1;
             }
+        }
+        // the names the newest root delegates are the publishers' to list, not the index's (REG-03)
+        Map<String, Long> latest = latestTags(client.tags(indexRepo));
+        Delegations delegated = Delegations.NONE;
+        if (latest.containsKey("root")) {
+            delegated = RootDocument.parse(document("root." + latest.get("root")).orElseThrow()).delegations();
         }
         ObjectNode root = Artifacts.JSON.createObjectNode();
         root.put("_type", IndexDocument.TYPE).put("version", v).put("expires", expires.toString())
                 .put("published", Instant.now().toString());
-        ArrayNode templates = root.putArray("templates");
+        Delegations claimed = delegated;
+        scan(root.putArray("templates"), name -> !claimed.claims(name));
+        ArrayNode publishers = root.putArray("publishers");
+        for (var e : latest.entrySet()) {
+            if (e.getKey().startsWith("publisher.")) {
+                byte[] doc = document(SignedIndexes.publisherTag(e.getKey().substring(10), e.getValue())).orElseThrow();
+                PublisherDocument p = PublisherDocument.parse(doc);
+                if (p.version() != e.getValue() || !p.role().equals(e.getKey().substring(10))) {
+                    // consumers would refuse it (IDX-10): better the publisher of the index hears it now
+                    throw new IndexRefusedException(IndexRefusedException.Reason.INCONSISTENT, "tag "
+                            + SignedIndexes.publisherTag(e.getKey().substring(10), e.getValue()) + " holds " + p.role()
+                            + " version " + p.version());
+                }
+                publishers.addObject().put("role", p.role()).put("version", p.version()).put("digest", Digests.sha256(doc));
+            }
+        }
+        return pretty(root);
+    }
+
+    @Override
+    public byte[] buildPublisher(String role, List<String> names, long version, Instant expires) throws VboxmcpException {
+        ObjectNode pattern = Artifacts.JSON.createObjectNode();
+        ObjectNode r = pattern.putArray("roles").addObject().put("name", role).put("threshold", 1);
+        r.putArray("keys");
+        names.forEach(r.putArray("names")::add);
+        // the same checks a consumer makes: a role name and name patterns it accepts (keys are not needed here)
+        Delegations.Delegation d = Delegations.parse(pattern, "publisher " + role, false).roles().get(0);
+        long v = version > 0 ? version
+                : latestTags(client.tags(namespace + "/" + SignedIndexes.INDEX_REPOSITORY)).getOrDefault("publisher." + role, 0L) + 1;
+        ObjectNode doc = Artifacts.JSON.createObjectNode();
+        doc.put("_type", PublisherDocument.TYPE).put("role", role).put("version", v).put("expires", expires.toString());
+        scan(doc.putArray("templates"), d::covers);
+        return pretty(doc);
+    }
+
+    /** Highest N of each {@code root.N} (as "root") and {@code publisher.<role>.N} (as "publisher.<role>") tag. */
+    private static Map<String, Long> latestTags(List<String> tags) {
+        Map<String, Long> out = new TreeMap<>();
+        for (String t : tags) {
+            int dot = t.lastIndexOf('.');
+            String kind = dot < 0 ? "" : t.substring(0, dot);
+            if ((kind.equals("root") || kind.startsWith("publisher.")) && t.substring(dot + 1).matches("[1-9][0-9]{0,9}")) {
+                out.merge(kind, Long.parseLong(t.substring(dot + 1)), Math::max);
+            }
+        }
+        return out;
+    }
+
+    private Optional<byte[]> document(String tag) throws VboxmcpException {
+        String repo = namespace + "/" + SignedIndexes.INDEX_REPOSITORY;
+        Optional<OciClient.Document> m = client.manifest(repo, tag);
+        if (m.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode l = m.get().json().path("layers").path(0);
+        return Optional.of(client.blobUpTo(repo, l.path("digest").asText(), l.path("size").asLong(-1), 64L << 20));
+    }
+
+    /** Adds every template version of the namespace whose name {@code include} accepts. */
+    private void scan(ArrayNode templates, Predicate<String> include) throws VboxmcpException {
         List<String> repos = new ArrayList<>(client.catalog(namespace + "/"));
         repos.sort(null);
         for (String repo : repos) {
             String name = repo.substring(namespace.length() + 1);
-            if (!TemplateRef.isValidName(name) || name.equals(SignedIndexes.INDEX_REPOSITORY)) {
+            if (!TemplateRef.isValidName(name) || name.equals(SignedIndexes.INDEX_REPOSITORY) || !include.test(name)) {
                 continue;
             }
             List<SemanticVersion> versions = new ArrayList<>();
@@ -99,10 +163,13 @@ public final class IndexTools implements OciIndexPublisher {
                 }
             }
         }
+    }
+
+    private static byte[] pretty(ObjectNode n) throws VboxmcpException {
         try {
-            return Artifacts.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
+            return Artifacts.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
         } catch (IOException e) {
-            throw new VboxmcpException(ErrorCode.INTERNAL, "cannot write the index", e);
+            throw new VboxmcpException(ErrorCode.INTERNAL, "cannot write the document", e);
         }
     }
 
@@ -110,11 +177,18 @@ public final class IndexTools implements OciIndexPublisher {
     public String push(Path document, List<Path> signatureFiles, boolean root) throws VboxmcpException {
         byte[] doc = OciTemplateSourceFactory.read(document, 64 << 20);
         String tag;
+        String layer;
         if (root) {
             tag = "root." + RootDocument.parse(doc).version();
+            layer = Artifacts.ROOT_LAYER;
+        } else if (Documents.object(doc, "document").path("_type").asText("").equals(PublisherDocument.TYPE)) {
+            PublisherDocument p = PublisherDocument.parse(doc);
+            tag = SignedIndexes.publisherTag(p.role(), p.version());
+            layer = Artifacts.PUBLISHER_LAYER;
         } else {
             IndexDocument.parse(doc);
             tag = SignedIndexes.INDEX_TAG;
+            layer = Artifacts.INDEX_LAYER;
         }
         List<DetachedSignature> sigs = new ArrayList<>();
         for (Path p : signatureFiles) {
@@ -125,11 +199,16 @@ public final class IndexTools implements OciIndexPublisher {
                 sigs.addAll(OciTemplateSourceFactory.splitSsh(b, p.getFileName().toString()));
             }
         }
-        return SignedIndexes.push(client, namespace, tag, root, doc, sigs);
+        return SignedIndexes.push(client, namespace, tag, layer, doc, sigs);
     }
 
     @Override
     public long verify(Path index, Path root, Instant now) throws VboxmcpException {
+        return verify(index, root, List.of(), now);
+    }
+
+    @Override
+    public long verify(Path index, Path root, List<Path> publishers, Instant now) throws VboxmcpException {
         Path tmp;
         try {
             tmp = Files.createTempDirectory("vboxmcp-index-verify-");
@@ -141,9 +220,20 @@ public final class IndexTools implements OciIndexPublisher {
                     OciTemplateSourceFactory.signatures(root), now);
             t.checkRootFresh(now);
             t.updateIndex(OciTemplateSourceFactory.read(index, 64 << 20), OciTemplateSourceFactory.signatures(index), now);
-            return t.index().orElseThrow().version();
-        } catch (IndexRefusedException e) {
-            throw e;
+            IndexDocument idx = t.index().orElseThrow();
+            for (Path p : publishers) {
+                byte[] doc = OciTemplateSourceFactory.read(p, 64 << 20);
+                t.updatePublisher(PublisherDocument.parse(doc).role(), doc, OciTemplateSourceFactory.signatures(p), now);
+            }
+            if (!publishers.isEmpty()) {
+                // every name as a consumer would look it up: the first refusal (signature, delegation, cap) is reported
+                var first = DelegatedView.of(t, idx, now).refusals().entrySet().stream().findFirst();
+                if (first.isPresent()) {
+                    throw new IndexRefusedException(first.get().getValue().reason(), first.get().getKey() + ": "
+                            + first.get().getValue().getMessage());
+                }
+            }
+            return idx.version();
         } finally {
             try (var s = Files.walk(tmp)) {
                 s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,17 @@ final class IndexTrust {
     static final int MAX_ROTATIONS = 256;
     static final String ROOT_FILE = "root.json";
     static final String INDEX_FILE = "index.json";
+    /** Folder of each publisher's trusted metadata ({@code <role>.json}, exact bytes) and its signatures. */
+    static final String PUBLISHERS = "publishers";
 
     private final Path dir;
     private final Function<String, Optional<SignatureVerifier>> verifiers;
     private RootDocument root;
     private IndexDocument index;
+    private final Map<String, Stored> publishers = new HashMap<>();
+
+    /** A publisher's trusted metadata and the signatures that came with it, checked at each lookup (REG-06). */
+    record Stored(PublisherDocument document, List<DetachedSignature> signatures) { }
 
     /**
      * Opens the trusted state, bootstrapping it from {@code bootstrapRoot} when the folder has none. The bootstrap
@@ -130,11 +137,70 @@ final class IndexTrust {
             throw new IndexRefusedException(Reason.EXPIRED, "index version " + next.version() + " expired on "
                     + next.expires() + "; refusing a stale view of the registry (freeze, IDX-04)");
         }
+        for (IndexDocument.Entry e : next.entries()) {
+            if (root.delegations().claims(e.name())) {
+                // the (online) index key must not sign a publisher's names: only the publisher's keys do (REG-03)
+                throw new IndexRefusedException(Reason.DELEGATION, "index " + next.version() + " lists " + e.key()
+                        + ", a name the root delegates to a publisher; only that publisher's keys may list it (REG-03)");
+            }
+        }
         if (index != null) {
             next.checkSuccessorOf(index);
         }
         AtomicWrite.write(dir.resolve(INDEX_FILE), bytes);
         index = next;
+        return true;
+    }
+
+    /** @return the trusted metadata of publisher {@code role}, if any */
+    Optional<Stored> publisher(String role) throws VboxmcpException {
+        if (!publishers.containsKey(role)) {
+            Path doc = dir.resolve(PUBLISHERS).resolve(role + ".json");
+            Path sigs = dir.resolve(PUBLISHERS).resolve(role + ".sigs.json");
+            publishers.put(role, Files.isRegularFile(doc) && Files.isRegularFile(sigs)
+                    ? new Stored(PublisherDocument.parse(read(doc)), StoredSignatures.parse(read(sigs))) : null);
+        }
+        return Optional.ofNullable(publishers.get(role));
+    }
+
+    /**
+     * Accepts publisher {@code role}'s metadata as the trusted index lists it: the same role, exactly the version and
+     * the bytes (SHA-256) the index names, so an older or other document cannot be combined with this index (IDX-10),
+     * and not expired (IDX-04). Its signatures are kept and checked against the delegating role's keys at each lookup,
+     * because which delegation leads to it depends on the name looked up (REG-06).
+     *
+     * @return whether the trusted metadata changed
+     */
+    boolean updatePublisher(String role, byte[] bytes, List<DetachedSignature> sigs, Instant start)
+            throws VboxmcpException {
+        IndexDocument.PublisherRef listed = index == null ? null : index.publishers().get(role);
+        if (listed == null) {
+            throw new IndexRefusedException(Reason.INCONSISTENT, "publisher " + role + " is not listed by the trusted index");
+        }
+        PublisherDocument next = PublisherDocument.parse(bytes);
+        if (!next.role().equals(role) || next.version() != listed.version() || !Digests.sha256(bytes).equals(listed.digest())) {
+            throw new IndexRefusedException(Reason.INCONSISTENT, "index " + index.version() + " lists publisher " + role
+                    + " version " + listed.version() + " (" + listed.digest() + "); the registry sent " + next.role()
+                    + " version " + next.version() + " (" + Digests.sha256(bytes) + "), which this index never listed "
+                    + "(mix-and-match, IDX-10)");
+        }
+        if (next.expires().isBefore(start)) {
+            throw new IndexRefusedException(Reason.EXPIRED, "publisher " + role + " version " + next.version()
+                    + " expired on " + next.expires() + " (freeze, IDX-04)");
+        }
+        Optional<Stored> old = publisher(role);
+        if (old.isPresent() && Arrays.equals(old.get().document().bytes(), bytes)) {
+            return false;
+        }
+        if (old.isPresent() && old.get().document().version() < next.version()) {
+            // a publisher's versions are as immutable as the index's own (REG-02, IDX-07, IDX-08)
+            next.checkSuccessorOf(old.get().document());
+        }
+        // signatures first: a crash between the two writes leaves a document whose digest the index does not list,
+        // which the next update fetches again
+        AtomicWrite.write(dir.resolve(PUBLISHERS).resolve(role + ".sigs.json"), StoredSignatures.bytes(sigs));
+        AtomicWrite.write(dir.resolve(PUBLISHERS).resolve(role + ".json"), bytes);
+        publishers.put(role, new Stored(next, List.copyOf(sigs)));
         return true;
     }
 

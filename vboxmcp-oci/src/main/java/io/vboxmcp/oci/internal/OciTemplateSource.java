@@ -55,13 +55,13 @@ final class OciTemplateSource implements TemplateSource {
         return true;
     }
 
-    private Optional<IndexDocument> index() throws VboxmcpException {
+    private Optional<DelegatedView> index() throws VboxmcpException {
         return indexes == null ? Optional.empty() : indexes.current();
     }
 
     @Override
     public List<String> names() throws VboxmcpException {
-        Optional<IndexDocument> idx = index();
+        Optional<DelegatedView> idx = index();
         if (idx.isPresent()) {
             return idx.get().names();
         }
@@ -78,7 +78,7 @@ final class OciTemplateSource implements TemplateSource {
     @Override
     public List<SemanticVersion> versions(String name) throws VboxmcpException {
         checkName(name);
-        Optional<IndexDocument> idx = index();
+        Optional<DelegatedView> idx = index();
         if (idx.isPresent()) {
             return idx.get().versions(name);
         }
@@ -96,7 +96,7 @@ final class OciTemplateSource implements TemplateSource {
 
     @Override
     public List<TemplateInfo> describe() throws VboxmcpException {
-        Optional<IndexDocument> idx = index();
+        Optional<DelegatedView> idx = index();
         if (idx.isPresent()) {
             return idx.get().infos(config.id());
         }
@@ -121,7 +121,7 @@ final class OciTemplateSource implements TemplateSource {
     public FetchedTemplate fetch(String name, SemanticVersion version, Path workDir) throws VboxmcpException {
         checkName(name);
         String repo = namespace + "/" + name;
-        Optional<IndexDocument> idx = index();
+        Optional<DelegatedView> idx = index();
         String ref;
         if (idx.isPresent()) {
             // the index names the digest: a tag is never asked, so a moved tag cannot mix in (IDX-09)

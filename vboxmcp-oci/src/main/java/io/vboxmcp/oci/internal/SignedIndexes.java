@@ -19,10 +19,12 @@ import java.util.Optional;
 
 /**
  * A source's signed index in its registry: repository {@code <ns>/vboxmcp-index} holds each root under tag
- * {@code root.N} and the current index under tag {@code index}, each an artifact whose first layer is the document
- * and whose further layers are detached signatures over its bytes. {@link #current()} walks new roots one version at
- * a time, then takes the index, through {@link IndexTrust}'s rules; a registry that cannot be reached leaves the
- * trusted index in use while it has not expired (IDX-15), an attack is refused. Thread-safe.
+ * {@code root.N}, the current index under tag {@code index} and each publisher's metadata under tag
+ * {@code publisher.<role>.<N>}, each an artifact whose first layer is the document and whose further layers are
+ * detached signatures over its bytes. {@link #current()} walks new roots one version at a time, takes the index, then
+ * the publisher metadata versions the index lists, through {@link IndexTrust}'s rules, and resolves the delegations
+ * ({@link DelegatedView}); a registry that cannot be reached (or lacks a publisher's listed metadata, IDX-16) leaves
+ * the trusted state in use while the index has not expired (IDX-15), an attack is refused. Thread-safe.
  */
 final class SignedIndexes {
     static final String INDEX_REPOSITORY = "vboxmcp-index";
@@ -37,6 +39,7 @@ final class SignedIndexes {
     private final long maxIndexBytes;
     private final Duration refreshEvery;
     private Instant refreshed;
+    private DelegatedView view;
 
     SignedIndexes(OciClient client, String namespace, IndexTrust trust, Clock clock, long maxIndexBytes,
                   Duration refreshEvery) {
@@ -48,10 +51,11 @@ final class SignedIndexes {
         this.refreshEvery = refreshEvery;
     }
 
-    /** @return the trusted index, refreshed from the registry at most every {@code refreshEvery} */
-    synchronized Optional<IndexDocument> current() throws VboxmcpException {
+    /** @return the trusted index and delegations, refreshed from the registry at most every {@code refreshEvery} */
+    synchronized Optional<DelegatedView> current() throws VboxmcpException {
         Instant start = clock.instant();
         if (refreshed == null || !start.isBefore(refreshed.plus(refreshEvery))) {
+            view = null;
             try {
                 refresh(start);
                 refreshed = start;
@@ -75,7 +79,10 @@ final class SignedIndexes {
             throw new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "registry " + client.origin() + " has no signed index in "
                     + repo + ":" + INDEX_TAG);
         }
-        return idx;
+        if (view == null || view.version() != idx.get().version()) {
+            view = DelegatedView.of(trust, idx.get(), start);
+        }
+        return Optional.of(view);
     }
 
     /** Walks roots N+1, N+2 ... (at most {@value IndexTrust#MAX_ROTATIONS}), then takes the index. */
@@ -96,6 +103,40 @@ final class SignedIndexes {
         if (idx.isPresent()) {
             trust.updateIndex(idx.get().document(), idx.get().signatures(), start);
         }
+        if (trust.index().isPresent()) {
+            refreshPublishers(trust.index().get(), start);
+        }
+    }
+
+    /**
+     * Fetches each publisher's metadata the index lists at a version not yet trusted. One that is missing does not
+     * stop the others; the index stays advanced and that publisher at its last good version, whose names the lookup
+     * then refuses until its listed metadata can be had (IDX-16).
+     */
+    private void refreshPublishers(IndexDocument idx, Instant start) throws VboxmcpException {
+        VboxmcpException missing = null;
+        for (var p : idx.publishers().entrySet()) {
+            Optional<IndexTrust.Stored> s = trust.publisher(p.getKey());
+            if (s.isPresent() && Digests.sha256(s.get().document().bytes()).equals(p.getValue().digest())) {
+                continue;
+            }
+            String tag = publisherTag(p.getKey(), p.getValue().version());
+            Optional<Signed> doc = fetch(tag, Artifacts.PUBLISHER_LAYER);
+            if (doc.isEmpty()) {
+                missing = new VboxmcpException(ErrorCode.SOURCE_UNAVAILABLE, "index " + idx.version() + " lists publisher "
+                        + p.getKey() + " version " + p.getValue().version() + " but " + repo + ":" + tag
+                        + " does not exist; the publisher stays at its last good version (IDX-16)");
+                continue;
+            }
+            trust.updatePublisher(p.getKey(), doc.get().document(), doc.get().signatures(), start);
+        }
+        if (missing != null) {
+            throw missing;
+        }
+    }
+
+    static String publisherTag(String role, long version) {
+        return "publisher." + role + "." + version;
     }
 
     /** A document and the signatures that travelled with it. */
@@ -141,8 +182,11 @@ final class SignedIndexes {
         return Optional.of(new Signed(document, sigs));
     }
 
-    /** Publishes a signed document under {@code tag} (a root as {@code root.N}, the index as {@code index}). */
-    static String push(OciClient client, String namespace, String tag, boolean root, byte[] document,
+    /**
+     * Publishes a signed document under {@code tag} (a root as {@code root.N}, the index as {@code index}, a
+     * publisher's metadata as {@code publisher.<role>.<N>}), its first layer of type {@code layerType}.
+     */
+    static String push(OciClient client, String namespace, String tag, String layerType, byte[] document,
                        List<DetachedSignature> sigs) throws VboxmcpException {
         String repo = namespace + "/" + INDEX_REPOSITORY;
         ObjectNode m = Artifacts.JSON.createObjectNode();
@@ -152,7 +196,7 @@ final class SignedIndexes {
         ArrayNode layers = m.putArray("layers");
         String dd = Digests.sha256(document);
         client.pushBlob(repo, dd, HttpRequest.BodyPublishers.ofByteArray(document));
-        layers.add(Artifacts.descriptor(root ? Artifacts.ROOT_LAYER : Artifacts.INDEX_LAYER, dd, document.length));
+        layers.add(Artifacts.descriptor(layerType, dd, document.length));
         for (DetachedSignature s : sigs) {
             byte[] b = s.bytes();
             String sd = Digests.sha256(b);

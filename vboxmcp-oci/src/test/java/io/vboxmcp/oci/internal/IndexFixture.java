@@ -69,6 +69,63 @@ final class IndexFixture {
                 + t + "]" + (removed == null ? "" : ",\"removed\":[" + removed + "]") + "}";
     }
 
+    /** A delegated role: {@code name} may list names matching {@code patterns}, signed by {@code threshold} of keys. */
+    record Role(String name, List<Key> keys, int threshold, boolean terminating, List<String> patterns) {
+        static Role of(String name, Key key, String... patterns) {
+            return new Role(name, List.of(key), 1, false, List.of(patterns));
+        }
+
+        Role asTerminating() {
+            return new Role(name, keys, threshold, true, patterns);
+        }
+    }
+
+    /** A {@code delegations} block. */
+    static String delegations(Role... roles) {
+        List<Key> all = new ArrayList<>();
+        for (Role r : roles) {
+            r.keys().stream().filter(k -> !all.contains(k)).forEach(all::add);
+        }
+        StringBuilder keys = new StringBuilder();
+        for (Key k : all) {
+            keys.append(keys.length() == 0 ? "" : ",").append('"').append(k.id()).append("\":{\"format\":\"ssh\",\"key\":\"")
+                    .append(k.publicLine()).append("\"}");
+        }
+        StringBuilder rs = new StringBuilder();
+        for (Role r : roles) {
+            rs.append(rs.length() == 0 ? "" : ",").append("{\"name\":\"").append(r.name()).append("\",\"keys\":")
+                    .append(ids(r.keys())).append(",\"threshold\":").append(r.threshold()).append(",\"terminating\":")
+                    .append(r.terminating()).append(",\"names\":[")
+                    .append(String.join(",", r.patterns().stream().map(p -> "\"" + p + "\"").toList())).append("]}");
+        }
+        return "{\"keys\":{" + keys + "},\"roles\":[" + rs + "]}";
+    }
+
+    /** {@code document} (a root, index or publisher JSON object) with one more top-level field. */
+    static String with(String document, String field, String json) {
+        return document.substring(0, document.lastIndexOf('}')) + ",\"" + field + "\":" + json + "}";
+    }
+
+    /** A publisher's metadata; {@code entries} are {@code name version digest} triples. */
+    static String publisher(String role, long version, Instant expires, String delegations, String... entries) {
+        String idx = index(version, expires, null, entries)
+                .replace("{\"_type\":\"vboxmcp-index\"", "{\"_type\":\"vboxmcp-publisher\",\"role\":\"" + role + "\"");
+        return delegations == null ? idx : with(idx, "delegations", delegations);
+    }
+
+    /** The {@code publishers} list of an index: role, version and the SHA-256 of each document given. */
+    static String publishers(byte[]... documents) {
+        StringBuilder b = new StringBuilder();
+        for (byte[] d : documents) {
+            String text = new String(d, StandardCharsets.UTF_8);
+            String role = text.replaceAll("(?s).*\"role\":\"([a-z0-9-]+)\".*", "$1");
+            String version = text.replaceAll("(?s)^.*?\"version\":([0-9]+).*", "$1");
+            b.append(b.length() == 0 ? "" : ",").append("{\"role\":\"").append(role).append("\",\"version\":")
+                    .append(version).append(",\"digest\":\"").append(Digests.sha256(d)).append("\"}");
+        }
+        return "[" + b + "]";
+    }
+
     static String digest(char c) {
         return "sha256:" + String.valueOf(c).repeat(64);
     }
