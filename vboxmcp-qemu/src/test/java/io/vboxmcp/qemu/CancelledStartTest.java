@@ -72,7 +72,7 @@ class CancelledStartTest {
             starter.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (VmHostResidue.processes(vmDir).isEmpty() && starter.isAlive() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();  // QEMU's launcher is not up yet
+                Thread.sleep(5);  // polling for QEMU's launcher to appear, bounded by the deadline
             }
             TimeUnit.MILLISECONDS.sleep(delayMs);  // where the interrupt lands, not a wait for a result
             starter.interrupt();
