@@ -36,9 +36,26 @@ final class QemuProcess {
             Files.writeString(log, String.join(" ", args) + "\n");
             Process p = new ProcessBuilder(args).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            if (!p.waitFor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            long deadline = System.nanoTime() + settings.startTimeout().toNanos();
+            boolean interrupted = false;
+            boolean exited;
+            try {
+                exited = p.waitFor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                // The daemon child goes on starting whether we wait or not: it would write its pid file, socket
+                // and console into the folder after this call had returned, racing the folder's removal (and the
+                // pid file would come too late to kill it by). So wait for the launcher to report the daemon up
+                // or failed, bounded by the start timeout, then take the daemon down below.
+                interrupted = true;
+                exited = awaitUninterruptibly(p, deadline);
+            }
+            if (!exited || interrupted) {
                 p.destroyForcibly();
-                killFromPidFile(vmDir);
+                killAll(vmDir);
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new HypervisorException(ErrorCode.CANCELLED, "interrupted while starting QEMU", null);
+                }
                 throw new HypervisorException(ErrorCode.TIMEOUT, "QEMU did not start within "
                         + settings.startTimeout().toSeconds() + " s; log: " + Files2.tail(log, 5), null);
             }
@@ -52,10 +69,21 @@ final class QemuProcess {
             }
         } catch (IOException e) {
             throw new HypervisorException("could not run " + settings.qemu() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            killFromPidFile(vmDir);
-            throw new HypervisorException(ErrorCode.CANCELLED, "interrupted while starting QEMU", e);
+        }
+    }
+
+    /** Waits for {@code p} to exit until {@code deadline}, through interrupts (the caller restores the flag). */
+    private static boolean awaitUninterruptibly(Process p, long deadline) {
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return !p.isAlive();
+            }
+            try {
+                return p.waitFor(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException again) {
+                // keep waiting: returning now would leave a half-started QEMU writing into the folder
+            }
         }
     }
 
@@ -125,11 +153,17 @@ final class QemuProcess {
         }
     }
 
-    private static void killFromPidFile(Path vmDir) {
-        pid(vmDir).ifPresent(p -> {
-            ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly);
-            waitForExit(p, Duration.ofSeconds(5));
-        });
+    /**
+     * Kills every process of this folder's launch and waits for each to exit: the one in the pid file and any
+     * whose command line names the pid file (the launcher and a daemon child that has not written its pid yet).
+     */
+    private static void killAll(Path vmDir) {
+        String pidFile = vmDir.resolve(MachineFolder.PID).toString();
+        List<ProcessHandle> ours = new java.util.ArrayList<>(ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().commandLine().map(c -> c.contains(pidFile)).orElse(false)).toList());
+        pid(vmDir).flatMap(ProcessHandle::of).ifPresent(ours::add);
+        ours.forEach(ProcessHandle::destroyForcibly);
+        ours.forEach(h -> waitForExit(h.pid(), Duration.ofSeconds(5)));
     }
 
     private static boolean waitForExit(long pid, Duration timeout) {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -74,8 +75,27 @@ public final class AtomicFiles {
         }
     }
 
-    /** Deletes a file tree if it exists; does not follow links. */
+    /**
+     * Deletes a file tree if it exists; does not follow links. A file that appears in a folder while the walk runs
+     * (a process that is still ending) gets another pass, at most {@value #DELETE_PASSES} in all.
+     */
     public static void deleteTree(Path root) throws IOException {
+        for (int pass = 1; ; pass++) {
+            try {
+                deleteTreeOnce(root);
+                return;
+            } catch (DirectoryNotEmptyException e) {
+                if (pass >= DELETE_PASSES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Passes of {@link #deleteTree}: bounded, so a writer that never stops still gets an error. */
+    static final int DELETE_PASSES = 3;
+
+    private static void deleteTreeOnce(Path root) throws IOException {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
