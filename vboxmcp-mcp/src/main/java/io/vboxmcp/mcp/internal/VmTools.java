@@ -100,7 +100,11 @@ final class VmTools {
             if (e.vm == null) {
                 creating.add(e.name);
             } else {
-                vms.add(status(e));
+                Map<String, Object> st = status(e);
+                // a VM the idle reaper (or a concurrent destroy) has just destroyed but not yet released is gone
+                if (!VmState.DESTROYED.name().equals(st.get("state"))) {
+                    vms.add(st);
+                }
             }
         }
         return Map.of("vms", vms, "creating", creating);
