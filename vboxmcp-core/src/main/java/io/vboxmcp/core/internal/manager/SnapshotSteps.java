@@ -31,6 +31,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -157,25 +158,32 @@ final class SnapshotSteps {
         t.start();
     }
 
-    /** Logs in with the snapshot's key (the guest must show the saved host key), resets identity, mounts shares. */
+    /**
+     * Logs in with the snapshot's key (the guest must show the saved host key), resets identity and mounts the
+     * shares in one script, then pins the clone's new host key, so the {@code guest-ready} login that follows
+     * verifies it on its first contact.
+     */
     private void identity(SnapshotCache.Entry e, Machine m, MachineSpec spec, SshKeys.SshKeyPair vmKey,
                           HypervisorDriver driver) throws VboxmcpException, IOException {
         Path ssh = spec.vmDir().resolve("ssh");
         Path pin = ssh.resolve("snapshot_" + HOST_KEY_PIN);
         AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
         SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
+        List<String> mounts = new ArrayList<>();
+        for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
+            mounts.add(driver.guestMountCommand(m, f));
+        }
         long t0 = System.nanoTime();
         try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
             emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "logged in to the clone in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            String phases = GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
-                    List.of(e.record().sourceKey(), e.record().loginKey()));
-            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "identity reset (guest uptime at each phase: "
-                    + phases + ")");
-            for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
-                run(ch, "mkdir -p " + quote(f.guestPath()) + " && " + driver.guestMountCommand(m, f),
-                        "mount shared folder " + f.name());
-            }
+            GuestIdentity.Outcome o = GuestIdentity.reset(ch, new GuestIdentity.Request(spec.plan().vmName(),
+                    spec.instanceId(), vmKey.publicKeyLine(), List.of(e.record().sourceKey(), e.record().loginKey()),
+                    mounts));
+            // pinned before anyone connects again: guest-ready's login must meet exactly this key
+            AtomicFiles.write(ssh.resolve(HOST_KEY_PIN), (o.hostKeyFingerprint() + "\n").getBytes(StandardCharsets.UTF_8));
+            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "identity reset, new host key "
+                    + o.hostKeyFingerprint() + " (guest uptime at each phase: " + o.phases() + ")");
         } finally {
             Files.deleteIfExists(pin);
         }
