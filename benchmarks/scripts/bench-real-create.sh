@@ -28,16 +28,7 @@ ready_timeout=${BENCH_READY_TIMEOUT:-600}
 catalog=$("$root/scripts/build-debian-image.sh")
 image=$(dirname "$catalog")
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/vboxmcp-bench-real.XXXXXX")
-home=$tmp/home
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  bench_cleanup "$cli" "$home" "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_start real
 
 "$root/scripts/build-apt-mirror.sh" "$tmp/mirror" $packages >/dev/null
 http_port=$(bench_free_port)

@@ -200,7 +200,8 @@ class ReadySnapshotVmTest {
         // the attack in the window between the digest check and QEMU reading the state: the restore reports the
         // check as a progress event on the creating thread, and this listener rewrites a byte in place right then
         ProgressListener attacker = e -> {
-            if ("restore".equals(e.step()) && e.message() != null && e.message().startsWith("state matches its digest")) {
+            if ("snap-after-rewrite".equals(e.vmName()) && e.message() != null
+                    && e.message().startsWith("state matches its digest")) {
                 try (RandomAccessFile f = new RandomAccessFile(state.toFile(), "rw")) {
                     f.seek(f.length() / 2);
                     int b = f.read();
@@ -212,6 +213,7 @@ class ReadySnapshotVmTest {
             }
         };
         state.toFile().setWritable(true);
+        long sizeBefore = Files.size(state);
         events.clear();
         Vm vm = manager.createFromTemplate(CreateVmRequest.builder("snap-after-rewrite", TemplateRef.parse("snap@1.0.0"))
                 .memoryMb(256).snapshots(SnapshotPolicy.REUSE).progress(attacker).build());
@@ -221,6 +223,7 @@ class ReadySnapshotVmTest {
                 .contains("discarded").containsAnyOf("as streamed to QEMU", "migration failed"));
         assertThat(finishedSteps("snap-after-rewrite")).contains("create", "provision").doesNotContain("restore");
         assertThat(out(vm, "cat /mnt/data/hello.txt")).isEqualTo("shared from the host");
+        assertThat(sizeBefore).as("the attack rewrote a byte in place, the size stayed").isPositive();
     }
 
     @Test
