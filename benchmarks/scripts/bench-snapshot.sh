@@ -60,7 +60,9 @@ create() {
   [ "$rc" = 0 ] || { cat "$tmp/$1.log" >&2; exit 1; }
   bench_since "$t0"
 }
-step() { sed -n "s/^$2: done in \([0-9.]*\)s.*/\1/p" "$tmp/$1.log" | head -n 1; }
+# LOG STEP: the seconds the step took ("done in 12.3s" or "done in 4m22s")
+step() { sed -n "s/^$2: done in \([0-9.ms]*\)s .*/\1/p; s/^$2: done in \([0-9.ms]*\)s$/\1/p" "$tmp/$1.log" | head -n 1 |
+  awk -F'm' '{ if (NF == 2) printf "%.1f\n", $1 * 60 + $2; else print $1 }'; }
 
 bench_header "QEMU $(qemu-system-x86_64 --version | head -n 1 | awk '{ print $4 }'), TCG, python-dev@1.0.0 (-m 2048 -smp 2) on vboxmcp-debian:12 as debian:12"
 echo "# command: benchmarks/scripts/bench-snapshot.sh $runs"
