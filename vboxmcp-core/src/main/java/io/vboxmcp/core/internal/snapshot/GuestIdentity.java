@@ -42,6 +42,8 @@ import static io.vboxmcp.core.internal.ssh.SshGuestChannel.quote;
 public final class GuestIdentity {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String HOST_KEY = "hostkey=";
+    /** The phase mark printed once the server with the new key listens. */
+    private static final String SERVING = "sshd=";
 
     /**
      * What the reset sets.
@@ -66,10 +68,14 @@ public final class GuestIdentity {
     }
 
     /**
-     * @param guest a channel logged in as root with the snapshot's login key
+     * @param guest   a channel logged in as root with the snapshot's login key
+     * @param serving called once, with the new host key's fingerprint, as soon as the SSH server that holds it
+     *                listens (while the script goes on with the mounts and {@code sync}), on an I/O thread: it must
+     *                not block
      * @throws VboxmcpException {@code PROVISIONING} if the reset failed in the guest
      */
-    public static Outcome reset(SshGuestChannel guest, Request request) throws VboxmcpException {
+    public static Outcome reset(SshGuestChannel guest, Request request, java.util.function.Consumer<String> serving)
+            throws VboxmcpException {
         KeyPair hostKey;
         String privateKey;
         String publicKey;
@@ -82,7 +88,19 @@ public final class GuestIdentity {
             throw new VboxmcpException(ErrorCode.INTERNAL, "could not make the clone's host key: " + e.getMessage(), e);
         }
         String script = script(request, Instant.now().getEpochSecond(), hex(64), hex(16), privateKey, publicKey);
-        ExecResult r = guest.runScript(script.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60));
+        java.util.concurrent.atomic.AtomicReference<String> printed = new java.util.concurrent.atomic.AtomicReference<>();
+        ExecResult r = guest.runScript(script.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60), line -> {
+            if (line.startsWith(HOST_KEY)) {
+                printed.set(line.substring(HOST_KEY.length()));
+            } else if (line.startsWith(SERVING)) {
+                try {
+                    serving.accept(SshKeys.fingerprint(printed.get() == null ? hostKey.getPublic()
+                            : parse(printed.get())));
+                } catch (VboxmcpException e) {
+                    // reported again below, when the whole output is read
+                }
+            }
+        });
         if (r.exitCode() != 0) {
             throw new VboxmcpException(ErrorCode.PROVISIONING, "could not give the restored clone its own identity (exit "
                     + r.exitCode() + "): " + (r.stderr() + r.stdout()).strip());

@@ -149,7 +149,7 @@ public final class SshGuestChannel implements GuestChannel {
 
     @Override
     public ExecResult exec(GuestCommand command) throws VboxmcpException {
-        return run(wrap(command), null, command.timeout(), command.output());
+        return run(wrap(command), null, command.timeout(), command.output(), command.output());
     }
 
     /**
@@ -159,25 +159,28 @@ public final class SshGuestChannel implements GuestChannel {
      * the guest either way. No guest-side watchdog: the client gives up after {@code timeout}.
      *
      * @param script  a POSIX shell script
-     * @param timeout how long the script may run
+     * @param timeout     how long the script may run
+     * @param stdoutLines receives each line of standard output as it arrives (on an I/O thread: must not block);
+     *                    may be null
      * @return its exit status and output
      * @throws VboxmcpException {@link ErrorCode#TIMEOUT} if the connection was lost
      */
-    public ExecResult runScript(byte[] script, Duration timeout) throws VboxmcpException {
+    public ExecResult runScript(byte[] script, Duration timeout, java.util.function.Consumer<String> stdoutLines)
+            throws VboxmcpException {
         String inline = "exec /bin/sh -c " + quote(new String(script, java.nio.charset.StandardCharsets.UTF_8))
                 + " </dev/null";
         if (inline.length() <= INLINE_SCRIPT) {
-            return run(inline, null, timeout, null);  // no cat, no rm: each program costs under TCG
+            return run(inline, null, timeout, stdoutLines, null);  // no cat, no rm: each program costs under TCG
         }
         String cmd = "umask 077; d=/run; [ -w $d ] || d=/tmp; f=$d/vboxmcp-script.$$; "
                 + "cat > \"$f\" && /bin/sh \"$f\" </dev/null; rc=$?; rm -f \"$f\"; exit $rc";
-        return run(cmd, script, timeout, null);
+        return run(cmd, script, timeout, stdoutLines, null);
     }
 
-    private ExecResult run(String command, byte[] stdin, Duration timeout, java.util.function.Consumer<String> listener)
-            throws VboxmcpException {
-        OutputCollector out = new OutputCollector(OUTPUT_CAP, 40, listener);
-        OutputCollector err = new OutputCollector(OUTPUT_CAP, 40, listener);
+    private ExecResult run(String command, byte[] stdin, Duration timeout, java.util.function.Consumer<String> outLines,
+                           java.util.function.Consumer<String> errLines) throws VboxmcpException {
+        OutputCollector out = new OutputCollector(OUTPUT_CAP, 40, outLines);
+        OutputCollector err = new OutputCollector(OUTPUT_CAP, 40, errLines);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (ChannelExec ch = session.createExecChannel(command);
              OutputStream o = out.stream();
