@@ -9,22 +9,15 @@ import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.ReadySnapshotSupport;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +29,8 @@ import java.util.concurrent.ExecutionException;
  * Ready snapshots of QEMU machines. Save: QMP {@code stop}, {@code migrate} to {@code exec:cat > state} (QEMU 7.2
  * has no {@code file:} URI), a copy of the paused machine's qcow2 overlay (its images are flushed and inactive once
  * migration completed), then {@code cont}. Restore: a new overlay over the frozen copy, QEMU started with {@code -S
- * -incoming unix:…}, the state streamed in only after both files matched their digests, then {@code cont}. The
+ * -incoming unix:…}, the state streamed in through the JVM once its digest matched and hashed again as it goes, the
+ * disk hashed through QEMU's own descriptor ({@link SnapshotFiles}), then {@code cont} only if all three matched. The
  * command line is the cold one (same devices; {@code vmgenid,guid=auto} gives the clone a new generation id, so
  * Linux reseeds its RNG) with the clone's own disk, seed and host ports.
  */
