@@ -22,7 +22,7 @@ apt-get install -y -q --no-install-recommends \
   qemu-system-x86 qemu-utils ovmf \
   fdisk dosfstools mtools syslinux syslinux-efi syslinux-common mmdebstrap apt-utils \
   e2fsprogs cpio genisoimage xz-utils zstd ca-certificates \
-  openssh-client gnupg git \
+  openssh-client gnupg git openssl \
   python3 python3-pip \
   tmux procps iproute2 busybox \
   socat docker-registry apache2-utils \

@@ -97,3 +97,18 @@ bench_debian_cleanup() {
   for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   bench_cleanup "$cli" "$home" "$tmp"
 }
+
+# bench_start NAME: a temporary folder $tmp holding the vboxmcp home $home, and $pids for background servers; on exit
+# the servers are stopped and bench_cleanup runs (uses $cli)
+bench_start() {
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/vboxmcp-bench-$1.XXXXXX")
+  home=$tmp/home
+  pids=()
+  trap bench_stop EXIT
+  trap 'exit 130' INT TERM
+}
+bench_stop() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  bench_cleanup "$cli" "$home" "$tmp"
+}

@@ -5,6 +5,7 @@ import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
 import io.vboxmcp.ProgressEvent;
 import io.vboxmcp.ProvisioningException;
+import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.Vm;
@@ -46,9 +47,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code base_image: debian:12}) on the Debian 12 guest built here, with no Internet. The image of
  * {@code scripts/build-debian-image.sh} is served from 127.0.0.1 under the reference {@code debian:12} by a user
  * catalog that overrides the built-in entry, apt and pip go to a signed apt mirror and a PEP 503 index on 127.0.0.1
- * ({@link DebianGuestFixture}). One VM (SeaBIOS) carries every check of the template; a second one (OVMF) shows that a
- * failing apt install fails the create and leaves nothing. Debian guests take minutes under TCG, so the class boots
- * just these two. Needs root (the image build); skipped otherwise.
+ * ({@link DebianGuestFixture}). One VM (SeaBIOS) carries every check of the template and is saved as a ready snapshot
+ * (issue #13) after provisioning; two clones restored from it carry the snapshot checks (their own identity, the
+ * provisioned service, the shares); a second cold VM (OVMF) shows that a failing apt install fails the create and
+ * leaves nothing. Debian guests take minutes under TCG, so the class boots just these two cold (it replaced a separate
+ * Debian snapshot test that paid a cold create of its own). Needs root (the image build); skipped otherwise.
  */
 @Tag("vm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -83,11 +86,17 @@ class PythonDevOnDebianTest {
         manager = manager("bios", events::add);
         manager.templates().install(TEMPLATE);
         long start = System.nanoTime();
-        vm = manager.createFromTemplate(CreateVmRequest.builder("python-dev-deb", TemplateRef.parse("python-dev@1.0.0"))
-                .hostPath("code", code.toString()).hostPath("datasets", datasets.toString())
-                .allowWritableShare("code").build());
+        // saved as a ready snapshot after provisioning: the clones below restore from it (one cold Debian create
+        // for both classes of checks, CI time)
+        vm = manager.createFromTemplate(request("python-dev-deb"));
         System.out.printf("create of python-dev@1.0.0 on debian:12 took %d ms%n", ms(start));
         printTimings("python-dev-deb");
+    }
+
+    CreateVmRequest request(String name) throws VboxmcpException {
+        return CreateVmRequest.builder(name, TemplateRef.parse("python-dev@1.0.0"))
+                .hostPath("code", code.toString()).hostPath("datasets", datasets.toString())
+                .allowWritableShare("code").snapshots(SnapshotPolicy.REUSE).build();
     }
 
     VmManager manager(String firmware, io.vboxmcp.ProgressListener listener) throws Exception {
@@ -262,6 +271,64 @@ class PythonDevOnDebianTest {
         assertThat(VmHostResidue.processes(vmDir)).as("no QEMU process").isEmpty();
         assertThat(ports).as("the VM held its forwarded ports while it ran").isNotEmpty();
         assertThat(VmHostResidue.portsInUse(ports)).as("its ports are free again").isEmpty();
+    }
+
+    @Test
+    @Order(9)
+    void clonesOfPythonDev_restoreFromItsReadySnapshot_withTheirOwnIdentity_LCY16() throws Exception {
+        assertThat(steps("python-dev-deb")).contains("provision", "snapshot");
+        List<Vm> clones = new ArrayList<>();
+        try {
+            for (String name : List.of("python-dev-clone-a", "python-dev-clone-b")) {
+                long start = System.nanoTime();
+                clones.add(manager.createFromTemplate(request(name)));
+                System.out.printf("create of %s from the ready snapshot took %d ms%n", name, ms(start));
+                printTimings(name);
+                assertThat(steps(name)).contains("restore", "identity", "guest-ready")
+                        .doesNotContain("create", "start", "provision");
+            }
+            for (Vm clone : clones) {
+                // provisioned state and running services came with the snapshot, on the clone's own ports
+                assertThat(get(clone.hostPort(8000).orElseThrow())).isEqualTo("hello from python-dev (vboxmcp-hello 1.0.0)");
+                assertThat(out(clone, "cloud-init status")).contains("status: done");
+                assertThat(out(clone, "systemctl is-active ssh python-dev-web.service")).isEqualTo("active\nactive");
+                assertThat(out(clone, "hostname")).isEqualTo(clone.name());
+                assertThat(out(clone, "cat /var/lib/cloud/data/instance-id"))
+                        .isNotEqualTo(exec("cat /var/lib/cloud/data/instance-id").stdout().trim());
+                // the shares, mounted by the identity step: the host's files, and writes reach the host
+                assertThat(out(clone, "cat /home/developer/datasets/iris.csv")).contains("setosa");
+                out(clone, "echo from-" + clone.name() + " > /home/developer/code/" + clone.name() + ".txt");
+                assertThat(code.resolve(clone.name() + ".txt")).hasContent("from-" + clone.name());
+                // reachable only with its own key, on the host key pinned before its first login
+                assertThat(out(clone, "cat /root/.ssh/authorized_keys").lines().toList()).singleElement().isEqualTo(
+                        Files.readString(clone.sshEndpoint().privateKey().resolveSibling("id_ed25519.pub")).trim());
+            }
+            List<Vm> all = List.of(vm, clones.get(0), clones.get(1));
+            for (String cmd : List.of("cat /etc/ssh/ssh_host_ed25519_key.pub", "cat /etc/machine-id",
+                    "head -c 16 /dev/urandom | od -An -tx1")) {
+                List<String> values = new ArrayList<>();
+                for (Vm v : all) {
+                    values.add(out(v, cmd));
+                }
+                assertThat(values).as(cmd).doesNotHaveDuplicates();
+            }
+            assertThat(all.stream().map(v -> v.sshEndpoint().hostKeyPin()).distinct()).hasSize(3);
+        } finally {
+            for (Vm clone : clones) {
+                clone.close();
+            }
+        }
+    }
+
+    List<String> steps(String vmName) {
+        return events.stream().filter(e -> e.kind() == ProgressEvent.Kind.STEP_FINISHED && vmName.equals(e.vmName()))
+                .map(ProgressEvent::step).toList();
+    }
+
+    static String out(Vm v, String cmd) throws VboxmcpException {
+        ExecResult r = v.exec(GuestCommand.of(cmd).withTimeout(Duration.ofSeconds(60)));
+        assertThat(r.exitCode()).as(cmd + ": " + r.stderr()).isZero();
+        return r.stdout().trim();
     }
 
     ExecResult exec(String command) throws VboxmcpException {

@@ -2,6 +2,7 @@ package io.vboxmcp.qemu;
 
 import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ProgressEvent;
+import io.vboxmcp.ProgressListener;
 import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
@@ -194,6 +195,39 @@ class ReadySnapshotVmTest {
 
     @Test
     @Order(4)
+    void stateRewrittenAfterItsDigestWasChecked_isNeverResumed_andTheCreateBootsCold_ART05() throws Exception {
+        Path state = newest().resolve("state");  // the 256 MiB snapshot, saved again by the create before
+        // the attack in the window between the digest check and QEMU reading the state: the restore reports the
+        // check as a progress event on the creating thread, and this listener rewrites a byte in place right then
+        ProgressListener attacker = e -> {
+            if ("snap-after-rewrite".equals(e.vmName()) && e.message() != null
+                    && e.message().startsWith("state matches its digest")) {
+                try (RandomAccessFile f = new RandomAccessFile(state.toFile(), "rw")) {
+                    f.seek(f.length() / 2);
+                    int b = f.read();
+                    f.seek(f.length() / 2);
+                    f.write(b ^ 0x5a);
+                } catch (IOException x) {
+                    throw new java.io.UncheckedIOException(x);
+                }
+            }
+        };
+        state.toFile().setWritable(true);
+        long sizeBefore = Files.size(state);
+        events.clear();
+        Vm vm = manager.createFromTemplate(CreateVmRequest.builder("snap-after-rewrite", TemplateRef.parse("snap@1.0.0"))
+                .memoryMb(256).snapshots(SnapshotPolicy.REUSE).progress(attacker).build());
+        vms.add(vm);
+        // the bytes QEMU got no longer hash to the record (or QEMU could not even parse them): never resumed
+        assertThat(events).anySatisfy(e -> assertThat(e.message()).startsWith("warning: ready snapshot")
+                .contains("discarded").containsAnyOf("as streamed to QEMU", "migration failed"));
+        assertThat(finishedSteps("snap-after-rewrite")).contains("create", "provision").doesNotContain("restore");
+        assertThat(out(vm, "cat /mnt/data/hello.txt")).isEqualTo("shared from the host");
+        assertThat(sizeBefore).as("the attack rewrote a byte in place, the size stayed").isPositive();
+    }
+
+    @Test
+    @Order(5)
     void pruneAll_deletesEverySnapshotAndItsFiles() throws Exception {
         List<ReadySnapshotInfo> before = manager.readySnapshots().list();
         assertThat(before).isNotEmpty();

@@ -43,7 +43,9 @@ public final class NinePShares {
      */
     public static String mountCommand(String tag, String guestPath, boolean readOnly) {
         String dir = "'" + guestPath.replace("'", "'\\''") + "'";
-        return "{ modprobe 9pnet_virtio 2>/dev/null; modprobe 9p 2>/dev/null; true; } && mkdir -p " + dir
+        // modprobe only when the modules are not there yet (a restored clone has them): each program costs under TCG
+        return "{ [ -d /sys/module/9pnet_virtio ] || modprobe 9pnet_virtio 2>/dev/null; [ -d /sys/module/9p ]"
+                + " || modprobe 9p 2>/dev/null; true; } && { [ -d " + dir + " ] || mkdir -p " + dir + "; }"
                 + " && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144" + (readOnly ? ",ro" : "")
                 + " " + tag + " " + dir;
     }

@@ -10,21 +10,15 @@ import io.vboxmcp.spi.ReadySnapshotSupport;
 import io.vboxmcp.spi.support.DriverProgress;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +30,8 @@ import java.util.concurrent.ExecutionException;
  * Ready snapshots of QEMU machines. Save: QMP {@code stop}, {@code migrate} to {@code exec:cat > state} (QEMU 7.2
  * has no {@code file:} URI), a copy of the paused machine's qcow2 overlay (its images are flushed and inactive once
  * migration completed), then {@code cont}. Restore: a new overlay over the frozen copy, QEMU started with {@code -S
- * -incoming unix:…}, the state streamed in only after both files matched their digests, then {@code cont}. The
+ * -incoming unix:…}, the state streamed in through the JVM once its digest matched and hashed again as it goes, the
+ * disk hashed through QEMU's own descriptor ({@link SnapshotFiles}), then {@code cont} only if all three matched. The
  * command line is the cold one (same devices; {@code vmgenid,guid=auto} gives the clone a new generation id, so
  * Linux reseeds its RNG) with the clone's own disk, seed and host ports.
  */
@@ -102,7 +97,7 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         try {
             Map<String, String> digests = new LinkedHashMap<>();
             for (Path f : List.of(state, disk)) {
-                digests.put(f.getFileName().toString(), sha256(f));
+                digests.put(f.getFileName().toString(), SnapshotFiles.sha256(f));
                 Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r-----"));
             }
             step.finished("saved (" + (Files.size(state) + Files.size(disk)) / (1 << 20) + " MiB)");
@@ -117,15 +112,16 @@ final class QemuSnapshots implements ReadySnapshotSupport {
     public Machine restore(MachineSpec spec, Path dir, Map<String, String> digests) throws VboxmcpException {
         Path state = dir.resolve(STATE);
         Path frozen = dir.resolve(DISK);
-        // both hashed while QEMU starts; nothing reaches QEMU's migration parser before they match
-        CompletableFuture<String> stateHash = hashLater(state);
-        CompletableFuture<String> diskHash = hashLater(frozen);
         Machine m = null;
         DriverProgress step = new DriverProgress(spec.progress(), spec.plan().vmName(), "qemu.restore");
-        try {
-            if (!Files.isRegularFile(state) || !Files.isRegularFile(frozen)) {
-                throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot " + dir + " is incomplete");
-            }
+        CompletableFuture<String> stateHash = null;
+        CompletableFuture<String> diskHash = null;
+        // ART-05: a writer of the cache may swap the files at any moment; the state is read from this one open file
+        // only (hashed while QEMU starts, then hashed again while it is streamed in), the disk through QEMU's own
+        // descriptor, and the clone resumes only once all three digests matched
+        try (FileChannel in = openState(state)) {
+            long t0 = System.nanoTime();
+            stateHash = hashLater(() -> SnapshotFiles.sha256(state));
             m = driver.create(spec, frozen);
             Machine clone = m;
             MachineRecord rec = MachineFolder.read(clone.vmDir()).orElseThrow();
@@ -139,21 +135,34 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             driver.process().launch(clone.vmDir(), clone.name(), args);
             MachineFolder.write(clone.vmDir(), rec.withAccel(decision.accel()));
             driver.releaseHeldPorts(clone.vmDir());
+            long pid = QemuProcess.pid(clone.vmDir()).orElseThrow(() -> new HypervisorException(
+                    "QEMU of " + clone.name() + " exited right after it started"));
+            Path opened = SnapshotFiles.openedBy(pid, frozen);
+            diskHash = hashLater(() -> SnapshotFiles.sha256(opened));
+            long started = System.nanoTime();
             check(STATE, digests, stateHash);
-            check(DISK, digests, diskHash);
-            step.info("state and disk match their digests; loading the state");
+            long checked = System.nanoTime();
+            step.info("state matches its digest; loading it");
+            String streamed;
             try (Qmp q = Qmp.connect(Path.of(rec.qmpSocket()), settings.qmpTimeout())) {
-                stream(state, incoming);
+                streamed = SnapshotFiles.streamHashing(in, incoming);
                 awaitMigration(q, TIMEOUT, "restoring " + clone.name());
+                check(STATE + " (as streamed to QEMU)", digests.get(STATE), CompletableFuture.completedFuture(streamed));
+                check(DISK, digests.get(DISK), diskHash);
                 q.execute("cont");
             } finally {
                 Files2.deleteQuietly(incoming);
             }
-            step.finished("resumed (" + decision.accel() + ")");
+            step.finished("resumed (" + decision.accel() + "; qemu up after " + (started - t0) / 1_000_000
+                    + " ms, state checked " + (checked - started) / 1_000_000 + " ms later, then loaded and disk checked in "
+                    + (System.nanoTime() - checked) / 1_000_000 + " ms)");
             return rec.withAccel(decision.accel()).toMachine(clone.vmDir());
         } catch (VboxmcpException | IOException | RuntimeException e) {
-            stateHash.cancel(true);
-            diskHash.cancel(true);
+            for (CompletableFuture<String> f : new ArrayList<>(java.util.Arrays.asList(stateHash, diskHash))) {
+                if (f != null) {
+                    f.cancel(true);
+                }
+            }
             if (m != null) {
                 try {
                     driver.destroy(m);
@@ -170,9 +179,24 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         }
     }
 
+    private static FileChannel openState(Path state) throws VboxmcpException {
+        if (!Files.isRegularFile(state, LinkOption.NOFOLLOW_LINKS)) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot file " + state + " is missing");
+        }
+        try {
+            return FileChannel.open(state, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot file " + state + " is unreadable: "
+                    + e.getMessage(), e);
+        }
+    }
+
     private static void check(String file, Map<String, String> digests, CompletableFuture<String> actual)
             throws VboxmcpException {
-        String want = digests.get(file);
+        check(file, digests.get(file), actual);
+    }
+
+    private static void check(String file, String want, CompletableFuture<String> actual) throws VboxmcpException {
         String got;
         try {
             got = actual.get();
@@ -217,48 +241,25 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         }
     }
 
-    /** Streams the saved state into QEMU's incoming socket (QEMU started listening before it daemonized). */
-    private static void stream(Path state, Path socket) throws IOException {
-        try (SocketChannel out = SocketChannel.open(StandardProtocolFamily.UNIX);
-             FileChannel in = FileChannel.open(state, StandardOpenOption.READ)) {
-            out.connect(UnixDomainSocketAddress.of(socket));
-            long size = in.size();
-            long pos = 0;
-            while (pos < size) {
-                pos += in.transferTo(pos, size - pos, out);
-            }
-        }
-    }
-
     private Path incomingSocket(MachineRecord rec) {
         String qmp = rec.qmpSocket();
         return Path.of(qmp.endsWith(".sock") ? qmp.substring(0, qmp.length() - 5) + "-in.sock" : qmp + "-in");
     }
 
-    private static CompletableFuture<String> hashLater(Path f) {
+    /** Something that hashes, run on another thread. */
+    @FunctionalInterface
+    private interface Hash {
+        String run() throws IOException;
+    }
+
+    private static CompletableFuture<String> hashLater(Hash h) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return sha256(f);
+                return h.run();
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         });
-    }
-
-    static String sha256(Path f) throws IOException {
-        try (InputStream in = Files.newInputStream(f)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                md.update(buf, 0, n);
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new java.io.InterruptedIOException("hashing " + f);
-                }
-            }
-            return "sha256:" + HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private String qemuVersion() throws HypervisorException {

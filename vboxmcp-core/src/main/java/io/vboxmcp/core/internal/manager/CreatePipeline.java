@@ -125,12 +125,16 @@ final class CreatePipeline {
                     UUID.randomUUID().toString(), progress);
             // a ready snapshot of everything this create would make: restore a clone instead of create → provision
             Optional<SnapshotSteps.Keyed> snapshot = p.snapshots().key(request, d, spec, p.config().packageMirrors());
-            Optional<Machine> clone = snapshot.isEmpty() ? Optional.empty()
+            Optional<SnapshotSteps.Clone> clone = snapshot.isEmpty() ? Optional.empty()
                     : p.snapshots().restore(saga, snapshot.get(), d, spec, keys, c -> {
                         store.journal(request.vmName(), "MACHINE");
                         store.save(new VmStore.Record(plan.driverId(), plan, c, VmState.CREATING));
                     }, progress);
-            Machine m = clone.isPresent() ? clone.get() : saga.step(CREATE, () -> d.create(spec));
+            SshGuestChannel early = clone.map(SnapshotSteps.Clone::channel).orElse(null);
+            if (early != null) {
+                saga.onUndo("SSH connection", early::close);
+            }
+            Machine m = clone.isPresent() ? clone.get().machine() : saga.step(CREATE, () -> d.create(spec));
             machine = m;
             saga.onUndo("machine " + m.name() + " on " + d.id(), () -> d.destroy(m));
             store.journal(request.vmName(), "MACHINE");
@@ -139,8 +143,10 @@ final class CreatePipeline {
                 saga.run(START, () -> d.start(m));
             }
             Duration readyTimeout = p.readiness().readyTimeout(request.readyTimeout());
-            channel = saga.step(GUEST_READY, () -> clone.isPresent()
-                    ? p.readiness().awaitSsh(request.vmName(), m, d, readyTimeout)  // cloud-init was done when saved
+            // a clone: cloud-init was done when saved, and the identity step has usually logged in with the VM's key
+            // on the new pinned host key already
+            channel = saga.step(GUEST_READY, () -> early != null ? early : clone.isPresent()
+                    ? p.readiness().awaitSsh(request.vmName(), m, d, readyTimeout)
                     : p.readiness().await(request.vmName(), m, d, readyTimeout, progress));
             SshGuestChannel ch = channel;
             saga.onUndo("SSH connection", ch::close);

@@ -12,7 +12,6 @@ import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.core.CoreKeys;
-import io.vboxmcp.core.internal.snapshot.GuestIdentity;
 import io.vboxmcp.core.internal.snapshot.SnapshotCache;
 import io.vboxmcp.core.internal.snapshot.SnapshotKey;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
@@ -26,7 +25,6 @@ import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.spi.ReadySnapshotSupport;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,14 +48,21 @@ import static io.vboxmcp.core.internal.ssh.SshGuestChannel.quote;
 final class SnapshotSteps {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotSteps.class);
     static final String HOST_KEY_PIN = "host_key_pin";
-    /** A resumed guest's SSH server runs already; far longer than this means the clone is broken. */
-    private static final Duration IDENTITY_LOGIN = Duration.ofSeconds(60);
 
     /** Records a running clone in the VM's journal and store record. */
     @FunctionalInterface
     interface Recorder {
         void record(Machine m) throws VboxmcpException;
     }
+
+    /**
+     * A restored clone with its identity reset.
+     *
+     * @param machine the running clone
+     * @param channel a login with the VM's own key on the clone's new, pinned host key, made while the identity
+     *                script finished; null if it could not be made then ({@code guest-ready} logs in itself)
+     */
+    record Clone(Machine machine, SshGuestChannel channel) { }
 
     /** The key of one create, with the driver's support. */
     record Keyed(String key, Map<String, String> parts, ReadySnapshotSupport support, SnapshotPolicy policy) { }
@@ -101,7 +106,7 @@ final class SnapshotSteps {
      * @return the running clone, or empty to create cold (no snapshot, or it was discarded)
      * @throws VboxmcpException only {@code CANCELLED}: every other failure falls back to a cold create
      */
-    Optional<Machine> restore(Saga saga, Keyed k, HypervisorDriver driver, MachineSpec spec, SshKeys.SshKeyPair vmKey,
+    Optional<Clone> restore(Saga saga, Keyed k, HypervisorDriver driver, MachineSpec spec, SshKeys.SshKeyPair vmKey,
                               Recorder recorder, ProgressListener progress) throws VboxmcpException {
         if (k.policy() != SnapshotPolicy.REUSE) {
             return Optional.empty();
@@ -128,9 +133,10 @@ final class SnapshotSteps {
                 discard(k, vm, failure, progress);
                 return Optional.empty();
             }
+            SshGuestChannel ready;
             try {
                 recorder.record(m);  // a process killed from here on leaves a machine crash recovery finds
-                saga.run(IDENTITY, () -> identity(e, m, spec, vmKey, driver));
+                ready = saga.step(IDENTITY, () -> CloneIdentity.reset(e, m, spec, vmKey, driver));
             } catch (VboxmcpException failure) {
                 LOG.warn("VM '{}': identity reset failed; last console lines:\n{}", vm, driver.consoleTail(m, 15));
                 destroyQuietly(driver, m, failure);
@@ -139,7 +145,7 @@ final class SnapshotSteps {
                 return Optional.empty();
             }
             cache.touch(e.dir());
-            return Optional.of(m);
+            return Optional.of(new Clone(m, ready));
         }
     }
 
@@ -155,61 +161,6 @@ final class SnapshotSteps {
         }, "vboxmcp-ssh-warm-up");
         t.setDaemon(true);
         t.start();
-    }
-
-    /** Logs in with the snapshot's key (the guest must show the saved host key), resets identity, mounts shares. */
-    private void identity(SnapshotCache.Entry e, Machine m, MachineSpec spec, SshKeys.SshKeyPair vmKey,
-                          HypervisorDriver driver) throws VboxmcpException, IOException {
-        Path ssh = spec.vmDir().resolve("ssh");
-        Path pin = ssh.resolve("snapshot_" + HOST_KEY_PIN);
-        AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
-        SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
-        long t0 = System.nanoTime();
-        try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
-            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "logged in to the clone in "
-                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            String phases = GuestIdentity.reset(ch, spec.plan().vmName(), spec.instanceId(), vmKey.publicKeyLine(),
-                    List.of(e.record().sourceKey(), e.record().loginKey()));
-            emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "identity reset (guest uptime at each phase: "
-                    + phases + ")");
-            for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
-                run(ch, "mkdir -p " + quote(f.guestPath()) + " && " + driver.guestMountCommand(m, f),
-                        "mount shared folder " + f.name());
-            }
-        } finally {
-            Files.deleteIfExists(pin);
-        }
-    }
-
-    /**
-     * The clone runs the saved guest's SSH server already, but right after {@code cont} (and on a loaded host) the
-     * first connections through the new port forward may be dropped before the server sees them: poll for the
-     * banner as guest-ready does, within a bound.
-     */
-    private static SshGuestChannel loginToClone(Machine m, String user, SshKeys.SshKeyPair login, Path pin)
-            throws VboxmcpException, IOException {
-        long deadline = System.nanoTime() + IDENTITY_LOGIN.toNanos();
-        VboxmcpException last = null;
-        try (SshBannerProbe probe = new SshBannerProbe(m.sshHost(), m.sshPort())) {
-            while (System.nanoTime() < deadline) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while logging in to the clone");
-                }
-                if (probe.awaitBanner(Duration.ofSeconds(1))) {
-                    try {
-                        return SshGuestChannel.connect(m.sshHost(), m.sshPort(), user, login.keyPair(), pin,
-                                Duration.ofSeconds(15), Duration.ofSeconds(5));
-                    } catch (VboxmcpException e) {
-                        if (e.code() != ErrorCode.TIMEOUT) {
-                            throw e;  // a host key that is not the saved guest's, for one
-                        }
-                        last = e;
-                    }
-                }
-            }
-        }
-        throw new VboxmcpException(ErrorCode.TIMEOUT, "the restored clone did not answer SSH within "
-                + IDENTITY_LOGIN.toSeconds() + " s" + (last == null ? "" : ": " + last.getMessage()), last);
     }
 
     /**
@@ -336,7 +287,7 @@ final class SnapshotSteps {
         emit(p, vm, SNAPSHOT.id(), "warning: " + msg);
     }
 
-    private static void emit(ProgressListener p, String vm, String step, String msg) {
+    static void emit(ProgressListener p, String vm, String step, String msg) {
         try {
             p.onEvent(new ProgressEvent(ProgressEvent.Kind.INFO, vm, step, msg, -1, -1, Duration.ZERO));
         } catch (RuntimeException ignored) {

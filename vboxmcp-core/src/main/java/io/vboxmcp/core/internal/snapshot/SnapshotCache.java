@@ -36,6 +36,8 @@ import java.util.stream.Stream;
  */
 public final class SnapshotCache implements ReadySnapshotCache {
     public static final String RECORD = "snapshot.json";
+    /** The record's MAC under the home's key ({@link SnapshotMac}). */
+    public static final String RECORD_MAC = "snapshot.mac";
     public static final String LOGIN = "login";
     private static final String USED = "last-used";
     private static final long MAX_RECORD = 256 << 10;
@@ -73,6 +75,7 @@ public final class SnapshotCache implements ReadySnapshotCache {
     private final Path root;
     private final long maxBytes;
     private final Releaser releaser;
+    private final SnapshotMac mac;
 
     public SnapshotCache(Path home, long maxBytes) {
         this(home, maxBytes, Releaser.NONE);
@@ -82,6 +85,7 @@ public final class SnapshotCache implements ReadySnapshotCache {
         this.root = home.resolve("cache").resolve("snapshots");
         this.maxBytes = maxBytes;
         this.releaser = releaser;
+        this.mac = new SnapshotMac(home);
     }
 
     public Path root() {
@@ -95,8 +99,9 @@ public final class SnapshotCache implements ReadySnapshotCache {
 
     /**
      * @return the complete snapshot of {@code key}; empty if there is none
-     * @throws VboxmcpException {@code DIGEST_MISMATCH} if there is one but its record is unreadable, names another
-     *                          key, or its parts do not hash to its key (the caller discards it)
+     * @throws VboxmcpException {@code DIGEST_MISMATCH} if there is one but its record is unreadable, is not MACed
+     *                          under this home's key, names another key, or its parts do not hash to its key (the
+     *                          caller discards it)
      */
     public Optional<Entry> find(String key) throws VboxmcpException {
         Path dir = root.resolve(key);
@@ -105,8 +110,18 @@ public final class SnapshotCache implements ReadySnapshotCache {
             return Optional.empty();
         }
         Record r;
+        byte[] bytes;
+        String macLine;
         try {
-            r = Json.MAPPER.readValue(RegularFiles.read(f, MAX_RECORD), Record.class);
+            bytes = RegularFiles.read(f, MAX_RECORD);
+            macLine = new String(RegularFiles.read(dir.resolve(RECORD_MAC), 1024), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot " + key + " has no readable "
+                    + RECORD + " and " + RECORD_MAC + ": " + e.getMessage(), e);
+        }
+        mac.verify(bytes, macLine);  // before a byte of it is believed
+        try {
+            r = Json.MAPPER.readValue(bytes, Record.class);
         } catch (IOException | RuntimeException e) {
             throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot " + key + " has no readable "
                     + RECORD + ": " + e.getMessage(), e);
@@ -132,8 +147,10 @@ public final class SnapshotCache implements ReadySnapshotCache {
     public Path commit(Path staged, Record r) throws VboxmcpException {
         Path dir = root.resolve(r.key());
         try {
-            AtomicFiles.write(staged.resolve(RECORD), Json.MAPPER.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(r).getBytes(StandardCharsets.UTF_8));
+            byte[] bytes = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r)
+                    .getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(staged.resolve(RECORD_MAC), (mac.sign(bytes) + "\n").getBytes(StandardCharsets.US_ASCII));
+            AtomicFiles.write(staged.resolve(RECORD), bytes);
             Files.writeString(staged.resolve(USED), "");
             release(dir);
             AtomicFiles.deleteTree(dir);

@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
 public final class SshGuestChannel implements GuestChannel {
     /** Output kept per stream; beyond it the result is marked truncated (EXE-04). */
     public static final int OUTPUT_CAP = 1 << 20;
+    /** Dropbear refuses exec requests longer than 9000 bytes (its MAX_CMD_LEN); longer scripts go through a file. */
+    private static final int INLINE_SCRIPT = 8000;
     private static final Pattern USER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
@@ -147,19 +149,51 @@ public final class SshGuestChannel implements GuestChannel {
 
     @Override
     public ExecResult exec(GuestCommand command) throws VboxmcpException {
-        String wrapped = wrap(command);
-        OutputCollector out = new OutputCollector(OUTPUT_CAP, 40, command.output());
-        OutputCollector err = new OutputCollector(OUTPUT_CAP, 40, command.output());
-        long deadline = System.nanoTime() + command.timeout().toNanos();
-        try (ChannelExec ch = session.createExecChannel(wrapped);
+        return run(wrap(command), null, command.timeout(), command.output(), command.output());
+    }
+
+    /**
+     * Runs a shell script as the login user in one channel, with standard input from {@code /dev/null}: as the
+     * command itself when it is short enough for every server, else sent on standard input into a file under
+     * {@code /run} (or {@code /tmp}, mode 0600: it may carry secrets) that is removed afterwards. Nothing is left in
+     * the guest either way. No guest-side watchdog: the client gives up after {@code timeout}.
+     *
+     * @param script  a POSIX shell script
+     * @param timeout     how long the script may run
+     * @param stdoutLines receives each line of standard output as it arrives (on an I/O thread: must not block);
+     *                    may be null
+     * @return its exit status and output
+     * @throws VboxmcpException {@link ErrorCode#TIMEOUT} if the connection was lost
+     */
+    public ExecResult runScript(byte[] script, Duration timeout, java.util.function.Consumer<String> stdoutLines)
+            throws VboxmcpException {
+        String inline = "exec /bin/sh -c " + quote(new String(script, java.nio.charset.StandardCharsets.UTF_8))
+                + " </dev/null";
+        if (inline.length() <= INLINE_SCRIPT) {
+            return run(inline, null, timeout, stdoutLines, null);  // no cat, no rm: each program costs under TCG
+        }
+        String cmd = "umask 077; d=/run; [ -w $d ] || d=/tmp; f=$d/vboxmcp-script.$$; "
+                + "cat > \"$f\" && /bin/sh \"$f\" </dev/null; rc=$?; rm -f \"$f\"; exit $rc";
+        return run(cmd, script, timeout, stdoutLines, null);
+    }
+
+    private ExecResult run(String command, byte[] stdin, Duration timeout, java.util.function.Consumer<String> outLines,
+                           java.util.function.Consumer<String> errLines) throws VboxmcpException {
+        OutputCollector out = new OutputCollector(OUTPUT_CAP, 40, outLines);
+        OutputCollector err = new OutputCollector(OUTPUT_CAP, 40, errLines);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (ChannelExec ch = session.createExecChannel(command);
              OutputStream o = out.stream();
              OutputStream e = err.stream()) {
             ch.setOut(o);
             ch.setErr(e);
+            if (stdin != null) {
+                ch.setIn(new ByteArrayInputStream(stdin));
+            }
             ch.open().verify(Duration.ofSeconds(30));
             // the guest-side `timeout` kills the command; the client waits a little longer as a backstop
             Set<ClientChannelEvent> ev = ch.waitFor(EnumSet.of(ClientChannelEvent.CLOSED),
-                    command.timeout().plusSeconds(10).toMillis());
+                    timeout.plusSeconds(10).toMillis());
             boolean clientTimedOut = !ev.contains(ClientChannelEvent.CLOSED);
             Integer status = ch.getExitStatus();
             boolean timedOut = clientTimedOut

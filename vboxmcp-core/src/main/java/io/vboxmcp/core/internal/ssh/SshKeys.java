@@ -41,19 +41,30 @@ public final class SshKeys {
     public static SshKeyPair generate(Path dir, String comment) throws VboxmcpException {
         try {
             Files.createDirectories(dir);
-            KeyPair kp = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
-            ByteArrayOutputStream priv = new ByteArrayOutputStream();
-            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, comment, null, priv);
+            KeyPair kp = newEd25519();
+            byte[] priv = openSshPrivateKey(kp, comment);
             Path privFile = dir.resolve(PRIVATE_KEY_FILE);
             Files.deleteIfExists(privFile);
             Files.createFile(privFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(privFile, priv.toByteArray(), StandardOpenOption.TRUNCATE_EXISTING);
+            Files.write(privFile, priv, StandardOpenOption.TRUNCATE_EXISTING);
             String pub = PublicKeyEntry.toString(kp.getPublic()) + " " + comment;
             Files.writeString(dir.resolve(PRIVATE_KEY_FILE + ".pub"), pub + "\n");
             return new SshKeyPair(privFile, pub, kp);
         } catch (IOException | GeneralSecurityException e) {
             throw new VboxmcpException(ErrorCode.IO, "could not generate the VM's SSH key in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** @return a fresh Ed25519 key pair */
+    public static KeyPair newEd25519() throws GeneralSecurityException {
+        return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+    }
+
+    /** @return {@code kp}'s private key in OpenSSH's format, unencrypted (what sshd and ssh read) */
+    public static byte[] openSshPrivateKey(KeyPair kp, String comment) throws IOException, GeneralSecurityException {
+        ByteArrayOutputStream priv = new ByteArrayOutputStream();
+        OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, comment, null, priv);
+        return priv.toByteArray();
     }
 
     /** Loads a pair written by {@link #generate}. */

@@ -66,6 +66,36 @@ class SnapshotCacheTest {
     }
 
     @Test
+    void find_refusesARecordWhoseDigestsWereRewrittenWithoutTheHomesKey_ART05() throws Exception {
+        SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE);
+        Path dir = save(cache, parts("256"), 10);
+        String key = SnapshotKey.hash(parts("256"));
+        assertThat(cache.find(key)).isPresent();
+        // a writer of the cache points the record at a state file of its own; key and parts still agree
+        Path record = dir.resolve(SnapshotCache.RECORD);
+        Files.writeString(record, Files.readString(record).replace("sha256:x", "sha256:" + "ab".repeat(32)));
+        VboxmcpException e = catchThrowableOfType(() -> cache.find(key), VboxmcpException.class);
+        assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_MISMATCH);
+        assertThat(e.getMessage()).contains("MAC");
+        assertThat(cache.list()).isEmpty();
+    }
+
+    @Test
+    void find_refusesASnapshotMadeByAnotherHome_ART05(@TempDir Path other) throws Exception {
+        SnapshotCache theirs = new SnapshotCache(other, Long.MAX_VALUE);
+        Path foreign = save(theirs, parts("256"), 10);
+        SnapshotCache ours = new SnapshotCache(home, Long.MAX_VALUE);
+        save(ours, parts("320"), 10);  // this home has its own key
+        String key = SnapshotKey.hash(parts("256"));
+        io.vboxmcp.core.internal.util.AtomicFiles.copyTree(foreign, ours.root().resolve(key));
+        VboxmcpException e = catchThrowableOfType(() -> ours.find(key), VboxmcpException.class);
+        assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_MISMATCH);
+        assertThat(Files.getPosixFilePermissions(home.resolve(SnapshotMac.FILE)))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    }
+
+    @Test
     void find_refusesAFolderWithoutItsRecord() throws Exception {
         SnapshotCache cache = new SnapshotCache(home, Long.MAX_VALUE);
         Files.createDirectories(cache.root().resolve(SnapshotKey.hash(parts("256"))));
@@ -90,11 +120,22 @@ class SnapshotCacheTest {
     }
 
     @Test
-    void identityScript_replacesOnlyTheSnapshotsKeysAndQuotesEveryValue() {
-        String s = GuestIdentity.script("vm-a", "iid-1", "ssh-ed25519 NEWKEY vm-a",
-                List.of("ssh-ed25519 OLDKEY src", "ssh-ed25519 LOGINKEY login"), 1_700_000_000L, "00ff");
-        assertThat(s).contains("grep -vF -e 'OLDKEY' -e 'LOGINKEY'", "printf '%s\\n' 'ssh-ed25519 NEWKEY vm-a'",
-                "hostname 'vm-a'", "date -u -s @1700000000", "ssh-keygen -q -t ed25519", "dropbearkey -t ed25519");
+    void identityScript_replacesOnlyTheSnapshotsKeysAndQuotesEveryValue() throws Exception {
+        String s = GuestIdentity.script(new GuestIdentity.Request("vm-a", "iid-1", "ssh-ed25519 NEWKEY vm-a",
+                        List.of("ssh-ed25519 OLDKEY src", "ssh-ed25519 LOGINKEY login"), List.of("mount /x")),
+                1_700_000_000L, "00ff", "0123456789abcdef0123456789abcdef", "PRIVATE 'KEY'", "ssh-ed25519 HOSTKEY root@vm-a");
+        assertThat(s).contains("case $l in *'OLDKEY'*|*'LOGINKEY'*) hit=1;;", "\"$kept\" 'ssh-ed25519 NEWKEY vm-a' > \"$f\"",
+                "> /proc/sys/kernel/hostname", "date -u -s @1700000000", "'PRIVATE '\\''KEY'\\'''",
+                "'ssh-ed25519 HOSTKEY root@vm-a' > /etc/ssh/ssh_host_ed25519_key.pub", "kill -HUP",
+                "dropbearkey -t ed25519", "\nmount /x\n");
+        // the SSH server's restart is sent before, and waited for after, the rest of the reset
+        assertThat(s.indexOf("kill -HUP")).isLessThan(s.indexOf("/etc/machine-id"));
+        assertThat(s.indexOf("did not come back")).isGreaterThan(s.indexOf("/var/lib/cloud/data"));
+        // the guests' shells parse it (Debian's dash here; busybox ash has the same grammar)
+        Path file = home.resolve("identity.sh");
+        Files.writeString(file, s);
+        Process p = new ProcessBuilder("/bin/sh", "-n", file.toString()).redirectErrorStream(true).start();
+        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
     }
 
     @Test
