@@ -215,11 +215,25 @@ class McpHttpServerTest {
                 .POST(HttpRequest.BodyPublishers.ofString(init)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(evil.statusCode()).as("DNS rebinding: a page from another origin").isEqualTo(403);
 
-        HttpResponse<String> huge = h.send(HttpRequest.newBuilder(http.uri())
+        // a client that announces its body (Expect: 100-continue) gets the 413 before it sends a byte of it
+        String oversized = "[" + "1,".repeat(3_000_000) + "1]";
+        HttpResponse<String> huge = h.send(HttpRequest.newBuilder(http.uri()).expectContinue(true)
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString("[" + "1,".repeat(3_000_000) + "1]")).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(oversized)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(huge.statusCode()).isEqualTo(413);
+        // one that just sends it is refused too: the 413 is written and the connection closed while the client is
+        // still sending, so the client may see the 413 or only the closed connection (TCP resets what it had not
+        // read); either way the body is never parsed and the server goes on serving
+        HttpClient pushy = HttpClient.newHttpClient();
+        try {
+            HttpResponse<String> r = pushy.send(HttpRequest.newBuilder(http.uri())
+                    .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(oversized)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(413);
+        } catch (java.io.IOException closedWhileSending) {
+            assertThat(closedWhileSending).hasMessageNotContaining("Connection refused");
+        }
+        assertThat(client.listTools().tools()).as("the server still serves").isNotEmpty();
     }
 
     @Test
