@@ -31,6 +31,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class McpShareFoldersTest {
+    /** A writable {@code code} and a read-only {@code data}, at host paths the server must ignore (never /etc). */
+    static final String TWO_SHARES = """
+            shared_folders:
+              - name: code
+                host_path: /etc
+                guest_path: /work
+                read_only: false
+              - name: data
+                host_path: ~/datasets
+                guest_path: /data
+                read_only: true
+            """;
+
     Path tmp;
     Path home;
     Path root;
@@ -46,17 +59,7 @@ class McpShareFoldersTest {
         root = tmp.resolve("shares");
         // the templates name host paths the server must ignore: a create never shares /etc
         manager = VmManager.builder().home(home).allowSharedFolderRoot(root).build();
-        manager.templates().install(McpFixtures.template(tmp, "shares-rw", """
-                shared_folders:
-                  - name: code
-                    host_path: /etc
-                    guest_path: /work
-                    read_only: false
-                  - name: data
-                    host_path: ~/datasets
-                    guest_path: /data
-                    read_only: true
-                """));
+        manager.templates().install(McpFixtures.template(tmp, "shares-rw", TWO_SHARES));
         manager.templates().install(McpFixtures.template(tmp, "wants-scratch", """
                 shared_folders:
                   - name: scratch

@@ -43,17 +43,7 @@ class McpShareVmTest {
                 .property(CoreKeys.IMAGE_CATALOG, McpVmTest.testImageCatalog().toUri().toString()).build();
              VboxmcpMcpServer server = VboxmcpMcpServer.builder(manager).policy(McpPolicy.load(policy)).build();
              VboxmcpMcpServer.Http http = server.serveHttp(new InetSocketAddress("127.0.0.1", 0))) {
-            manager.templates().install(McpFixtures.template(tmp, "share-demo", """
-                    shared_folders:
-                      - name: code
-                        host_path: /etc
-                        guest_path: /work
-                        read_only: false
-                      - name: data
-                        host_path: /root
-                        guest_path: /data
-                        read_only: true
-                    """));
+            manager.templates().install(McpFixtures.template(tmp, "share-demo", McpShareFoldersTest.TWO_SHARES));
             McpSyncClient client = McpFixtures.httpClient(http.uri(), "share-vm-agent", p -> { });
             try {
                 ok(call(client, "create_vm", Map.of("name", "sharer", "template", "share-demo")));
