@@ -9,7 +9,6 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.mcp.McpPolicy;
-
 import io.vboxmcp.template.TemplateDefinition;
 
 import java.util.ArrayList;
