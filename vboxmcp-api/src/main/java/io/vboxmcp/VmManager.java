@@ -77,6 +77,21 @@ public interface VmManager extends AutoCloseable {
     VmPlan plan(CreateVmRequest request) throws VboxmcpException;
 
     /**
+     * Resolves, fetches, verifies, loads and composes a template without planning it: the definition a create of
+     * {@code ref} would use (its shared folders, ports, minimums), so that a caller can choose a request's options
+     * from it, such as host paths for the template's shared folders. Creates nothing.
+     *
+     * @param ref never null
+     * @return the composed definition (bases and features applied), never null
+     * @throws VboxmcpException if the template cannot be resolved, verified or loaded
+     * @throws UnsupportedOperationException from managers that cannot (the default)
+     * @since 0.3.0
+     */
+    default TemplateDefinition definition(TemplateRef ref) throws VboxmcpException {
+        throw new UnsupportedOperationException("this VmManager cannot load a template definition without a plan");
+    }
+
+    /**
      * Resolves the bases and features of a template folder through the sources, verifies each, and writes
      * {@code vboxmcp.lock} into the folder: one entry per resolved template (name, version, source, manifest digest,
      * signer) and the base image's digest, in a stable order (docs/lockfiles.md).

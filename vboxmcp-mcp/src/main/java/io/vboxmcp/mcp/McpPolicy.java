@@ -25,7 +25,9 @@ import java.util.Set;
  * @param totalCpus            vCPU ceiling over every VM the server owns
  * @param totalDiskMb          disk ceiling over every VM the server owns
  * @param maxVms               how many VMs the server may own at once
- * @param allowSharedFolders   whether a template with host shared folders may be created (default false)
+ * @param allowSharedFolders   whether a template with host shared folders may be created (default false); with a
+ *                             null {@link #shareRoot} the template's own host paths are used, which must lie under a
+ *                             share root of the manager, and writable shares are refused
  * @param restrictNetwork      whether guests must run with restricted networking (see {@code docs/mcp.md}: applied by
  *                             {@code vboxmcp mcp} through the driver's setting)
  * @param idleDestroy          a VM no tool has touched for this long is destroyed; null: never
@@ -35,12 +37,19 @@ import java.util.Set;
  * @param maxExecOutputBytes   cap on each of stdout and stderr returned by {@code exec_in_vm}
  * @param maxExecTimeout       longest timeout {@code exec_in_vm} accepts (and its default)
  * @param maxCopyBytes         largest file {@code copy_to_vm}/{@code copy_from_vm} move
+ * @param shareRoot            absolute host folder (not a link) under which the server makes each VM's shared
+ *                             folders, {@code <shareRoot>/<vm>/<share>}, ignoring the template's host paths; null:
+ *                             none (since 0.3.0)
+ * @param writableShares       names of template shares that may be writable from the guest when the template asks
+ *                             for it (only with a {@link #shareRoot}); every other share is read-only or refused
+ *                             (since 0.3.0)
  * @since 0.2.0
  */
 public record McpPolicy(List<String> sources, List<String> templates, int maxMemoryMb, int maxCpus, int maxDiskMb,
                         int totalMemoryMb, int totalCpus, int totalDiskMb, int maxVms, boolean allowSharedFolders,
                         boolean restrictNetwork, Duration idleDestroy, Set<String> tools, boolean readOnly,
-                        boolean destroyOnShutdown, int maxExecOutputBytes, Duration maxExecTimeout, int maxCopyBytes) {
+                        boolean destroyOnShutdown, int maxExecOutputBytes, Duration maxExecTimeout, int maxCopyBytes,
+                        Path shareRoot, Set<String> writableShares) {
 
     /** Every tool the server knows, in the order they are listed. */
     public static final List<String> ALL_TOOLS = List.of("search_templates", "describe_template", "plan_vm",
@@ -60,7 +69,16 @@ public record McpPolicy(List<String> sources, List<String> templates, int maxMem
         sources = List.copyOf(sources);
         templates = List.copyOf(templates);
         tools = Set.copyOf(tools);
+        writableShares = Set.copyOf(writableShares == null ? Set.of() : writableShares);
         Objects.requireNonNull(maxExecTimeout, "maxExecTimeout");
+        if (shareRoot != null && (!shareRoot.isAbsolute() || !shareRoot.normalize().equals(shareRoot)
+                || shareRoot.getParent() == null || !allowSharedFolders)) {
+            throw new IllegalArgumentException("shareRoot must be an absolute, normalized folder below / and needs"
+                    + " allowSharedFolders, got " + shareRoot);
+        }
+        if (shareRoot == null && !writableShares.isEmpty()) {
+            throw new IllegalArgumentException("writableShares need a shareRoot");
+        }
         if (maxMemoryMb < 1 || maxCpus < 1 || maxDiskMb < 1 || totalMemoryMb < 1 || totalCpus < 1 || totalDiskMb < 1
                 || maxVms < 0 || maxExecOutputBytes < 1 || maxCopyBytes < 1 || maxCopyBytes > COPY_CEILING || maxExecTimeout.isNegative()
                 || maxExecTimeout.isZero() || (idleDestroy != null && (idleDestroy.isNegative() || idleDestroy.isZero()))) {
@@ -71,6 +89,37 @@ public record McpPolicy(List<String> sources, List<String> templates, int maxMem
                 throw new IllegalArgumentException("unknown tool '" + t + "' (known: " + String.join(", ", ALL_TOOLS) + ")");
             }
         }
+    }
+
+    /**
+     * The 0.2.0 form: no share root, no writable shares.
+     *
+     * @param sources            see the record
+     * @param templates          see the record
+     * @param maxMemoryMb        see the record
+     * @param maxCpus            see the record
+     * @param maxDiskMb          see the record
+     * @param totalMemoryMb      see the record
+     * @param totalCpus          see the record
+     * @param totalDiskMb        see the record
+     * @param maxVms             see the record
+     * @param allowSharedFolders see the record
+     * @param restrictNetwork    see the record
+     * @param idleDestroy        see the record
+     * @param tools              see the record
+     * @param readOnly           see the record
+     * @param destroyOnShutdown  see the record
+     * @param maxExecOutputBytes see the record
+     * @param maxExecTimeout     see the record
+     * @param maxCopyBytes       see the record
+     */
+    public McpPolicy(List<String> sources, List<String> templates, int maxMemoryMb, int maxCpus, int maxDiskMb,
+                     int totalMemoryMb, int totalCpus, int totalDiskMb, int maxVms, boolean allowSharedFolders,
+                     boolean restrictNetwork, Duration idleDestroy, Set<String> tools, boolean readOnly,
+                     boolean destroyOnShutdown, int maxExecOutputBytes, Duration maxExecTimeout, int maxCopyBytes) {
+        this(sources, templates, maxMemoryMb, maxCpus, maxDiskMb, totalMemoryMb, totalCpus, totalDiskMb, maxVms,
+                allowSharedFolders, restrictNetwork, idleDestroy, tools, readOnly, destroyOnShutdown, maxExecOutputBytes,
+                maxExecTimeout, maxCopyBytes, null, Set.of());
     }
 
     /**

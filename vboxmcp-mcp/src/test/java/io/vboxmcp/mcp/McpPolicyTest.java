@@ -79,13 +79,67 @@ class McpPolicyTest {
         assertBad("per_vm: {memory: 2}\n", "per_vm.'memory' is not a policy key");
         assertBad("per_vm: {cpus: 0}\n", "per_vm.cpus must be a positive whole number");
         assertBad("max_vms: many\n", "max_vms must be a non-negative whole number");
-        assertBad("shared_folders: \"true\"\n", "shared_folders must be true or false");
+        assertBad("shared_folders: \"true\"\n", "shared_folders must be true, false or a mapping");
         assertBad("network: none\n", "network must be 'open' or 'restricted'");
         assertBad("idle_destroy: 10 minutes\n", "idle_destroy must be a duration");
         assertBad("tools: [rm_rf]\n", "unknown tool 'rm_rf'");
         assertBad("templates: [\"Bad Name\"]\n", "templates: 'Bad Name'");
         assertBad("copy: {max_bytes: 100000000}\n", "copy.max_bytes must be at most");
         assertBad("templates: web-demo\n", "templates must be a list");
+    }
+
+    @Test
+    void load_sharedFoldersMapping_readsTheRootAndTheWritableShares_andTheBooleanFormStillWorks() throws Exception {
+        Path root = tmp.resolve("shares");
+        McpPolicy p = load("shared_folders: {root: " + root + ", writable: [code, scratch_2]}\n");
+        assertThat(p.allowSharedFolders()).isTrue();
+        assertThat(p.shareRoot()).isEqualTo(root);
+        assertThat(p.writableShares()).containsExactlyInAnyOrder("code", "scratch_2");
+        assertThat(root).as("reading the policy makes nothing; the server makes the root at start").doesNotExist();
+        McpPolicy readOnlyShares = load("shared_folders: {root: " + root + "}\n");
+        assertThat(readOnlyShares.writableShares()).isEmpty();
+        McpPolicy old = load("shared_folders: true\n");
+        assertThat(old.allowSharedFolders()).isTrue();
+        assertThat(old.shareRoot()).as("0.2.0 form: the template's own paths under the manager's roots").isNull();
+        assertThat(McpPolicy.defaults().shareRoot()).isNull();
+        assertThat(McpPolicy.defaults().writableShares()).isEmpty();
+    }
+
+    @Test
+    void load_hostileShareRoots_areRefusedNamingTheKey_EXE02() throws Exception {
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        Files.writeString(tmp.resolve("a-file"), "x");
+        assertBad("shared_folders: {root: relative/shares}\n", "shared_folders.root 'relative/shares' must be an absolute");
+        assertBad("shared_folders: {root: " + real + "/../etc}\n", "must be an absolute folder below / without '.' or '..'");
+        assertBad("shared_folders: {root: /}\n", "shared_folders.root '/' must be an absolute folder below /");
+        assertBad("shared_folders: {root: " + link + "}\n", "is a symbolic link");
+        assertBad("shared_folders: {root: " + link + "/shares}\n", "passes through a symbolic link");
+        assertBad("shared_folders: {root: " + tmp.resolve("a-file") + "}\n", "is not a folder");
+        assertBad("shared_folders: {writable: [code]}\n", "shared_folders.root must name the host folder");
+        assertBad("shared_folders: {root: 42}\n", "shared_folders.root must name the host folder");
+        assertBad("shared_folders: {root: " + real + ", host_path: /etc}\n", "shared_folders.'host_path' is not a policy key");
+        assertBad("shared_folders: [code]\n", "shared_folders must be true, false or a mapping");
+    }
+
+    @Test
+    void load_writableShareNamesWithSeparatorsOrDots_areRefused_EXE02() {
+        Path root = tmp.resolve("shares");
+        assertBad("shared_folders: {root: " + root + ", writable: [\"..\"]}\n", "shared_folders.writable: '..' is not a share name");
+        assertBad("shared_folders: {root: " + root + ", writable: [\"a/b\"]}\n", "'a/b' is not a share name");
+        assertBad("shared_folders: {root: " + root + ", writable: [\".hidden\"]}\n", "is not a share name");
+        assertBad("shared_folders: {root: " + root + ", writable: code}\n", "shared_folders.writable must be a list");
+    }
+
+    @Test
+    void constructor_writableSharesWithoutARoot_isRefused() {
+        McpPolicy d = McpPolicy.defaults();
+        assertThatThrownBy(() -> new McpPolicy(d.sources(), d.templates(), 1, 1, 1, 1, 1, 1, 1, true, false, null,
+                Set.of(), false, true, 1, Duration.ofMinutes(1), 1, null, Set.of("code")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("writableShares need a shareRoot");
+        assertThatThrownBy(() -> new McpPolicy(d.sources(), d.templates(), 1, 1, 1, 1, 1, 1, 1, false, false, null,
+                Set.of(), false, true, 1, Duration.ofMinutes(1), 1, Path.of("/srv/shares"), Set.of()))
+                .as("a root without allowSharedFolders").isInstanceOf(IllegalArgumentException.class);
     }
 
     private void assertBad(String yaml, String message) {

@@ -71,6 +71,10 @@ final class McpCommand extends VboxmcpCommand.Sub {
             if (!uris.isEmpty()) {
                 b.property(CoreKeys.IMAGE_CATALOG, String.join(",", uris));
             }
+            if (policy.shareRoot() != null) {
+                // the server makes every share under this root; the manager refuses host folders anywhere else
+                b.allowSharedFolderRoot(policy.shareRoot());
+            }
             if (policy.restrictNetwork()) {
                 b.property(QemuKeys.NETWORK_RESTRICT, "true");
             }

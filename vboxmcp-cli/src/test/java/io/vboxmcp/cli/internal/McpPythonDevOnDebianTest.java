@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,10 +42,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Internet: {@link DebianGuestFixture} serves the image, a signed apt mirror and a pip index on 127.0.0.1, handed to
  * the server with its mirror options, as an operator of an offline host would.
  *
- * <p>The template is {@code examples/templates/python-dev} with its {@code shared_folders} block removed: an MCP
- * server never lets an agent reach a host folder, and the seed's writable {@code code} share needs a grant that no
- * tool or policy key gives (docs/mcp.md), so an operator offers agents a copy without shares, as this test does.
- * One Debian boot for the class (about two minutes under TCG). Needs root (the image build); skipped otherwise.
+ * <p>The template is the real {@code examples/templates/python-dev}, shares included: the operator's policy
+ * ({@code shared_folders: {root, writable: [code]}}) gives the VM host folders the server makes under its root,
+ * whatever host paths the template names; the guest writes into {@code code} and reaches the host folder, and
+ * cannot write into the read-only {@code datasets}. The agent names no host path anywhere. One Debian boot for the
+ * class (about two minutes under TCG). Needs root (the image build); skipped otherwise.
  */
 @Tag("vm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -55,6 +57,8 @@ class McpPythonDevOnDebianTest {
 
     Path tmp;
     Path home;
+    /** The operator's share root: the policy's {@code shared_folders.root}. */
+    Path shares;
     DebianGuestFixture debian;
     McpSyncClient client;
     final List<McpSchema.ProgressNotification> progress = new CopyOnWriteArrayList<>();
@@ -73,17 +77,20 @@ class McpPythonDevOnDebianTest {
         home = tmp.resolve("home");
         debian = DebianGuestFixture.start(Launcher.ROOT, Files.createDirectories(tmp.resolve("fixture")));
 
-        Launcher.Result installed = new Launcher(home).run("install", withoutSharedFolders(SEED, tmp).toString());
+        Launcher.Result installed = new Launcher(home).run("install", SEED.toString());
         assertThat(installed.exit()).as(installed.show()).isZero();
+        shares = tmp.resolve("shares");
         Path policy = tmp.resolve("policy.yaml");
         Files.writeString(policy, """
-                # the operator's file: python-dev only, one VM, the template's own minimums as the ceilings
+                # the operator's file: python-dev only, one VM, the template's own minimums as the ceilings,
+                # its shares made per VM under the operator's root, only `code` writable
                 templates: ["python-dev@^1"]
                 per_vm: {memory_mb: 2048, cpus: 2, disk_mb: 20000}
                 total:  {memory_mb: 2048, cpus: 2, disk_mb: 20000}
                 max_vms: 1
+                shared_folders: {root: %s, writable: [code]}
                 exec: {max_output_bytes: 4096, max_timeout: 2m}
-                """);
+                """.formatted(shares));
         ServerParameters params = ServerParameters.builder(Launcher.SCRIPT.toString())
                 .args("--home", home.toString(), "mcp", "--policy", policy.toString(),
                         "--image-catalog", debian.catalog().toString(),
@@ -100,19 +107,6 @@ class McpPythonDevOnDebianTest {
                     progress.add(p);
                 }).build();
         client.initialize();
-    }
-
-    /** A copy of the seed's python-dev without its shared_folders block (the only change). */
-    static Path withoutSharedFolders(Path seed, Path dir) throws Exception {
-        Path copy = dir.resolve("python-dev");
-        Fixtures.copyTree(seed, copy);
-        Path yaml = copy.resolve("template-definition.yaml");
-        String def = Files.readString(yaml, StandardCharsets.UTF_8);
-        String stripped = def.replaceFirst("(?m)^shared_folders:\\n(?: .*\\n)*", "");
-        assertThat(stripped).doesNotContain("shared_folders", "host_path").contains("name: \"python-dev\"",
-                "base_image: \"debian:12\"", "python3-pip", "pip install -r requirements.txt", "metadata:");
-        Files.writeString(yaml, stripped, StandardCharsets.UTF_8);
-        return copy;
     }
 
     @AfterAll
@@ -160,6 +154,10 @@ class McpPythonDevOnDebianTest {
         }
         Path vmDir = home.resolve("vms").resolve(VM);
         assertThat(VmHostResidue.processes(vmDir)).as("the VM's QEMU runs").isNotEmpty();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(shares.resolve(VM))))
+                .as("the VM's share folder, made by the server").isEqualTo("rwx------");
+        assertThat(shares.resolve(VM).resolve("code")).isDirectory();
+        assertThat(shares.resolve(VM).resolve("datasets")).isDirectory();
         heldPorts.addAll(VmHostResidue.listeningPorts(vmDir));
         assertThat(heldPorts).as("SSH and the two template ports are forwarded").hasSizeGreaterThanOrEqualTo(3);
     }
@@ -187,6 +185,31 @@ class McpPythonDevOnDebianTest {
 
     @Test
     @Order(3)
+    void shares_codeIsWritableAndReachesTheHostFolderUnderTheRoot_datasetsIsReadOnly() throws Exception {
+        String token = "written-in-guest-" + UUID.randomUUID();
+        Map<String, Object> write = ok(call("exec_in_vm", Map.of("name", VM, "command",
+                "echo " + token + " > /home/developer/code/from-guest.txt && grep ' /home/developer/' /proc/mounts")));
+        assertThat(write).as(String.valueOf(write)).containsEntry("exit_code", 0);
+        assertThat(shares.resolve(VM).resolve("code").resolve("from-guest.txt")).hasContent(token);
+        // the mounts: 9p, code read-write, datasets read-only
+        assertThat(((String) write.get("stdout")).lines()).anyMatch(l -> l.contains(" /home/developer/code 9p rw"))
+                .anyMatch(l -> l.contains(" /home/developer/datasets 9p ro"));
+
+        String data = "from-the-operator-" + UUID.randomUUID();
+        Files.writeString(shares.resolve(VM).resolve("datasets").resolve("input.txt"), data);
+        Map<String, Object> read = ok(call("exec_in_vm", Map.of("name", VM, "command",
+                "cat /home/developer/datasets/input.txt")));
+        assertThat(read).containsEntry("exit_code", 0).containsEntry("stdout", data);
+        Map<String, Object> refused = ok(call("exec_in_vm", Map.of("name", VM, "command",
+                "echo x > /home/developer/datasets/new.txt")));
+        assertThat((int) refused.get("exit_code")).as("writing into the read-only share fails").isNotZero();
+        assertThat((String) refused.get("stderr")).contains("Read-only file system");
+        assertThat(shares.resolve(VM).resolve("datasets").resolve("new.txt")).doesNotExist();
+        Files.delete(shares.resolve(VM).resolve("datasets").resolve("input.txt"));
+    }
+
+    @Test
+    @Order(4)
     void destroyVm_leavesNoProcessFolderOrPort() throws Exception {
         assertThat(ok(call("destroy_vm", Map.of("name", VM)))).containsEntry("destroyed", true)
                 .containsEntry("cancelled_create", false);
@@ -202,6 +225,11 @@ class McpPythonDevOnDebianTest {
         assertThat(audit).anyMatch(l -> l.contains("\"action\":\"mcp.exec_in_vm\"") && l.contains("\"outcome\":\"ok\"")
                 && l.contains("\"client\":\"python-agent\"") && l.contains("\"transport\":\"stdio\""));
         assertThat(audit).anyMatch(l -> l.contains("\"action\":\"mcp.destroy_vm\"") && l.contains("\"outcome\":\"ok\""));
+        assertThat(audit).anyMatch(l -> l.contains("\"action\":\"mcp.create_vm\"") && l.contains("\"outcome\":\"ok\"")
+                && l.contains("\"shares\":\"code:rw,datasets:ro\""));
+        // what the guest wrote stays for the operator; the share it left empty is removed
+        assertThat(shares.resolve(VM).resolve("code").resolve("from-guest.txt")).exists();
+        assertThat(shares.resolve(VM).resolve("datasets")).doesNotExist();
     }
 
     McpSchema.CallToolResult call(String tool, Map<String, Object> args) {

@@ -87,6 +87,7 @@ public final class PolicyFile {
         if (copy > McpPolicy.COPY_CEILING) {
             throw invalid(file, "copy.max_bytes must be at most " + McpPolicy.COPY_CEILING);
         }
+        Shares shares = shares(file, root.path("shared_folders"));
         return new McpPolicy(strings(file, "sources", root.path("sources")), templates,
                 integer(file, "per_vm.memory_mb", perVm.path("memory_mb"), d.maxMemoryMb()),
                 integer(file, "per_vm.cpus", perVm.path("cpus"), d.maxCpus()),
@@ -95,7 +96,7 @@ public final class PolicyFile {
                 integer(file, "total.cpus", total.path("cpus"), d.totalCpus()),
                 integer(file, "total.disk_mb", total.path("disk_mb"), d.totalDiskMb()),
                 integer(file, "max_vms", root.path("max_vms"), d.maxVms()),
-                bool(file, "shared_folders", root.path("shared_folders"), d.allowSharedFolders()),
+                shares.allowed(),
                 network.equals("restricted"),
                 duration(file, "idle_destroy", root.path("idle_destroy"), d.idleDestroy()),
                 new LinkedHashSet<>(tools),
@@ -103,7 +104,41 @@ public final class PolicyFile {
                 bool(file, "destroy_on_shutdown", root.path("destroy_on_shutdown"), d.destroyOnShutdown()),
                 integer(file, "exec.max_output_bytes", root.path("exec").path("max_output_bytes"), d.maxExecOutputBytes()),
                 duration(file, "exec.max_timeout", root.path("exec").path("max_timeout"), d.maxExecTimeout()),
-                copy);
+                copy, shares.root(), shares.writable());
+    }
+
+    private record Shares(boolean allowed, Path root, Set<String> writable) { }
+
+    /**
+     * {@code shared_folders}: false (none), true (the 0.2.0 form: the template's own host paths, under the manager's
+     * share roots, read-only only) or {@code {root: /abs, writable: [name, ...]}} (folders the server makes per VM).
+     */
+    private static Shares shares(Path file, JsonNode node) throws VboxmcpException {
+        if (node.isMissingNode() || node.isBoolean()) {
+            return new Shares(node.asBoolean(false), null, Set.of());
+        }
+        if (!node.isObject()) {
+            throw invalid(file, "shared_folders must be true, false or a mapping {root: /folder, writable: [share, ...]}");
+        }
+        requireObject(file, "shared_folders", node, Set.of("root", "writable"));
+        JsonNode root = node.path("root");
+        if (!root.isTextual() || root.asText().isBlank()) {
+            throw invalid(file, "shared_folders.root must name the host folder under which the server makes each VM's"
+                    + " shared folders");
+        }
+        String problem = ShareFolders.rootProblem(root.asText());
+        if (problem != null) {
+            throw invalid(file, "shared_folders.root " + problem);
+        }
+        Set<String> writable = new LinkedHashSet<>();
+        for (String w : strings(file, "shared_folders.writable", node.path("writable"))) {
+            if (!ShareFolders.NAME.matcher(w).matches()) {
+                throw invalid(file, "shared_folders.writable: '" + Args.shown(w) + "' is not a share name ("
+                        + ShareFolders.NAME.pattern() + ")");
+            }
+            writable.add(w);
+        }
+        return new Shares(true, Path.of(root.asText()), writable);
     }
 
     private static void requireObject(Path file, String key, JsonNode node, Set<String> known) throws VboxmcpException {

@@ -9,9 +9,11 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmManager;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.mcp.McpPolicy;
+import io.vboxmcp.template.TemplateDefinition;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The policy's checks on templates and plans: which sources and templates, per-VM ceilings, shared folders. Every
@@ -21,9 +23,11 @@ import java.util.List;
 final class PolicyGuard {
     private final McpPolicy policy;
     private final List<TemplateRef> allowed = new ArrayList<>();
+    private final ShareFolders shares;
 
     PolicyGuard(McpPolicy policy) throws VboxmcpException {
         this.policy = policy;
+        this.shares = new ShareFolders(policy);
         for (String t : policy.templates()) {
             allowed.add(TemplateRef.parse(t));
         }
@@ -65,6 +69,36 @@ final class PolicyGuard {
                     + " allows no shared folders");
         }
         return plan;
+    }
+
+    /** @return the shared folders the policy gives a VM */
+    ShareFolders shares() {
+        return shares;
+    }
+
+    /** A template's composed definition and the request with its shares set as the policy says. */
+    record Shared(TemplateDefinition definition, CreateVmRequest.Builder request) {
+        List<Map<String, Object>> offered(PolicyGuard g) throws VboxmcpException {
+            return definition == null ? List.of() : g.shares.offered(definition);
+        }
+    }
+
+    /**
+     * Sets the template's shares on {@code b} as the policy says (for a create, making the VM's folders), after
+     * checking them; a manager that cannot load a definition without a plan leaves the manager's own checks.
+     *
+     * @param exact  the exact version resolved and checked
+     * @param create whether the folders are made (a create) or the root stands in for them (a dry run)
+     */
+    Shared withShares(VmManager manager, CreateVmRequest.Builder b, TemplateRef exact, String vm, boolean create)
+            throws VboxmcpException {
+        TemplateDefinition t;
+        try {
+            t = manager.definition(exact);
+        } catch (UnsupportedOperationException e) {
+            return new Shared(null, b);
+        }
+        return new Shared(t, shares.apply(b, t, vm, create));
     }
 
     /** @return the request an agent's create or plan arguments describe; no host path, driver or share option */

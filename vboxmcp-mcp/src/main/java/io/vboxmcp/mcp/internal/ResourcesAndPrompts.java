@@ -116,7 +116,9 @@ final class ResourcesAndPrompts {
         m.put("total", Map.of("memory_mb", policy.totalMemoryMb(), "cpus", policy.totalCpus(), "disk_mb",
                 policy.totalDiskMb()));
         m.put("max_vms", policy.maxVms());
-        m.put("shared_folders", policy.allowSharedFolders());
+        // the root is a host path: the agent learns only that shares are per VM, and which may be writable
+        m.put("shared_folders", policy.shareRoot() == null ? policy.allowSharedFolders()
+                : Map.of("per_vm", true, "writable", policy.writableShares().stream().sorted().toList()));
         m.put("network", policy.restrictNetwork() ? "restricted" : "open");
         m.put("idle_destroy_seconds", policy.idleDestroy() == null ? null : policy.idleDestroy().toSeconds());
         m.put("tools", McpPolicy.ALL_TOOLS.stream().filter(policy::allowsTool).toList());

@@ -76,6 +76,7 @@ public final class ServerCore implements AutoCloseable {
                 }
                 if (policy.destroyOnShutdown()) {
                     vm.get().destroy();
+                    guard.shares().release(left);
                     audit.record(null, "recover", "ok", Map.of("vm", left, "recovery", "destroyed"));
                 } else {
                     OwnedVms.Entry e = owned.reserve(left, vm.get().plan().memoryMb(), vm.get().plan().cpus(),
@@ -95,6 +96,7 @@ public final class ServerCore implements AutoCloseable {
             try {
                 e.vm.destroy();
                 owned.release(e.name);
+                guard.shares().release(e.name);
                 audit.record(null, "idle_destroy", "ok", Map.of("vm", e.name,
                         "idle_seconds", String.valueOf(owned.idleFor(e).toSeconds())));
             } catch (VboxmcpException ex) {
@@ -171,6 +173,7 @@ public final class ServerCore implements AutoCloseable {
                 try {
                     e.vm.destroy();
                     owned.release(e.name);
+                    guard.shares().release(e.name);
                     audit.record(null, "shutdown_destroy", "ok", Map.of("vm", e.name));
                 } catch (VboxmcpException ex) {
                     LOG.warn("could not destroy '{}' at shutdown: {}", e.name, ex.getMessage());

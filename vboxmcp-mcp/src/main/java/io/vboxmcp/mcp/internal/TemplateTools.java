@@ -53,13 +53,15 @@ final class TemplateTools {
     static Map<String, Object> describe(VmManager manager, PolicyGuard guard, String name, String version)
             throws VboxmcpException {
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(ref(name, version)));
-        VmPlan plan = manager.plan(CreateVmRequest.builder(DESCRIBE_PROBE,
-                TemplateRef.of(r.name(), r.version().toString())).build());
-        return describe(manager, guard, r, plan);
+        TemplateRef exact = TemplateRef.of(r.name(), r.version().toString());
+        PolicyGuard.Shared shared = guard.withShares(manager, CreateVmRequest.builder(DESCRIBE_PROBE, exact), exact,
+                DESCRIBE_PROBE, false);
+        VmPlan plan = manager.plan(shared.request().build());
+        return describe(manager, guard, r, plan, shared.offered(guard));
     }
 
     private static Map<String, Object> describe(VmManager manager, PolicyGuard guard, VmManager.ResolvedTemplate r,
-                                                VmPlan plan)
+                                                VmPlan plan, List<Map<String, Object>> shares)
             throws VboxmcpException {
         TemplateDefinition t = plan.template();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -81,6 +83,7 @@ final class TemplateTools {
         m.put("packages", t.packages());
         m.put("scripts", t.scripts().stream().map(s -> s.name()).toList());
         m.put("shared_folders", t.sharedFolders().size());
+        m.put("shares", shares);
         m.put("tags", t.metadata().tags());
         return m;
     }
@@ -90,7 +93,15 @@ final class TemplateTools {
         c.audit().put("vm", request.vmName());
         c.audit().put("template", request.template().toString());
         VmManager.ResolvedTemplate r = guard.check(manager.resolve(request.template()));
-        return plan(guard.check(manager.plan(request)), r);
+        TemplateRef exact = TemplateRef.of(r.name(), r.version().toString());
+        PolicyGuard.Shared shared = guard.withShares(manager, PolicyGuard.withResources(c.args(),
+                CreateVmRequest.builder(request.vmName(), exact)), exact, request.vmName(), false);
+        if (shared.definition() != null) {
+            c.audit().put("shares", ShareFolders.audited(shared.definition()));
+        }
+        Map<String, Object> m = plan(guard.check(manager.plan(shared.request().build())), r);
+        m.put("shares", shared.offered(guard));
+        return m;
     }
 
     static Map<String, Object> plan(VmPlan p, VmManager.ResolvedTemplate r) {
@@ -108,7 +119,12 @@ final class TemplateTools {
         m.put("disk_mb", p.diskMb());
         m.put("ports", p.ports().stream().map(PortForward::guestPort).filter(g -> g != 22).toList());
         m.put("shared_folders", p.sharedFolders().size());
-        m.put("describe", p.describe());
+        String describe = p.describe();
+        for (var f : p.sharedFolders()) {
+            // host paths are the operator's: the agent learns the guest side only
+            describe = describe.replace(f.hostPath() + " -> ", "(host folder of the server) -> ");
+        }
+        m.put("describe", describe);
         return m;
     }
 

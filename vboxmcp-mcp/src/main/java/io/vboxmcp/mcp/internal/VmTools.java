@@ -68,10 +68,24 @@ final class VmTools {
                         c.progress(done, CREATE_STEPS, e.step() + ": " + e.message());
                     }
                 });
-        CreateVmRequest request = b.build();
-        VmPlan plan = guard.check(manager.plan(request));
+        TemplateRef exact = TemplateRef.of(r.name(), r.version().toString());
+        // a dry run first (the root stands in for the folders): nothing is made for a create the policy refuses
+        PolicyGuard.Shared dry = guard.withShares(manager, b, exact, asked.vmName(), false);
+        if (dry.definition() != null) {
+            c.audit().put("shares", ShareFolders.audited(dry.definition()));
+        }
+        VmPlan plan = guard.check(manager.plan(dry.request().build()));
         c.audit().put("digest", plan.manifestDigest());
-        OwnedVms.Entry e = owned.reserve(request.vmName(), plan.memoryMb(), plan.cpus(), plan.diskMb());
+        OwnedVms.Entry e = owned.reserve(asked.vmName(), plan.memoryMb(), plan.cpus(), plan.diskMb());
+        CreateVmRequest request;
+        try {
+            request = dry.definition() == null ? b.build()
+                    : guard.shares().apply(b, dry.definition(), asked.vmName(), true).build();
+        } catch (VboxmcpException | RuntimeException ex) {
+            owned.release(asked.vmName());
+            guard.shares().release(asked.vmName());
+            throw ex;
+        }
         CreateJob job = new CreateJob(manager, request);
         e.creating = job;
         Object requestId = c.requestId();
@@ -84,6 +98,7 @@ final class VmTools {
             return status(e);
         } catch (VboxmcpException | RuntimeException ex) {
             owned.release(request.vmName());
+            guard.shares().release(request.vmName());  // the folders left empty go; anything written stays
             throw ex;
         } finally {
             e.creating = null;
@@ -135,6 +150,7 @@ final class VmTools {
             e.vm.destroy();
         }
         owned.release(name);
+        guard.shares().release(name);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
         m.put("destroyed", true);

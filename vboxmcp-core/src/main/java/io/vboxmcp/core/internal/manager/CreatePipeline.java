@@ -203,6 +203,21 @@ final class CreatePipeline {
 
     /** resolve → fetch → verify → load → compose → driver → plan: everything before the hypervisor, for create and dry run. */
     Prepared prepare(CreateVmRequest request, Saga saga, Path work) throws VboxmcpException {
+        Loaded l = load(request, saga, work);
+        String driverId = saga.step(DRIVER, () -> p.registry().chooseDriver(
+                request.driverId() != null ? request.driverId() : p.config().defaultDriver(), p.context()));
+        Composer.Composition c = l.composed().composition();
+        VmPlan plan = saga.step(PLAN, () -> p.planner().plan(request, c.template(), l.verified().manifestDigest(),
+                l.verified().signer(), driverId, c.components().stream().map(Component::toApi).toList(), c.provenance()));
+        return new Prepared(l.sourceId(), l.fetched(), l.verified(), l.composed(), plan);
+    }
+
+    /** What resolve → fetch → verify → load → compose produced: the composed template, not yet planned. */
+    record Loaded(String sourceId, FetchedTemplate fetched, TemplateTrust.VerifiedTemplate verified,
+                  CompositionStep.Composed composed) { }
+
+    /** resolve → fetch → verify → load → compose; also {@link io.vboxmcp.VmManager#definition}. */
+    Loaded load(CreateVmRequest request, Saga saga, Path work) throws VboxmcpException {
         Resolver.Resolution r = saga.step(RESOLVE, () -> new Resolver(p.sources()).resolve(request.template()));
         FetchedTemplate fetched = saga.step(FETCH, () -> {
             Files.createDirectories(work.resolve("fetch"));
@@ -215,12 +230,7 @@ final class CreatePipeline {
         TemplateDocument doc = saga.step(LOAD, () -> loadMatching(verified.directory(), fetched));
         CompositionStep.Composed composed = saga.step(COMPOSE, () -> composition().compose(request,
                 CompositionStep.root(r.source().config().id(), verified, doc), work, saga));
-        String driverId = saga.step(DRIVER, () -> p.registry().chooseDriver(
-                request.driverId() != null ? request.driverId() : p.config().defaultDriver(), p.context()));
-        Composer.Composition c = composed.composition();
-        VmPlan plan = saga.step(PLAN, () -> p.planner().plan(request, c.template(), verified.manifestDigest(),
-                verified.signer(), driverId, c.components().stream().map(Component::toApi).toList(), c.provenance()));
-        return new Prepared(r.source().config().id(), fetched, verified, composed, plan);
+        return new Loaded(r.source().config().id(), fetched, verified, composed);
     }
 
     /** ART-09: the document must name the template and version the source delivered under. */

@@ -154,6 +154,26 @@ final class DefaultVmManager implements VmManager {
     }
 
     @Override
+    public TemplateDefinition definition(TemplateRef ref) throws VboxmcpException {
+        ensureOpen();
+        java.util.Objects.requireNonNull(ref, "ref");
+        Path work = config.home().resolve("tmp").resolve("definition-" + UUID.randomUUID());
+        // the name only has to be valid: nothing is planned or created under it
+        CreateVmRequest request = CreateVmRequest.builder("definition-probe", ref).build();
+        try {
+            return denies.guard("template.definition", null, ref.toString(),
+                    () -> pipeline.load(request, new Saga(config.progress(), request.vmName()), work)
+                            .composed().composition().template());
+        } finally {
+            try {
+                AtomicFiles.deleteTree(work);
+            } catch (IOException ignored) {
+                // temporary files
+            }
+        }
+    }
+
+    @Override
     public LockResult lock(Path templateFolder, boolean update) throws VboxmcpException {
         ensureOpen();
         java.util.Objects.requireNonNull(templateFolder, "templateFolder");

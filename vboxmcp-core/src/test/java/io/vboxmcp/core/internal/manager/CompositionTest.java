@@ -169,6 +169,21 @@ class CompositionTest {
     }
 
     @Test
+    void definition_isTheComposedTemplate_withoutAPlanOrAnythingLeft() throws Exception {
+        try (VmManager m = manager()) {
+            io.vboxmcp.template.TemplateDefinition t = m.definition(TemplateRef.parse("app@1.0.0"));
+            assertThat(t.coordinates()).isEqualTo("app@1.0.0");
+            assertThat(t.baseImage()).as("from the base").isEqualTo("test-image:1");
+            assertThat(t.scripts()).extracting(s -> s.name()).containsExactly("base-setup", "tools-setup", "app-setup");
+            assertThat(driver.calls).as("no driver work").isEmpty();
+            try (Stream<Path> left = Files.list(home.resolve("tmp"))) {
+                assertThat(left).as("its work folder is gone").isEmpty();
+            }
+            assertThat(m.vms()).isEmpty();
+        }
+    }
+
+    @Test
     void create_provisionsMergedScriptsBaseFirst_andRecordsTheCompose() throws Exception {
         try (VmManager m = manager()) {
             Vm vm = m.createFromTemplate(CreateVmRequest.builder("vm1", TemplateRef.parse("app@1.0.0"))
