@@ -7,17 +7,9 @@ import io.vboxmcp.spi.VmManagerFactory;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.template.TemplateInfo;
 import io.vboxmcp.template.TemplateRepository;
-
 import java.net.URI;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.ServiceLoader;
+import java.util.*;
 
 /**
  * The one entry point: turns a versioned, signed template into a running, provisioned VM.
@@ -34,7 +26,6 @@ import java.util.ServiceLoader;
  * @since 0.2.0
  */
 public interface VmManager extends AutoCloseable {
-
     /**
      * Creates and provisions a VM: resolve, fetch, verify, load, plan, create, start, wait for the guest, provision.
      * On any failure every step already done is undone in reverse order and nothing is left behind.
@@ -77,9 +68,8 @@ public interface VmManager extends AutoCloseable {
     VmPlan plan(CreateVmRequest request) throws VboxmcpException;
 
     /**
-     * Resolves, fetches, verifies, loads and composes a template without planning it: the definition a create of
-     * {@code ref} would use (its shared folders, ports, minimums), so that a caller can choose a request's options
-     * from it, such as host paths for the template's shared folders. Creates nothing.
+     * Resolves, fetches, verifies, loads and composes a template without planning or creating anything: the definition
+     * a create of {@code ref} would use, so a caller can choose the request's options (host paths for its shares).
      *
      * @param ref never null
      * @return the composed definition (bases and features applied), never null
