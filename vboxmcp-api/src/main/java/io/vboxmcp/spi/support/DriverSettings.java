@@ -42,4 +42,33 @@ public final class DriverSettings {
                     + v.get(), null);
         }
     }
+
+    /**
+     * A duration given in whole seconds, for timeouts that must allow some time (a command that may not run at all
+     * is never meant).
+     *
+     * @param context        the provider context, never null
+     * @param key            the configuration key, never null
+     * @param defaultSeconds the value when the key is not set or blank
+     * @return the duration, never null
+     * @throws HypervisorException {@link ErrorCode#INVALID_ARGUMENT} if the value is not a whole number of at least 1
+     * @since 0.3.0
+     */
+    public static Duration seconds(ProviderContext context, String key, long defaultSeconds)
+            throws HypervisorException {
+        Optional<String> v = context.config(key);
+        if (v.isEmpty() || v.get().isBlank()) {
+            return Duration.ofSeconds(defaultSeconds);
+        }
+        try {
+            long s = Long.parseLong(v.get().strip());
+            if (s < 1) {
+                throw new NumberFormatException("not positive");
+            }
+            return Duration.ofSeconds(s);
+        } catch (NumberFormatException e) {
+            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT,
+                    key + " must be a positive number of seconds, not '" + v.get() + "'", e);
+        }
+    }
 }

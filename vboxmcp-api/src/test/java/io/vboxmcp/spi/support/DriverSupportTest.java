@@ -165,4 +165,20 @@ class DriverSupportTest {
                     .hasMessageContaining("x.timeout").hasMessageContaining(bad);
         }
     }
+
+    @Test
+    void driverSettings_secondsTakesBlankAsTheDefault_andRefusesZeroNegativeAndNonNumbersNamingTheKey()
+            throws Exception {
+        assertThat(DriverSettings.seconds(new FakeContext(Map.of()), "x.timeout", 120).toSeconds()).isEqualTo(120);
+        assertThat(DriverSettings.seconds(new FakeContext(Map.of("x.timeout", " ")), "x.timeout", 7).toSeconds())
+                .isEqualTo(7);
+        assertThat(DriverSettings.seconds(new FakeContext(Map.of("x.timeout", " 30 ")), "x.timeout", 1).toSeconds())
+                .isEqualTo(30);
+        for (String bad : List.of("0", "-5", "soon", "1.5")) {
+            assertThatThrownBy(() -> DriverSettings.seconds(new FakeContext(Map.of("x.timeout", bad)), "x.timeout", 1))
+                    .isInstanceOfSatisfying(HypervisorException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                    .hasMessageContaining("x.timeout").hasMessageContaining("'" + bad + "'");
+        }
+    }
 }

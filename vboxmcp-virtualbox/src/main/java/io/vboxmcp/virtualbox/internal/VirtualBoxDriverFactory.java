@@ -7,6 +7,7 @@ import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.HypervisorDriverFactory;
 import io.vboxmcp.spi.ProviderContext;
+import io.vboxmcp.spi.support.DriverSettings;
 import io.vboxmcp.virtualbox.VirtualBoxKeys;
 import io.vboxmcp.virtualbox.internal.cli.CommandRunner;
 import io.vboxmcp.virtualbox.internal.cli.ProcessCommandRunner;
@@ -72,7 +73,7 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
 
     @Override
     public HypervisorDriver create(ProviderContext context) throws VboxmcpException {
-        VirtualBoxPort port = port(context, seconds(context, VirtualBoxKeys.COMMAND_TIMEOUT, 120));
+        VirtualBoxPort port = port(context, DriverSettings.seconds(context, VirtualBoxKeys.COMMAND_TIMEOUT, 120));
         port.version();
         Path masters = context.config(VirtualBoxKeys.MASTER_FOLDER).map(Path::of)
                 .orElse(context.cacheDir(VirtualBoxDriver.ID).resolve("masters"));
@@ -82,8 +83,9 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
                 ? context.config(VirtualBoxKeys.WS_MASTER).filter(s -> !s.isBlank()).orElse(null) : null;
         Path vdiFolder = context.config(VirtualBoxKeys.VDI_FOLDER).map(Path::of)
                 .orElse(context.cacheDir(VirtualBoxDriver.ID).resolve("vdi"));
+        Duration longTimeout = DriverSettings.seconds(context, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800);
         VdiCache vdis = new VdiCache(context.config(VirtualBoxKeys.QEMU_IMG).filter(s -> !s.isBlank()).orElse("qemu-img")
-                .strip(), vdiFolder, runner, seconds(context, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800));
+                .strip(), vdiFolder, runner, longTimeout);
         return new VirtualBoxDriver(port, masters, base, linked, context.hostPorts(), context.seedWriter(),
                 Sleeper.REAL, Duration.ofMillis(500), master, vdis);
     }
@@ -93,7 +95,7 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
         switch (adapter) {
             case "vboxmanage" -> {
                 String exe = locate(ctx.config(VirtualBoxKeys.VBOXMANAGE).orElse(null));
-                Duration longTimeout = seconds(ctx, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800);
+                Duration longTimeout = DriverSettings.seconds(ctx, VirtualBoxKeys.LONG_COMMAND_TIMEOUT, 1800);
                 return new VBoxManageAdapter(exe, runner, Sleeper.REAL, timeout, longTimeout, w -> info(ctx, w));
             }
             case "webservice" -> {
@@ -151,23 +153,6 @@ public final class VirtualBoxDriverFactory implements HypervisorDriverFactory {
         }
         throw new HypervisorException("VBoxManage not found on PATH, in VBOX_MSI_INSTALL_PATH/VBOX_INSTALL_PATH or the "
                 + "usual install folders; install VirtualBox 7.x or set " + VirtualBoxKeys.VBOXMANAGE);
-    }
-
-    private static Duration seconds(ProviderContext ctx, String key, long dflt) throws HypervisorException {
-        Optional<String> v = ctx.config(key);
-        if (v.isEmpty() || v.get().isBlank()) {
-            return Duration.ofSeconds(dflt);
-        }
-        try {
-            long s = Long.parseLong(v.get().strip());
-            if (s < 1) {
-                throw new NumberFormatException("not positive");
-            }
-            return Duration.ofSeconds(s);
-        } catch (NumberFormatException e) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, key + " must be a positive number of seconds, not '"
-                    + v.get() + "'", e);
-        }
     }
 
     private static void info(ProviderContext ctx, String message) {
