@@ -3,7 +3,6 @@ package io.vboxmcp;
 import io.vboxmcp.spi.HypervisorDriverFactory;
 import io.vboxmcp.spi.SignatureVerifierFactory;
 import io.vboxmcp.spi.TemplateSourceFactory;
-import io.vboxmcp.spi.VmManagerFactory;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.template.TemplateInfo;
 import io.vboxmcp.template.TemplateRepository;
@@ -372,12 +371,7 @@ public interface VmManager extends AutoCloseable {
 
         /** @return the settings as they stand, never null */
         public VmManagerConfig config() {
-            Path h = home;
-            if (h == null) {
-                String env = System.getenv("VBOXMCP_HOME");
-                h = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".vboxmcp");
-            }
-            return new VmManagerConfig(h.toAbsolutePath().normalize(), sources, drivers, sourceFactories,
+            return new VmManagerConfig(VmManagerDefaults.home(home), sources, drivers, sourceFactories,
                     verifierFactories, discover, defaultDriver, resourcePolicy, trustPolicy, sharedFolderRoots, progress,
                     properties, packageMirrors);
         }
@@ -387,14 +381,7 @@ public interface VmManager extends AutoCloseable {
          * @throws VboxmcpException with {@link ErrorCode#INTERNAL} if no implementation is on the class path
          */
         public VmManager build() throws VboxmcpException {
-            Optional<VmManagerFactory> factory = ServiceLoader.load(VmManagerFactory.class).stream()
-                    .map(ServiceLoader.Provider::get)
-                    .max(Comparator.comparingInt(VmManagerFactory::priority));
-            if (factory.isEmpty()) {
-                throw new VboxmcpException(ErrorCode.INTERNAL,
-                        "no VmManager implementation found: add io.vboxmcp:vboxmcp-core to the class path");
-            }
-            return factory.get().create(config());
+            return VmManagerDefaults.create(config());
         }
     }
 }
