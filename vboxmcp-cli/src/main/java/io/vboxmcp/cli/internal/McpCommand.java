@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -49,24 +50,21 @@ final class McpCommand extends VboxmcpCommand.Sub {
             + "(repeatable), as for create.")
     List<String> catalogs = new ArrayList<>();
 
-    @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long a create waits for the guest's "
-            + "SSH (default 180; a Debian guest under TCG may need more).")
-    Integer readyTimeout;
+    @Mixin
+    ReadyTimeoutOption readyTimeout = new ReadyTimeoutOption();
 
     @Override
     int run(Session s) throws Exception {
         McpPolicy policy = policyFile == null ? McpPolicy.defaults()
                 : McpPolicy.load(regularInput(policyFile, "policy file"));
         InetSocketAddress address = http == null ? null : address(http);
-        if (readyTimeout != null && readyTimeout < 1) {
-            throw usage("--ready-timeout must be a positive number");
-        }
+        Duration ready = readyTimeout.duration();
         List<String> uris = VmCommands.catalogUris(catalogs);
         PackageMirrors mirrors = mirrorOptions.mirrors();
         VmManager manager = s.manager(b -> {
             b.packageMirrors(mirrors);
-            if (readyTimeout != null) {
-                b.property(CoreKeys.READY_TIMEOUT, readyTimeout.toString());
+            if (ready != null) {
+                b.property(CoreKeys.READY_TIMEOUT, Long.toString(ready.toSeconds()));
             }
             if (!uris.isEmpty()) {
                 b.property(CoreKeys.IMAGE_CATALOG, String.join(",", uris));

@@ -45,11 +45,12 @@ final class ScenarioRunner {
     /**
      * How one run is configured: where the user's home is, catalogs, driver, limits.
      *
-     * @param mirrors the package mirrors of the command line as an open guest uses them (relayed for restricted
-     *                scenarios, {@link RestrictedMirrors})
+     * @param mirrors      the package mirrors of the command line as an open guest uses them (relayed for
+     *                     restricted scenarios, {@link RestrictedMirrors})
+     * @param readyTimeout how long each create waits for the guest's SSH; null for the manager's default
      */
     record Settings(Path userHome, Path template, Path workDir, List<String> catalogs, String driver,
-                    Duration checkTimeout, boolean keepOnFailure, PackageMirrors mirrors) {
+                    Duration checkTimeout, boolean keepOnFailure, PackageMirrors mirrors, Duration readyTimeout) {
     }
 
     /** One check's run in the guest. */
@@ -92,7 +93,8 @@ final class ScenarioRunner {
             // shares come from a copy of the installed (checked: no links, FIFOs, devices) files, never the original
             Path copy = dir.resolve("template");
             copyTree(t.directory(), copy);
-            CreateVmRequest request = request(sc, vmName, t, copy, provisioning);
+            CreateVmRequest request = request(sc, vmName, TemplateRef.of(t.definition().name(),
+                    t.definition().version().toString()), copy, provisioning);
             Vm vm = null;
             try {
                 log.accept(sc.name() + ": creating " + vmName + " from " + t.definition().coordinates());
@@ -170,10 +172,10 @@ final class ScenarioRunner {
         return b.build();
     }
 
-    private CreateVmRequest request(Scenario sc, String vmName, InstalledTemplate t, Path copy,
-                                    Deque<String> provisioning) throws VboxmcpException {
-        CreateVmRequest.Builder r = CreateVmRequest.builder(vmName, TemplateRef.of(t.definition().name(),
-                t.definition().version().toString()));
+    /** @return the request that creates {@code sc}'s VM from the installed template {@code ref} */
+    CreateVmRequest request(Scenario sc, String vmName, TemplateRef ref, Path copy, Deque<String> provisioning)
+            throws VboxmcpException {
+        CreateVmRequest.Builder r = CreateVmRequest.builder(vmName, ref);
         if (sc.memoryMb() != null) {
             r.memoryMb(sc.memoryMb());
         }
@@ -187,6 +189,9 @@ final class ScenarioRunner {
         sc.sharedFolders().forEach((share, rel) -> r.hostPath(share, copy.resolve(rel).toString())
                 .allowWritableShare(share));
         r.keepOnFailure(settings.keepOnFailure());
+        if (settings.readyTimeout() != null) {
+            r.readyTimeout(settings.readyTimeout());
+        }
         // the output of provisioning, and each step's duration: a slow scenario shows where its time went
         r.progress(e -> {
             String line = switch (e.kind()) {

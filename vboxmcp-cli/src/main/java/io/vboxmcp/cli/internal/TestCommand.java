@@ -70,6 +70,9 @@ final class TestCommand extends VboxmcpCommand.Sub {
     int checkTimeout;
 
     @Mixin
+    ReadyTimeoutOption readyTimeout = new ReadyTimeoutOption();
+
+    @Mixin
     MirrorOptions mirrorOptions = new MirrorOptions();
 
     @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the scenarios' sub-homes go (default: a new "
@@ -84,6 +87,7 @@ final class TestCommand extends VboxmcpCommand.Sub {
         if (checkTimeout < 1) {
             throw usage("--check-timeout must be a positive number of seconds");
         }
+        readyTimeout.duration();   // refused before the template is even read, as for create
         Path dir = templateDir(s);
         // the loader, not a manager: testing a folder must not even create the caller's home
         TemplateDefinition def = TemplateLoader.standard().load(dir);
@@ -112,9 +116,7 @@ final class TestCommand extends VboxmcpCommand.Sub {
         }
         boolean ownWork = workDir == null;
         Path work = ownWork ? Files.createTempDirectory("vboxmcp-test-") : Files.createDirectories(workDir);
-        List<String> uris = VmCommands.catalogUris(catalogs);
-        ScenarioRunner runner = new ScenarioRunner(new ScenarioRunner.Settings(s.home(), dir.toAbsolutePath(),
-                work.toAbsolutePath(), uris, driver, Duration.ofSeconds(checkTimeout), keepOnFailure, mirrors));
+        ScenarioRunner runner = new ScenarioRunner(settings(s.home(), dir, work, mirrors));
         s.say("testing " + def.coordinates() + ": " + scenarios.size() + " scenario(s), up to " + parallel
                 + " at a time");
         List<Result> results = runAll(s, runner, scenarios);
@@ -122,6 +124,14 @@ final class TestCommand extends VboxmcpCommand.Sub {
             AtomicFiles.deleteTree(work);
         }
         return report(s, def, results);
+    }
+
+    /** @return how every scenario of this run is created and checked, from the options given */
+    ScenarioRunner.Settings settings(Path userHome, Path dir, Path work, PackageMirrors mirrors)
+            throws VboxmcpException {
+        return new ScenarioRunner.Settings(userHome, dir.toAbsolutePath(), work.toAbsolutePath(),
+                VmCommands.catalogUris(catalogs), driver, Duration.ofSeconds(checkTimeout), keepOnFailure, mirrors,
+                readyTimeout.duration());
     }
 
     private List<Result> runAll(Session s, ScenarioRunner runner, List<Scenario> scenarios)

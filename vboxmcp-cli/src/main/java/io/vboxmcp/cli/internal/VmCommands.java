@@ -99,8 +99,8 @@ final class VmCommands {
                 + "(repeatable); without it no folder is shared.")
         List<Path> shareRoots = new ArrayList<>();
 
-        @Option(names = "--ready-timeout", paramLabel = "SECONDS", description = "How long to wait for the guest's SSH.")
-        Integer readyTimeout;
+        @Mixin
+        ReadyTimeoutOption readyTimeout = new ReadyTimeoutOption();
 
         @Option(names = "--lock", paramLabel = "FILE", description = "vboxmcp.lock to resolve the template's bases and "
                 + "features by (default: the one inside the template, if any).")
@@ -134,12 +134,12 @@ final class VmCommands {
             } catch (VersionFormatException e) {
                 throw cmd.usage(e.getMessage());
             }
-            for (Object[] p : new Object[][] {{"--memory", memory}, {"--cpus", cpus}, {"--disk-size", diskSize},
-                    {"--ready-timeout", readyTimeout}}) {
+            for (Object[] p : new Object[][] {{"--memory", memory}, {"--cpus", cpus}, {"--disk-size", diskSize}}) {
                 if (p[1] != null && (Integer) p[1] < 1) {
                     throw cmd.usage(p[0] + " must be a positive number");
                 }
             }
+            Duration ready = readyTimeout.duration();
             if (driver != null && !driver.matches("[a-z0-9][a-z0-9-]{0,31}")) {
                 throw cmd.usage("'" + driver + "' is not a driver id");
             }
@@ -157,8 +157,8 @@ final class VmCommands {
             if (driver != null) {
                 b.driver(driver);
             }
-            if (readyTimeout != null) {
-                b.readyTimeout(Duration.ofSeconds(readyTimeout));
+            if (ready != null) {
+                b.readyTimeout(ready);
             }
             shares.forEach((name, path) -> b.hostPath(name, Path.of(path).toAbsolutePath().normalize().toString()));
             writableShares.forEach(b::allowWritableShare);

@@ -37,8 +37,8 @@ class CliPythonDevTemplateTestsTest {
             Path report = tmp.resolve("report");
             long start = System.nanoTime();
             // a Debian guest under TCG on a loaded 2-core machine can take minutes to answer SSH
-            Launcher.Result r = new Launcher(tmp.resolve("home")).env("VBOXMCP_READY_TIMEOUT", "900").run("test",
-                    TEMPLATE.toString(), "--image-catalog", debian.catalog().toString(),
+            Launcher.Result r = new Launcher(tmp.resolve("home")).run("test", TEMPLATE.toString(),
+                    "--ready-timeout", "900", "--image-catalog", debian.catalog().toString(),
                     "--apt-mirror", debian.aptUrl().toString(), "--apt-suite", "bookworm",
                     "--apt-key", debian.aptKeyFile().toString(),
                     "--pip-index", debian.pipIndexUrl().toString(), "--pip-trusted-host",
