@@ -6,8 +6,10 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.vboxmcp.VmManager;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +38,30 @@ final class McpFixtures {
                 .requestTimeout(Duration.ofMinutes(5)).progressConsumer(progress).build();
         client.initialize();
         return client;
+    }
+
+    /** A server of a manager on 127.0.0.1 over Streamable HTTP, and an SDK client of it; closing ends all four. */
+    record Served(VmManager manager, VboxmcpMcpServer server, VboxmcpMcpServer.Http http, McpSyncClient client)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            client.close();
+            http.close();
+            server.close();
+            manager.close();
+        }
+    }
+
+    /**
+     * Serves {@code manager} under the policy {@code policyYaml} (written to {@code dir/policy.yaml}, read as an
+     * operator's file is) to a client named {@code clientName}.
+     */
+    static Served serve(VmManager manager, Path dir, String policyYaml, String clientName) throws Exception {
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, policyYaml);
+        VboxmcpMcpServer server = VboxmcpMcpServer.builder(manager).policy(McpPolicy.load(policy)).build();
+        VboxmcpMcpServer.Http http = server.serveHttp(new InetSocketAddress("127.0.0.1", 0));
+        return new Served(manager, server, http, httpClient(http.uri(), clientName, p -> { }));
     }
 
     /** A one-version template on the busybox test image, with optional extra YAML. */

@@ -39,8 +39,7 @@ class McpHttpServerTest {
     Path tmp;
     Path home;
     VmManager manager;
-    VboxmcpMcpServer server;
-    VboxmcpMcpServer.Http http;
+    McpFixtures.Served mcp;
     McpSyncClient client;
 
     @BeforeAll
@@ -58,26 +57,20 @@ class McpHttpServerTest {
                     guest_path: /data
                     read_only: true
                 """.formatted(shared)));
-        Path policy = tmp.resolve("policy.yaml");
-        Files.writeString(policy, """
+        mcp = McpFixtures.serve(manager, tmp, """
                 templates: [web-demo, "shares-host@^1"]
                 per_vm: {memory_mb: 1024, cpus: 2, disk_mb: 4096}
                 total: {memory_mb: 1024, cpus: 2, disk_mb: 4096}
                 max_vms: 1
                 exec: {max_output_bytes: 1024, max_timeout: 2m}
                 copy: {max_bytes: 4096}
-                """);
-        server = VboxmcpMcpServer.builder(manager).policy(McpPolicy.load(policy)).build();
-        http = server.serveHttp(new InetSocketAddress("127.0.0.1", 0));
-        client = McpFixtures.httpClient(http.uri(), "test-agent", p -> { });
+                """, "test-agent");
+        client = mcp.client();
     }
 
     @AfterAll
     void stop() {
-        client.close();
-        http.close();
-        server.close();
-        manager.close();
+        mcp.close();
     }
 
     @Test
@@ -210,14 +203,14 @@ class McpHttpServerTest {
         HttpClient h = HttpClient.newHttpClient();
         String init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
                 + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"web\",\"version\":\"1\"}}}";
-        HttpResponse<String> evil = h.send(HttpRequest.newBuilder(http.uri()).header("Origin", "http://evil.example")
+        HttpResponse<String> evil = h.send(HttpRequest.newBuilder(mcp.http().uri()).header("Origin", "http://evil.example")
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(init)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(evil.statusCode()).as("DNS rebinding: a page from another origin").isEqualTo(403);
 
         // a client that announces its body (Expect: 100-continue) gets the 413 before it sends a byte of it
         String oversized = "[" + "1,".repeat(3_000_000) + "1]";
-        HttpResponse<String> huge = h.send(HttpRequest.newBuilder(http.uri()).expectContinue(true)
+        HttpResponse<String> huge = h.send(HttpRequest.newBuilder(mcp.http().uri()).expectContinue(true)
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString(oversized)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(huge.statusCode()).isEqualTo(413);
@@ -226,7 +219,7 @@ class McpHttpServerTest {
         // read); either way the body is never parsed and the server goes on serving
         HttpClient pushy = HttpClient.newHttpClient();
         try {
-            HttpResponse<String> r = pushy.send(HttpRequest.newBuilder(http.uri())
+            HttpResponse<String> r = pushy.send(HttpRequest.newBuilder(mcp.http().uri())
                     .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                     .POST(HttpRequest.BodyPublishers.ofString(oversized)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(413);
@@ -238,7 +231,7 @@ class McpHttpServerTest {
 
     @Test
     void serveHttp_refusesANonLoopbackAddress() {
-        assertThatThrownBy(() -> server.serveHttp(new InetSocketAddress("0.0.0.0", 0)))
+        assertThatThrownBy(() -> mcp.server().serveHttp(new InetSocketAddress("0.0.0.0", 0)))
                 .hasMessageContaining("loopback addresses only");
     }
 

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -48,8 +47,7 @@ class McpShareFoldersTest {
     Path home;
     Path root;
     VmManager manager;
-    VboxmcpMcpServer server;
-    VboxmcpMcpServer.Http http;
+    McpFixtures.Served mcp;
     McpSyncClient client;
 
     @BeforeAll
@@ -66,22 +64,16 @@ class McpShareFoldersTest {
                     host_path: /tmp
                     guest_path: /scratch
                 """));
-        Path policy = tmp.resolve("policy.yaml");
-        Files.writeString(policy, """
+        mcp = McpFixtures.serve(manager, tmp, """
                 per_vm: {memory_mb: 1024, cpus: 2, disk_mb: 4096}
                 shared_folders: {root: %s, writable: [code]}
-                """.formatted(root));
-        server = VboxmcpMcpServer.builder(manager).policy(McpPolicy.load(policy)).build();
-        http = server.serveHttp(new InetSocketAddress("127.0.0.1", 0));
-        client = McpFixtures.httpClient(http.uri(), "share-agent", p -> { });
+                """.formatted(root), "share-agent");
+        client = mcp.client();
     }
 
     @AfterAll
     void stop() {
-        client.close();
-        http.close();
-        server.close();
-        manager.close();
+        mcp.close();
     }
 
     @Test
