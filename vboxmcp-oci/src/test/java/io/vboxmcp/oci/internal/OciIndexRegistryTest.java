@@ -1,7 +1,5 @@
 package io.vboxmcp.oci.internal;
 
-import io.vboxmcp.testkit.http.DistributionRegistry;
-
 import io.vboxmcp.SemanticVersion;
 import io.vboxmcp.SourceConfig;
 import io.vboxmcp.TemplateRef;
@@ -27,7 +25,6 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The signed index end to end through the real distribution registry: a publisher builds, signs ({@code ssh-keygen})
@@ -36,71 +33,41 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciIndexRegistryTest {
-    DistributionRegistry registry;
-    Path work;
-    Path templateKey;
-    IndexFixture.Key rootKey;
-    IndexFixture.Key indexKey;
-    Path rootFile;
-    OciIndexPublisher tools;
+    SignedMarket market;
     Path consumerHome;
 
     @BeforeAll
     void publish() throws Exception {
-        assumeTrue(DistributionRegistry.available(), "docker-registry is not installed (scripts/install-deps.sh)");
-        registry = DistributionRegistry.start(null, null);
-        work = Files.createTempDirectory("vboxmcp-oci-index-");
-        consumerHome = work.resolve("consumer");
-        templateKey = Templates.sshKey(work, "author");
-        IndexFixture fx = new IndexFixture(work);
-        rootKey = fx.key("root");
-        indexKey = fx.key("index");
-        try (VmManager m = VmManager.builder().home(work.resolve("pub")).build()) {
-            for (String v : List.of("1.0.0", "1.1.0")) {
-                m.publisher().publish(Templates.signedPackage(m, Templates.webDemo(work, "market-demo", v, "v" + v),
-                        "market-demo", v, templateKey, work.resolve(v + ".tar.gz")), registry.oci("market"));
-            }
-        }
-        tools = OciIndexPublisher.open(registry.oci("market"), Map.of(), k -> java.util.Optional.empty(),
-                IndexFixture.verifiers(work));
-        rootFile = work.resolve("root.json");
-        Files.writeString(rootFile, IndexFixture.root(1, Instant.now().plus(Duration.ofDays(365)), List.of(rootKey), 1,
-                List.of(indexKey), 1));
-        Templates.sshSign(rootKey.file(), rootFile, OciIndexPublisher.SIGNATURE_NAMESPACE);
-        tools.push(rootFile, List.of(work.resolve("root.json.sig")), true);
+        market = SignedMarket.start("market", "vboxmcp-oci-index-", List.of(
+                new SignedMarket.Template("market-demo", "1.0.0", "v1.0.0"),
+                new SignedMarket.Template("market-demo", "1.1.0", "v1.1.0")));
+        consumerHome = market.work.resolve("consumer");
+        market.pushRoot(IndexFixture.root(1, Instant.now().plus(Duration.ofDays(365)), List.of(market.rootKey), 1,
+                List.of(market.indexKey), 1));
         pushIndex("index-v1.json", 1);
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
+        if (market != null) {
+            market.close();
         }
     }
 
     Path pushIndex(String file, long version) throws Exception {
-        Path idx = work.resolve(file);
-        Files.write(idx, tools.build(version, Instant.now().plus(Duration.ofDays(7))));
-        Templates.sshSign(indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
-        tools.push(idx, List.of(idx.resolveSibling(file + ".sig")), false);
-        return idx;
+        return market.pushSigned(file, market.tools.build(version, Instant.now().plus(Duration.ofDays(7))),
+                market.indexKey, false);
     }
 
     VmManager consumer(URI uri, Map<String, String> props) throws VboxmcpException {
-        VmManager.Builder b = VmManager.builder().home(consumerHome)
-                .addSource(new SourceConfig("market", uri, 0, Map.of(OciKeys.OPTION_ROOT, rootFile.toString())));
-        props.forEach(b::property);
-        VmManager m = b.build();
-        if (m.trust().list("market").isEmpty()) {
-            m.trust().add("market", templateKey.resolveSibling("author.pub"));
-        }
-        return m;
+        return market.consumer(consumerHome, uri, props);
     }
 
     @Test
     void indexFlow_installsByListedDigest_searchesOffline_refusesRollback_IDX01_IDX15() throws Exception {
-        assertThat(tools.verify(work.resolve("index-v1.json"), rootFile, Instant.now())).isEqualTo(1);
-        try (VmManager c = consumer(registry.oci("market"), Map.of())) {
+        assertThat(market.tools.verify(market.work.resolve("index-v1.json"), market.rootFile, Instant.now()))
+                .isEqualTo(1);
+        try (VmManager c = consumer(market.registry.oci("market"), Map.of())) {
             assertThat(c.resolve(TemplateRef.of("market-demo", "^1")).version()).isEqualTo(SemanticVersion.parse("1.1.0"));
             assertThat(c.templates().install(TemplateRef.of("market-demo", "1.0.0")).definition().description())
                     .startsWith("v1.0.0");
@@ -109,7 +76,7 @@ class OciIndexRegistryTest {
         Path trusted = consumerHome.resolve("cache/oci/market/index/index.json");
         assertThat(trusted).exists();
 
-        // IDX-15: the registry is gone; the trusted, unexpired index still answers
+        // IDX-15: the market.registry is gone; the trusted, unexpired index still answers
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
@@ -118,15 +85,15 @@ class OciIndexRegistryTest {
             assertThat(offline.search("market")).extracting(i -> i.version().toString()).contains("1.0.0", "1.1.0");
         }
 
-        // IDX-01: version 2 is trusted, then the registry serves version 1 again
-        Path v1 = work.resolve("index-v1.json");
+        // IDX-01: version 2 is trusted, then the market.registry serves version 1 again
+        Path v1 = market.work.resolve("index-v1.json");
         pushIndex("index-v2.json", 2);
-        try (VmManager c = consumer(registry.oci("market"), Map.of())) {
+        try (VmManager c = consumer(market.registry.oci("market"), Map.of())) {
             c.resolve(TemplateRef.of("market-demo", "1.0.0"));
         }
         byte[] v2bytes = Files.readAllBytes(trusted);
-        tools.push(v1, List.of(work.resolve("index-v1.json.sig")), false);
-        try (VmManager c = consumer(registry.oci("market"), Map.of())) {
+        market.tools.push(v1, List.of(market.work.resolve("index-v1.json.sig")), false);
+        try (VmManager c = consumer(market.registry.oci("market"), Map.of())) {
             assertThatThrownBy(() -> c.templates().install(TemplateRef.of("market-demo", "1.1.0")))
                     .isInstanceOfSatisfying(IndexRefusedException.class,
                             e -> assertThat(e.reason()).isEqualTo(IndexRefusedException.Reason.ROLLBACK));
@@ -137,18 +104,18 @@ class OciIndexRegistryTest {
 
     @Test
     void indexOverTheCap_isRefusedAndNothingPersisted_IDX13() throws Exception {
-        OciIndexPublisher capTools = OciIndexPublisher.open(registry.oci("capped"), Map.of(), k -> java.util.Optional.empty(),
-                IndexFixture.verifiers(work));
-        capTools.push(rootFile, List.of(work.resolve("root.json.sig")), true);
-        Path idx = work.resolve("padded.json");
+        OciIndexPublisher capTools = OciIndexPublisher.open(market.registry.oci("capped"), Map.of(),
+                k -> java.util.Optional.empty(), IndexFixture.verifiers(market.work));
+        capTools.push(market.rootFile, List.of(market.work.resolve("root.json.sig")), true);
+        Path idx = market.work.resolve("padded.json");
         Files.writeString(idx, IndexFixture.index(1, Instant.now().plus(Duration.ofDays(7)), null)
                 .replace("{\"_type\"", "{\"x-pad\":\"" + "x".repeat(4096) + "\",\"_type\""));
-        Templates.sshSign(indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
-        capTools.push(idx, List.of(work.resolve("padded.json.sig")), false);
-        Path home = work.resolve("capped");
+        Templates.sshSign(market.indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
+        capTools.push(idx, List.of(market.work.resolve("padded.json.sig")), false);
+        Path home = market.work.resolve("capped");
         try (VmManager c = VmManager.builder().home(home).property(OciKeys.MAX_INDEX_KB, "2")
-                .addSource(new SourceConfig("capped", registry.oci("capped"), 0, Map.of(OciKeys.OPTION_ROOT,
-                        rootFile.toString()))).build()) {
+                .addSource(new SourceConfig("capped", market.registry.oci("capped"), 0, Map.of(OciKeys.OPTION_ROOT,
+                        market.rootFile.toString()))).build()) {
             assertThatThrownBy(() -> c.resolve(TemplateRef.of("market-demo", "1.0.0")))
                     .isInstanceOfSatisfying(IndexRefusedException.class,
                             e -> assertThat(e.reason()).isEqualTo(IndexRefusedException.Reason.TOO_LARGE));
@@ -158,32 +125,32 @@ class OciIndexRegistryTest {
 
     @Test
     void rootRotation_isWalkedFromTheBootstrapRoot_KEY06_KEY07() throws Exception {
-        OciIndexPublisher rot = OciIndexPublisher.open(registry.oci("rotate"), Map.of(), k -> java.util.Optional.empty(),
-                IndexFixture.verifiers(work));
-        IndexFixture fx = new IndexFixture(work);
+        OciIndexPublisher rot = OciIndexPublisher.open(market.registry.oci("rotate"), Map.of(),
+                k -> java.util.Optional.empty(), IndexFixture.verifiers(market.work));
+        IndexFixture fx = new IndexFixture(market.work);
         IndexFixture.Key newRoot = fx.key("root2");
-        rot.push(rootFile, List.of(work.resolve("root.json.sig")), true);
-        Path r2 = work.resolve("rotate-root2.json");
+        rot.push(market.rootFile, List.of(market.work.resolve("root.json.sig")), true);
+        Path r2 = market.work.resolve("rotate-root2.json");
         Files.writeString(r2, IndexFixture.root(2, Instant.now().plus(Duration.ofDays(365)), List.of(newRoot), 1,
-                List.of(indexKey), 1));
+                List.of(market.indexKey), 1));
         // signed by the new key only first: the consumer must refuse it (old threshold missing)
-        Files.write(work.resolve("rotate-root2.json.sig"), Templates.sshSign(newRoot.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE));
-        rot.push(r2, List.of(work.resolve("rotate-root2.json.sig")), true);
-        Path idx = work.resolve("rotate-index.json");
+        Files.write(market.work.resolve("rotate-root2.json.sig"), Templates.sshSign(newRoot.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE));
+        rot.push(r2, List.of(market.work.resolve("rotate-root2.json.sig")), true);
+        Path idx = market.work.resolve("rotate-index.json");
         Files.write(idx, rot.build(1, Instant.now().plus(Duration.ofDays(7))));
-        Templates.sshSign(indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
-        rot.push(idx, List.of(work.resolve("rotate-index.json.sig")), false);
-        Path home = work.resolve("rotating");
-        SourceConfig sc = new SourceConfig("rotate", registry.oci("rotate"), 0, Map.of(OciKeys.OPTION_ROOT, rootFile.toString()));
+        Templates.sshSign(market.indexKey.file(), idx, OciIndexPublisher.SIGNATURE_NAMESPACE);
+        rot.push(idx, List.of(market.work.resolve("rotate-index.json.sig")), false);
+        Path home = market.work.resolve("rotating");
+        SourceConfig sc = new SourceConfig("rotate", market.registry.oci("rotate"), 0, Map.of(OciKeys.OPTION_ROOT, market.rootFile.toString()));
         try (VmManager c = VmManager.builder().home(home).addSource(sc).build()) {
             assertThatThrownBy(() -> c.search("")).isInstanceOfSatisfying(IndexRefusedException.class,
                     e -> assertThat(e.reason()).isEqualTo(IndexRefusedException.Reason.THRESHOLD));
         }
         // now signed by the old and the new root key: walked to version 2
-        byte[] both = (new String(Templates.sshSign(rootKey.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE))
+        byte[] both = (new String(Templates.sshSign(market.rootKey.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE))
                 + new String(Templates.sshSign(newRoot.file(), r2, OciIndexPublisher.SIGNATURE_NAMESPACE))).getBytes();
-        Files.write(work.resolve("rotate-root2.json.sig"), both);
-        rot.push(r2, List.of(work.resolve("rotate-root2.json.sig")), true);
+        Files.write(market.work.resolve("rotate-root2.json.sig"), both);
+        rot.push(r2, List.of(market.work.resolve("rotate-root2.json.sig")), true);
         try (VmManager c = VmManager.builder().home(home).addSource(sc).build()) {
             assertThat(c.search("")).isEmpty();
         }
