@@ -6,6 +6,7 @@ import io.vboxmcp.spi.ProviderContext;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Checked configuration values of a driver, read through {@link ProviderContext#config(String)}, with the key named
@@ -27,20 +28,7 @@ public final class DriverSettings {
      * @throws HypervisorException {@link ErrorCode#INVALID_ARGUMENT} if the value is not a non-negative whole number
      */
     public static Duration millis(ProviderContext context, String key, long defaultMillis) throws HypervisorException {
-        Optional<String> v = context.config(key);
-        if (v.isEmpty()) {
-            return Duration.ofMillis(defaultMillis);
-        }
-        try {
-            long ms = Long.parseLong(v.get().trim());
-            if (ms < 0) {
-                throw new NumberFormatException("negative");
-            }
-            return Duration.ofMillis(ms);
-        } catch (NumberFormatException e) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, key + " must be a number of milliseconds, not "
-                    + v.get(), null);
-        }
+        return Duration.ofMillis(whole(context, key, 0, false, "a number of milliseconds").orElse(defaultMillis));
     }
 
     /**
@@ -56,19 +44,25 @@ public final class DriverSettings {
      */
     public static Duration seconds(ProviderContext context, String key, long defaultSeconds)
             throws HypervisorException {
+        return Duration.ofSeconds(whole(context, key, 1, true, "a positive number of seconds").orElse(defaultSeconds));
+    }
+
+    /** @return the whole number {@code key} is set to, empty if it is not set (or blank, if that counts as unset) */
+    private static OptionalLong whole(ProviderContext context, String key, long min, boolean blankIsUnset,
+                                      String expected) throws HypervisorException {
         Optional<String> v = context.config(key);
-        if (v.isEmpty() || v.get().isBlank()) {
-            return Duration.ofSeconds(defaultSeconds);
+        if (v.isEmpty() || blankIsUnset && v.get().isBlank()) {
+            return OptionalLong.empty();
         }
         try {
-            long s = Long.parseLong(v.get().strip());
-            if (s < 1) {
-                throw new NumberFormatException("not positive");
+            long n = Long.parseLong(v.get().strip());
+            if (n >= min) {
+                return OptionalLong.of(n);
             }
-            return Duration.ofSeconds(s);
         } catch (NumberFormatException e) {
-            throw new HypervisorException(ErrorCode.INVALID_ARGUMENT,
-                    key + " must be a positive number of seconds, not '" + v.get() + "'", e);
+            // reported below, with the key
         }
+        throw new HypervisorException(ErrorCode.INVALID_ARGUMENT, key + " must be " + expected + ", not '" + v.get()
+                + "'", null);
     }
 }
