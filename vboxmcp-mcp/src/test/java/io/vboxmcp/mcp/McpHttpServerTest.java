@@ -38,7 +38,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class McpHttpServerTest {
     Path tmp;
     Path home;
-    VmManager manager;
     McpFixtures.Served mcp;
     McpSyncClient client;
 
@@ -47,7 +46,7 @@ class McpHttpServerTest {
         tmp = dir;
         home = tmp.resolve("home");
         Path shared = Files.createDirectories(tmp.resolve("shared"));
-        manager = VmManager.builder().home(home).allowSharedFolderRoot(shared).build();
+        VmManager manager = VmManager.builder().home(home).allowSharedFolderRoot(shared).build();
         manager.templates().install(McpFixtures.WEB_DEMO);
         manager.templates().install(McpFixtures.template(tmp, "not-allowed", ""));
         manager.templates().install(McpFixtures.template(tmp, "shares-host", """
@@ -113,7 +112,7 @@ class McpHttpServerTest {
         assertThat(p).containsEntry("vm", "planned").containsEntry("memory_mb", 512).containsEntry("cpus", 1)
                 .containsEntry("driver", "qemu").containsEntry("ports", List.of(8000));
         assertThat((String) p.get("describe")).contains("resources: 512 MB memory");
-        assertThat(manager.vms()).as("a plan creates nothing").isEmpty();
+        assertThat(mcp.manager().vms()).as("a plan creates nothing").isEmpty();
         assertThat(ok(call(client, "list_vms", Map.of()))).containsEntry("vms", List.of());
     }
 
@@ -127,7 +126,7 @@ class McpHttpServerTest {
                 "timeout_seconds", 3600));
         assertThat(errorCode(slow)).isEqualTo("POLICY_VIOLATION");
         assertThat(text(slow)).contains("policy maximum of 120 s");
-        assertThat(manager.vms()).isEmpty();
+        assertThat(mcp.manager().vms()).isEmpty();
 
         List<JsonNode> refused = McpFixtures.audit(home).stream()
                 .filter(r -> r.path("outcome").asText().equals("refused") && r.path("client").asText().equals("test-agent"))
@@ -135,7 +134,7 @@ class McpHttpServerTest {
         assertThat(refused).anySatisfy(r -> assertThat(r.path("action").asText()).isEqualTo("mcp.plan_vm"))
                 .anySatisfy(r -> assertThat(r.path("reason").asText()).contains("policy maximum of 120 s"))
                 .allSatisfy(r -> assertThat(r.path("transport").asText()).isEqualTo("http"));
-        assertThat(manager.audit().verify()).as("the chain stays intact").isEmpty();
+        assertThat(mcp.manager().audit().verify()).as("the chain stays intact").isEmpty();
     }
 
     @Test
@@ -146,7 +145,7 @@ class McpHttpServerTest {
         assertThat(text(big)).contains("at most 1024 MB");
         assertThat(errorCode(call(client, "create_vm", Map.of("name", "big", "template", "web-demo", "cpus", 64))))
                 .isEqualTo("RESOURCE_LIMIT");
-        assertThat(manager.vms()).isEmpty();
+        assertThat(mcp.manager().vms()).isEmpty();
         assertThat(McpFixtures.audit(home)).anySatisfy(r -> {
             assertThat(r.path("action").asText()).isEqualTo("mcp.create_vm");
             assertThat(r.path("vm").asText()).isEqualTo("big");
@@ -159,7 +158,7 @@ class McpHttpServerTest {
         McpSchema.CallToolResult share = call(client, "create_vm", Map.of("name", "sharer", "template", "shares-host"));
         assertThat(errorCode(share)).isEqualTo("POLICY_VIOLATION");
         assertThat(text(share)).contains("allows no shared folders");
-        assertThat(manager.vms()).isEmpty();
+        assertThat(mcp.manager().vms()).isEmpty();
     }
 
     @Test
@@ -264,7 +263,7 @@ class McpHttpServerTest {
         McpPolicy readOnly = new McpPolicy(d.sources(), d.templates(), d.maxMemoryMb(), d.maxCpus(), d.maxDiskMb(),
                 d.totalMemoryMb(), d.totalCpus(), d.totalDiskMb(), d.maxVms(), false, false, null, Set.of(), true, true,
                 d.maxExecOutputBytes(), d.maxExecTimeout(), d.maxCopyBytes());
-        try (VboxmcpMcpServer ro = VboxmcpMcpServer.builder(manager).policy(readOnly).build();
+        try (VboxmcpMcpServer ro = VboxmcpMcpServer.builder(mcp.manager()).policy(readOnly).build();
              VboxmcpMcpServer.Http h = ro.serveHttp(new InetSocketAddress("127.0.0.1", 0))) {
             McpSyncClient c = McpFixtures.httpClient(h.uri(), "read-only-agent", x -> { });
             try {

@@ -46,7 +46,6 @@ class McpShareFoldersTest {
     Path tmp;
     Path home;
     Path root;
-    VmManager manager;
     McpFixtures.Served mcp;
     McpSyncClient client;
 
@@ -56,7 +55,7 @@ class McpShareFoldersTest {
         home = tmp.resolve("home");
         root = tmp.resolve("shares");
         // the templates name host paths the server must ignore: a create never shares /etc
-        manager = VmManager.builder().home(home).allowSharedFolderRoot(root).build();
+        VmManager manager = VmManager.builder().home(home).allowSharedFolderRoot(root).build();
         manager.templates().install(McpFixtures.template(tmp, "shares-rw", TWO_SHARES));
         manager.templates().install(McpFixtures.template(tmp, "wants-scratch", """
                 shared_folders:
@@ -114,7 +113,7 @@ class McpShareFoldersTest {
         assertThat(errorCode(call(client, "plan_vm", Map.of("name", "scratcher", "template", "wants-scratch"))))
                 .isEqualTo("POLICY_VIOLATION");
         assertThat(root.resolve("scratcher")).doesNotExist();
-        assertThat(manager.vms()).isEmpty();
+        assertThat(mcp.manager().vms()).isEmpty();
         List<JsonNode> audit = McpFixtures.audit(home);
         assertThat(audit).anySatisfy(a -> {
             assertThat(a.path("action").asText()).isEqualTo("mcp.create_vm");
@@ -142,7 +141,7 @@ class McpShareFoldersTest {
         assertThat(text(s)).contains("shared folder 'code'").contains("is a link or not a folder");
         assertThat(Files.isSymbolicLink(vmDir.resolve("code"))).as("the server never deletes through or over a link")
                 .isTrue();
-        assertThat(manager.vms()).isEmpty();
+        assertThat(mcp.manager().vms()).isEmpty();
         assertThat(ok(call(client, "list_vms", Map.of()))).containsEntry("creating", List.of());
     }
 
