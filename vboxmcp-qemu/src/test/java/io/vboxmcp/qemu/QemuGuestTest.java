@@ -66,10 +66,13 @@ class QemuGuestTest {
     private HypervisorDriver driver;
     private final List<Machine> machines = new CopyOnWriteArrayList<>();
 
+    @TempDir
+    static Path keys;
+
     @BeforeAll
     static void image() throws Exception {
         image = TestImage.baseImage();
-        key = SshKeys.generate(Files.createTempDirectory("qemu-guest-keys"), "qemu-guest-test");
+        key = SshKeys.generate(keys, "qemu-guest-test");
     }
 
     @BeforeEach

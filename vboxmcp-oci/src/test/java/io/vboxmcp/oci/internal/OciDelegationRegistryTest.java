@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,10 +57,10 @@ class OciDelegationRegistryTest {
     Path home;
 
     @BeforeAll
-    void marketplace() throws Exception {
+    void marketplace(@TempDir Path dir) throws Exception {
         assumeTrue(DistributionRegistry.available(), "docker-registry is not installed (scripts/install-deps.sh)");
         registry = DistributionRegistry.start(null, null);
-        work = Files.createTempDirectory("vboxmcp-oci-deleg-");
+        work = dir;
         home = work.resolve("consumer");
         templateKey = Templates.sshKey(work, "author");
         IndexFixture fx = new IndexFixture(work);

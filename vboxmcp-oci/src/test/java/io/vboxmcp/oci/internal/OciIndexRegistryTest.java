@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.net.URI;
@@ -46,10 +47,10 @@ class OciIndexRegistryTest {
     Path consumerHome;
 
     @BeforeAll
-    void publish() throws Exception {
+    void publish(@TempDir Path dir) throws Exception {
         assumeTrue(DistributionRegistry.available(), "docker-registry is not installed (scripts/install-deps.sh)");
         registry = DistributionRegistry.start(null, null);
-        work = Files.createTempDirectory("vboxmcp-oci-index-");
+        work = dir;
         consumerHome = work.resolve("consumer");
         templateKey = Templates.sshKey(work, "author");
         IndexFixture fx = new IndexFixture(work);
