@@ -11,8 +11,9 @@ import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import io.vboxmcp.testkit.StubProviderContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -25,11 +26,14 @@ class LibvirtDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     static BaseImage image;
     static GuestSsh ssh;
 
+    @TempDir
+    static Path keys;
+
     @BeforeAll
     static void setUp() throws Exception {
         LibvirtFixture.ensureLibvirtd();
         image = LibvirtFixture.testImage();
-        ssh = GuestSsh.generate(Files.createTempDirectory("libvirt-kit-keys"), "libvirt-kit");
+        ssh = GuestSsh.generate(keys, "libvirt-kit");
     }
 
     /** @return the connection URI the kit runs against */

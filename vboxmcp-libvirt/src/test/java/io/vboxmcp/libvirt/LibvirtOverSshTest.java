@@ -61,11 +61,14 @@ class LibvirtOverSshTest {
     Path work;
     final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
 
+    @TempDir
+    static Path keys;
+
     @BeforeAll
     static void start() throws Exception {
         LibvirtFixture.ensureLibvirtd();
         image = LibvirtFixture.testImage();
-        key = SshKeys.generate(Files.createTempDirectory("libvirt-ssh-keys"), "libvirt-ssh");
+        key = SshKeys.generate(keys, "libvirt-ssh");
         sshd = LoopbackSshd.start();
         LibvirtFixture.removePool(POOL);
     }

@@ -10,8 +10,9 @@ import io.vboxmcp.testkit.GuestSsh;
 import io.vboxmcp.testkit.HypervisorDriverCompatibilityKit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -23,10 +24,13 @@ class QemuDriverCompatibilityTest extends HypervisorDriverCompatibilityKit {
     private static BaseImage image;
     private static GuestSsh ssh;
 
+    @TempDir
+    static Path keys;
+
     @BeforeAll
     static void image() throws Exception {
         image = TestImage.baseImage();
-        ssh = GuestSsh.generate(Files.createTempDirectory("qemu-kit-keys"), "qemu-kit");
+        ssh = GuestSsh.generate(keys, "qemu-kit");
     }
 
     @Override

@@ -1,14 +1,20 @@
 package io.vboxmcp.qemu;
 
+import io.vboxmcp.CreateVmRequest;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.GuestCommand;
 import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.PortForward;
 import io.vboxmcp.ProgressEvent;
+import io.vboxmcp.ProvisioningException;
 import io.vboxmcp.SemanticVersion;
+import io.vboxmcp.TemplateRef;
 import io.vboxmcp.VboxmcpException;
+import io.vboxmcp.Vm;
+import io.vboxmcp.VmManager;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.VmState;
+import io.vboxmcp.core.CoreKeys;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.ssh.SshKeys;
 import io.vboxmcp.qemu.internal.QemuDriverFactory;
@@ -19,10 +25,13 @@ import io.vboxmcp.spi.MachineSpec;
 import io.vboxmcp.template.TemplateDefinition;
 import io.vboxmcp.template.TemplateMetadata;
 import io.vboxmcp.testkit.StubProviderContext;
+import io.vboxmcp.testkit.VmHostResidue;
+import io.vboxmcp.testkit.http.StaticHttpServer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,10 +40,12 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A base image without a kernel that boots only under UEFI: QEMU starts it with OVMF and the guest's own boot
- * loader, and the guest reaches SSH (and mounts a 9p share: q35 with OVMF keeps virtio and 9p working).
+ * loader, and the guest reaches SSH (and mounts a 9p share: q35 with OVMF keeps virtio and 9p working). A create
+ * through the manager that fails at provisioning under UEFI leaves nothing behind.
  */
 @Tag("vm")
 class QemuUefiBootTest {
@@ -89,6 +100,74 @@ class QemuUefiBootTest {
             driver.destroy(m);
         }
         assertThat(vmDir).doesNotExist();
+    }
+
+    /**
+     * A failing create under UEFI, through the manager: the package manager's message, nothing left (no VM folder, no
+     * QEMU process, its forwarded ports free again). This half of {@code PythonDevOnDebianTest}'s unknown-apt-package
+     * check used to boot a second cold Debian guest under OVMF (~75 s of CI); the UEFI-only busybox image shows the
+     * same failure path in seconds, and apt's own message is checked on the booted Debian guest there.
+     */
+    @Test
+    void unknownPackage_failsTheCreateAtProvisionUnderUefi_withTheManagersMessage_andLeavesNothing() throws Exception {
+        BaseImage image = TestImage.uefiBaseImage();
+        Path catalog = Files.writeString(work.resolve("uefi-catalog.json"), """
+                { "catalogVersion": 1,
+                  "images": [ { "reference": "%s", "firmware": "uefi",
+                                "disk": { "url": "%s", "format": "qcow2", "digest": "%s" } } ] }
+                """.formatted(image.reference(), image.disk().toUri(), image.digest()));
+        Path home = work.resolve("manager-home");
+        Path tdir = Files.createDirectories(home.resolve("templates/uefi-broken/1.0.0"));
+        Files.createDirectories(work.resolve("www/repo"));  // an empty tpkg repository: the package is unknown
+        String name = "uefi-broken-vm";
+        Path vmDir = home.resolve("vms").resolve(name);
+        List<ProgressEvent> events = new CopyOnWriteArrayList<>();
+        List<Integer> ports = new CopyOnWriteArrayList<>();
+        try (StaticHttpServer http = StaticHttpServer.serve(work.resolve("www"))) {
+            Files.writeString(tdir.resolve("template-definition.yaml"), """
+                    name: "uefi-broken"
+                    version: "1.0.0"
+                    base_image: "%s"
+                    min_ram: 512
+                    min_disk: 256
+                    min_cores: 1
+                    environment:
+                      TPKG_REPO: "http://10.0.2.2:%d/repo"
+                    packages:
+                      system: [no-such-package-vboxmcp]
+                    """.formatted(image.reference(), http.port()));
+            try (VmManager manager = VmManager.builder().home(home).defaultDriver("qemu")
+                    .property(CoreKeys.IMAGE_CATALOG, catalog.toUri().toString())
+                    .property(CoreKeys.READY_TIMEOUT, "300")
+                    .progress(e -> {
+                        events.add(e);
+                        if (name.equals(e.vmName()) && e.kind() == ProgressEvent.Kind.STEP_STARTED
+                                && "provision".equals(e.step())) {
+                            try {
+                                ports.addAll(VmHostResidue.listeningPorts(vmDir));  // what the VM holds while it runs
+                            } catch (IOException | InterruptedException ex) {
+                                throw new IllegalStateException(ex);
+                            }
+                        }
+                    }).build()) {
+                long t0 = System.nanoTime();
+                assertThatThrownBy(() -> manager.createFromTemplate(CreateVmRequest.builder(name,
+                        TemplateRef.parse("uefi-broken@1.0.0")).build()))
+                        .isInstanceOfSatisfying(ProvisioningException.class, e -> {
+                            assertThat(e.step()).contains("provision");
+                            assertThat(e.item()).isEqualTo("packages.system");
+                            assertThat(e.getMessage() + e.lastOutput()).contains("tpkg: cannot fetch no-such-package-vboxmcp");
+                        });
+                System.out.println("failing create (UEFI) took " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms");
+                assertThat(events).anyMatch(e -> name.equals(e.vmName()) && e.message() != null
+                        && e.message().startsWith("UEFI firmware"));
+                assertThat(manager.vms()).extracting(Vm::name).doesNotContain(name);
+            }
+        }
+        assertThat(vmDir).as("no VM folder").doesNotExist();
+        assertThat(VmHostResidue.processes(vmDir)).as("no QEMU process").isEmpty();
+        assertThat(ports).as("the VM held its forwarded ports while it ran").isNotEmpty();
+        assertThat(VmHostResidue.portsInUse(ports)).as("its ports are free again").isEmpty();
     }
 
     static SshGuestChannel ssh(HypervisorDriver driver, Machine m, SshKeys.SshKeyPair key, Path pins, Duration limit)

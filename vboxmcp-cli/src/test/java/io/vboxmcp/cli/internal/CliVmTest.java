@@ -176,7 +176,7 @@ class CliVmTest {
         assertThat(deleted.err()).contains("deleted");
 
         // a complete, self-consistent chain written elsewhere and copied over the log
-        Path elsewhere = Files.createTempDirectory("forged");
+        Path elsewhere = Files.createDirectories(tmp.resolve("forged"));
         HashChainAuditLog forger = new HashChainAuditLog(elsewhere.resolve("audit.log"), Clock.systemUTC());
         for (int i = 0; i < 6; i++) {
             forger.append(new HashChainAuditLog.Event("vm.create", "ok", HashChainAuditLog.fields("vm", "other-" + i)));

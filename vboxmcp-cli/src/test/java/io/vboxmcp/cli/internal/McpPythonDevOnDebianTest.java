@@ -46,7 +46,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@code shared_folders: {root, writable: [code]}}) gives the VM host folders the server makes under its root,
  * whatever host paths the template names; the guest writes into {@code code} and reaches the host folder, and
  * cannot write into the read-only {@code datasets}. The agent names no host path anywhere. One Debian boot for the
- * class (about two minutes under TCG). Needs root (the image build); skipped otherwise.
+ * class (about two minutes under TCG), under UEFI: the server runs with {@code VBOXMCP_QEMU_FIRMWARE=uefi}, so this
+ * class is also the one that boots the Debian image with OVMF (the other Debian tests use SeaBIOS). Needs root (the image build); skipped otherwise.
  */
 @Tag("vm")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -99,7 +100,9 @@ class McpPythonDevOnDebianTest {
                         "--pip-index", debian.pipIndexUrl().toString(), "--pip-trusted-host",
                         // a Debian boot under TCG on a busy 2-core host can pass the default 180 s
                         "--ready-timeout", "900")
-                .env(Map.of("VBOXMCP_CLI_CLASSES", "1")).build();
+                // booted under UEFI (OVMF): the Debian image's own boot loader under UEFI is tested here, on a create
+                // that runs anyway (PythonDevOnDebianTest used to boot a second, failing Debian VM for it; CI time)
+                .env(Map.of("VBOXMCP_CLI_CLASSES", "1", "VBOXMCP_QEMU_FIRMWARE", "uefi")).build();
         client = McpClient.sync(new StdioClientTransport(params, McpJsonDefaults.getMapper()))
                 .clientInfo(new McpSchema.Implementation("python-agent", "1.0")).requestTimeout(Duration.ofMinutes(20))
                 .progressConsumer(p -> {
@@ -176,6 +179,11 @@ class McpPythonDevOnDebianTest {
         assertThat(r).containsEntry("exit_code", 0).containsEntry("stderr", "").containsEntry("truncated", false)
                 .containsEntry("timed_out", false);
         assertThat(r.get("stdout")).isEqualTo("hello from " + input + " (vboxmcp-hello 1.0.0)\n" + sha + "\n3\n");
+
+        Map<String, Object> firmware = ok(call("exec_in_vm", Map.of("name", VM, "command",
+                "test -d /sys/firmware/efi && echo uefi || echo bios")));
+        assertThat(firmware.get("stdout")).as("the server's qemu.firmware=uefi: OVMF started the guest's own loader")
+                .isEqualTo("uefi\n");
 
         Map<String, Object> failing = ok(call("exec_in_vm", Map.of("name", VM, "command",
                 "python3 -c 'import sys; print(\"to stderr\", file=sys.stderr); sys.exit(7)'")));

@@ -17,7 +17,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -34,10 +33,10 @@ class OciRegistryTest {
     Path key;
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path dir) throws Exception {
         assumeTrue(DistributionRegistry.available(), "docker-registry is not installed (scripts/install-deps.sh)");
         registry = DistributionRegistry.start(null, null);
-        work = Files.createTempDirectory("vboxmcp-oci-test-");
+        work = dir;
         key = Templates.sshKey(work, "author");
     }
 

@@ -117,5 +117,8 @@ final class SignedMarket implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         registry.close();
+        try (java.util.stream.Stream<Path> all = Files.walk(work)) {  // nothing left in /tmp
+            all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 }
