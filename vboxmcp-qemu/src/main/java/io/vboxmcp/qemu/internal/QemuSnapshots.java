@@ -10,7 +10,11 @@ import io.vboxmcp.spi.ReadySnapshotSupport;
 import io.vboxmcp.spi.support.DriverProgress;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -38,13 +43,15 @@ import java.util.concurrent.ExecutionException;
 final class QemuSnapshots implements ReadySnapshotSupport {
     static final String STATE = "state";
     static final String DISK = "disk.qcow2";
-    /** Bumped whenever what save writes changes meaning. */
-    static final String FORMAT = "1";
+    /** Bumped whenever what save writes changes meaning (2: the identity port). */
+    static final String FORMAT = "2";
     /** Migration throttles to 128 MiB/s by default; a paused machine saved to a local file need not be. */
     private static final long BANDWIDTH = 64L << 30;
     /** A save or restore moves at most a few GiB through the page cache; far longer means QEMU is wedged. */
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
     private static final Map<String, String> VERSIONS = new ConcurrentHashMap<>();
+    /** Identity port connections made before a clone resumed, by the clone's folder, until the manager takes them. */
+    private final Map<Path, SocketChannel> identityPorts = new ConcurrentHashMap<>();
 
     private final QemuDriver driver;
     private final QemuSettings settings;
@@ -133,6 +140,12 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             List<String> args = new ArrayList<>(driver.commandLineBuilder().build(rec, clone.vmDir(), decision.accel()));
             args.addAll(List.of("-S", "-incoming", "unix:" + QemuCommandLine.opt(incoming.toString())));
             driver.process().launch(clone.vmDir(), clone.name(), args);
+            // connected before the clone resumes: its waiting identity agent must never see the host end closed
+            try {
+                identityPorts.put(clone.vmDir(), connect(rec));
+            } catch (IOException e) {
+                step.info("identity port unreachable (" + e.getMessage() + "); the manager logs in instead");
+            }
             MachineFolder.write(clone.vmDir(), rec.withAccel(decision.accel()));
             driver.releaseHeldPorts(clone.vmDir());
             long pid = QemuProcess.pid(clone.vmDir()).orElseThrow(() -> new HypervisorException(
@@ -164,6 +177,7 @@ final class QemuSnapshots implements ReadySnapshotSupport {
                 }
             }
             if (m != null) {
+                closeIdentityPort(m.vmDir());
                 try {
                     driver.destroy(m);
                 } catch (VboxmcpException d) {
@@ -176,6 +190,51 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             }
             throw new HypervisorException("could not restore " + spec.plan().vmName() + " from " + dir + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> identityPort() {
+        return Optional.of(QemuCommandLine.IDENTITY_PORT);
+    }
+
+    @Override
+    public ByteChannel connectIdentityPort(Machine machine) throws VboxmcpException {
+        SocketChannel early = identityPorts.remove(machine.vmDir());
+        if (early != null) {
+            return early;
+        }
+        MachineRecord rec = MachineFolder.read(machine.vmDir()).orElseThrow(() -> new HypervisorException(
+                ErrorCode.VM_NOT_FOUND, "no QEMU machine in " + machine.vmDir(), null));
+        try {
+            return connect(rec);
+        } catch (IOException e) {
+            throw new HypervisorException("could not connect to the identity port of " + machine.name() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Closes a connection made in {@link #restore} that nobody took (the clone is being destroyed). */
+    void closeIdentityPort(Path vmDir) {
+        SocketChannel c = identityPorts.remove(vmDir);
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a unix socket to QEMU
+            }
+        }
+    }
+
+    private static SocketChannel connect(MachineRecord rec) throws IOException {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            c.connect(UnixDomainSocketAddress.of(MachineFolder.siblingSocket(rec.qmpSocket(),
+                    MachineFolder.IDENTITY_SOCKET)));
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
         }
     }
 
@@ -241,9 +300,8 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         }
     }
 
-    private Path incomingSocket(MachineRecord rec) {
-        String qmp = rec.qmpSocket();
-        return Path.of(qmp.endsWith(".sock") ? qmp.substring(0, qmp.length() - 5) + "-in.sock" : qmp + "-in");
+    private static Path incomingSocket(MachineRecord rec) {
+        return MachineFolder.siblingSocket(rec.qmpSocket(), "in");
     }
 
     /** Something that hashes, run on another thread. */

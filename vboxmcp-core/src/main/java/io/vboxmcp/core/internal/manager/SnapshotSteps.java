@@ -12,6 +12,7 @@ import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.core.internal.snapshot.IdentityAgent;
 import io.vboxmcp.core.internal.snapshot.SnapshotCache;
 import io.vboxmcp.core.internal.snapshot.SnapshotKey;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
@@ -136,7 +137,7 @@ final class SnapshotSteps {
             SshGuestChannel ready;
             try {
                 recorder.record(m);  // a process killed from here on leaves a machine crash recovery finds
-                ready = saga.step(IDENTITY, () -> CloneIdentity.reset(e, m, spec, vmKey, driver));
+                ready = saga.step(IDENTITY, () -> CloneIdentity.reset(e, m, spec, vmKey, driver, k.support()));
             } catch (VboxmcpException failure) {
                 LOG.warn("VM '{}': identity reset failed; last console lines:\n{}", vm, driver.consoleTail(m, 15));
                 destroyQuietly(driver, m, failure);
@@ -200,16 +201,34 @@ final class SnapshotSteps {
                 for (PlannedSharedFolder f : plan.sharedFolders()) {
                     prepare.append("umount ").append(quote(f.guestPath())).append("; ");
                 }
-                run(ch, prepare.append("sync").toString(), "prepare the snapshot");
-                Map<String, String> files;
+                // the page cache is most of a provisioned guest's memory (apt's and pip's downloads, their indexes):
+                // dropped, the state a clone loads is a fraction of it; what running programs map stays
+                prepare.append("sync; set +e; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null");
+                Optional<String> port = k.support().identityPort();
+                java.nio.channels.ByteChannel agentPort = port.isEmpty() ? null : connectQuietly(k.support(), m);
+                String identityPort = null;
                 try {
-                    files = k.support().save(m, staged, progress);
+                    if (agentPort != null) {
+                        prepare.append("; ").append(IdentityAgent.startCommand(port.get()));
+                    }
+                    ExecResult prepared = run(ch, prepare.toString(), "prepare the snapshot");
+                    if (agentPort != null && prepared.stdout().contains(IdentityAgent.STARTED)) {
+                        identityPort = port.get();
+                    }
+                    Map<String, String> files;
+                    try {
+                        files = k.support().save(m, staged, progress);
+                    } finally {
+                        restoreSource(ch, driver, plan, user, m, login);
+                    }
+                    cache.commit(staged, new SnapshotCache.Record(k.key(), k.parts(), plan.template().name() + "@"
+                            + plan.template().version(), plan.driverId(), files, pin, vmKey.publicKeyLine(),
+                            login.publicKeyLine(), Instant.now().toString(), identityPort));
                 } finally {
-                    restoreSource(ch, driver, plan, user, m, login);
+                    if (agentPort != null) {
+                        IdentityAgent.dismiss(agentPort);  // the saved VM runs on without the agent
+                    }
                 }
-                cache.commit(staged, new SnapshotCache.Record(k.key(), k.parts(), plan.template().name() + "@"
-                        + plan.template().version(), plan.driverId(), files, pin, vmKey.publicKeyLine(),
-                        login.publicKeyLine(), Instant.now().toString()));
                 info(progress, plan.vmName(), "saved ready snapshot " + k.key().substring(0, 12));
             } finally {
                 AtomicFiles.deleteTreeQuietly(staged);
@@ -266,11 +285,23 @@ final class SnapshotSteps {
         }
     }
 
-    private static void run(GuestChannel ch, String command, String what) throws VboxmcpException {
+    private static ExecResult run(GuestChannel ch, String command, String what) throws VboxmcpException {
         ExecResult r = ch.exec(new GuestCommand(command, null, null, Map.of(), Duration.ofSeconds(60), null));
         if (r.exitCode() != 0) {
             throw new VboxmcpException(ErrorCode.PROVISIONING, what + " failed (exit " + r.exitCode() + "): "
                     + (r.stderr() + r.stdout()).strip());
+        }
+        return r;
+    }
+
+    /** @return the saved VM's identity port, connected; null if it cannot be (its clones are reset over SSH) */
+    private static java.nio.channels.ByteChannel connectQuietly(ReadySnapshotSupport support, Machine m) {
+        try {
+            return support.connectIdentityPort(m);
+        } catch (VboxmcpException | RuntimeException e) {
+            LOG.warn("VM '{}': no identity port ({}); its snapshot's clones will be reset over SSH", m.name(),
+                    e.getMessage());
+            return null;
         }
     }
 
