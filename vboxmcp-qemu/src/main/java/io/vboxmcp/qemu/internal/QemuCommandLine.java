@@ -59,6 +59,9 @@ final class QemuCommandLine {
         }
         a.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0",
                 "-device", "virtio-rng-pci",
+                // free page reporting: memory the guest frees (its page cache dropped before a ready snapshot is
+                // saved, for one) is handed back and reads as zeros, so a saved state carries only what is in use
+                "-device", "virtio-balloon-pci,free-page-reporting=on",
                 // a VM generation id: a clone restored from a ready snapshot gets a new one, and Linux reseeds its
                 // RNG on the change; a cold boot gets a fresh one too, harmlessly
                 "-device", "vmgenid,guid=auto",

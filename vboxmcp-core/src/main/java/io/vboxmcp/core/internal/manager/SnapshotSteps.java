@@ -12,6 +12,7 @@ import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.core.internal.snapshot.GuestIdentity;
 import io.vboxmcp.core.internal.snapshot.IdentityAgent;
 import io.vboxmcp.core.internal.snapshot.SnapshotCache;
 import io.vboxmcp.core.internal.snapshot.SnapshotKey;
@@ -202,8 +203,16 @@ final class SnapshotSteps {
                     prepare.append("umount ").append(quote(f.guestPath())).append("; ");
                 }
                 // the page cache is most of a provisioned guest's memory (apt's and pip's downloads, their indexes):
-                // dropped, the state a clone loads is a fraction of it; what running programs map stays
-                prepare.append("sync; set +e; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null");
+                // dropped, and reported free to a hypervisor that takes free pages back (QEMU's balloon with free
+                // page reporting, 2 s after they were freed), the state a clone loads is a fraction of it (what
+                // running programs map stays). Linux reports free blocks of 2 MiB and more; the order is lowered to
+                // single pages for the save, so that the scattered pages of the dropped cache go back too, and set
+                // back afterwards (GuestIdentity.RESET_PAGE_REPORTING, in the saved VM and in every clone)
+                prepare.append("sync; set +e; o=" + GuestIdentity.PAGE_REPORTING_ORDER + ";"
+                        + " if [ -d /sys/bus/virtio/drivers/virtio_balloon ] && [ -w $o ] && read -r po < $o"
+                        + " && printf '%s\\n' \"$po\" > " + GuestIdentity.SAVED_PAGE_REPORTING_ORDER + "; then echo 0 > $o; fi;"
+                        + " if echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && [ -d /sys/bus/virtio/drivers/virtio_balloon ];"
+                        + " then sleep 2.5; fi");
                 Optional<String> port = k.support().identityPort();
                 java.nio.channels.ByteChannel agentPort = port.isEmpty() ? null : connectQuietly(k.support(), m);
                 String identityPort = null;
@@ -240,7 +249,8 @@ final class SnapshotSteps {
     private static void restoreSource(SshGuestChannel ch, HypervisorDriver driver, VmPlan plan, String user, Machine m,
                                       SshKeys.SshKeyPair login) {
         String blob = login.publicKeyLine().split("\\s+")[1];
-        StringBuilder after = new StringBuilder("f=$(eval echo ~" + user + ")/.ssh/authorized_keys; "
+        StringBuilder after = new StringBuilder(GuestIdentity.RESET_PAGE_REPORTING + "; f=$(eval echo ~" + user
+                + ")/.ssh/authorized_keys; "
                 + "grep -vF " + quote(blob) + " \"$f\" > \"$f.new\"; chmod 600 \"$f.new\"; mv -f \"$f.new\" \"$f\"");
         for (PlannedSharedFolder f : plan.sharedFolders()) {
             after.append("; mount | grep -q \" on ").append(f.guestPath()).append(" \" || ")

@@ -41,6 +41,14 @@ import static io.vboxmcp.core.internal.ssh.SshGuestChannel.quote;
 public final class GuestIdentity {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String HOST_KEY = "hostkey=";
+    /** Linux's free page reporting threshold (an order of pages), lowered while a ready snapshot is saved. */
+    public static final String PAGE_REPORTING_ORDER = "/sys/module/page_reporting/parameters/page_reporting_order";
+    /** Where the save keeps the threshold it lowered. */
+    public static final String SAVED_PAGE_REPORTING_ORDER = "/run/vboxmcp-page-reporting-order";
+    /** Shell: sets the threshold back if the save lowered it (builtins only). */
+    public static final String RESET_PAGE_REPORTING = "if [ -r " + SAVED_PAGE_REPORTING_ORDER + " ] && read -r po < "
+            + SAVED_PAGE_REPORTING_ORDER + " && [ -w " + PAGE_REPORTING_ORDER + " ]; then echo \"$po\" > "
+            + PAGE_REPORTING_ORDER + " || true; fi";
     /** The phase mark printed once the server with the new key listens. */
     private static final String SERVING = "sshd=";
 
@@ -170,7 +178,6 @@ public final class GuestIdentity {
                         + " done < $t; done; true; }",
                 "served=",
                 "mark start",
-                "date -u -s @" + now + " >/dev/null 2>&1 || true",
                 // keys first: the SSH server's restart then overlaps everything else
                 // in every authorized_keys holding one of the old keys: those lines out, the clone's key in; in
                 // place (owner and mode stay), by the shell alone
@@ -207,6 +214,8 @@ public final class GuestIdentity {
                         + " if [ \"$pp\" = 1 ]; then kill $p; fi; done",
                 "else echo 'no OpenSSH or dropbear server found' >&2; exit 3; fi",
                 "mark keys",
+                // the clock after the keys: date is the script's first program, and the next login waits for the keys
+                "date -u -s @" + now + " >/dev/null 2>&1 || true",
                 "printf %s " + quote(seed) + " > /dev/urandom",
                 "if [ -f /etc/machine-id ]; then printf '%s\\n' " + machineId + " > /etc/machine-id; fi",
                 "if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then"
@@ -224,6 +233,7 @@ public final class GuestIdentity {
                         + " ln -sfn /var/lib/cloud/instances/" + iid + " /var/lib/cloud/instance; fi;"
                         + " printf '%s\\n' " + iid + " > /var/lib/cloud/data/instance-id;"
                         + " printf '%s\\n' " + iid + " > /var/lib/cloud/data/previous-instance-id; fi",
+                RESET_PAGE_REPORTING,
                 "mark ids",
                 // until a new listener runs, the next login could meet the old, shared host key (and fail its pin)
                 "if [ \"$old\" != none ]; then n=0; new=$(listener);"
