@@ -172,6 +172,8 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             long checked = System.nanoTime();
             step.info(chunks == null ? "state matches its digest; loading it"
                     : "state chunk list matches its digest; loading the state, each chunk checked before QEMU reads it");
+            long streamedAt = 0;
+            long loadedAt;
             try (Qmp q = Qmp.connect(Path.of(rec.qmpSocket()), settings.qmpTimeout())) {
                 if (chunks == null) {
                     String streamed = SnapshotFiles.streamHashing(in, incoming);
@@ -179,8 +181,10 @@ final class QemuSnapshots implements ReadySnapshotSupport {
                     check(STATE + " (as streamed to QEMU)", digests.get(STATE), CompletableFuture.completedFuture(streamed));
                 } else {
                     SnapshotFiles.streamVerified(in, chunks, incoming);
+                    streamedAt = System.nanoTime();
                     awaitMigration(q, TIMEOUT, "restoring " + clone.name());
                 }
+                loadedAt = System.nanoTime();
                 check(DISK, digests.get(DISK), diskHash);
                 q.execute("cont");
             } finally {
@@ -188,7 +192,9 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             }
             step.finished("resumed (" + decision.accel() + "; qemu up after " + (started - t0) / 1_000_000
                     + " ms, state checked " + (checked - started) / 1_000_000 + " ms later, then loaded and disk checked in "
-                    + (System.nanoTime() - checked) / 1_000_000 + " ms)");
+                    + (System.nanoTime() - checked) / 1_000_000 + " ms: "
+                    + (streamedAt == 0 ? "" : "streamed " + (streamedAt - checked) / 1_000_000 + " ms, ")
+                    + "loaded " + (loadedAt - checked) / 1_000_000 + " ms)");
             return rec.withAccel(decision.accel()).toMachine(clone.vmDir());
         } catch (VboxmcpException | IOException | RuntimeException e) {
             for (CompletableFuture<String> f : new ArrayList<>(java.util.Arrays.asList(stateHash, diskHash))) {

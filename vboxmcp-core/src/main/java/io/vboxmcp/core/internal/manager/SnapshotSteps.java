@@ -204,7 +204,7 @@ final class SnapshotSteps {
                 }
                 // the page cache is most of a provisioned guest's memory (apt's and pip's downloads, their indexes):
                 // dropped, and reported free to a hypervisor that takes free pages back (QEMU's balloon with free
-                // page reporting, 2 s after they were freed), the state a clone loads is a fraction of it (what
+                // page reporting, in 2 s cycles after they were freed: 6 s gives it three), the state a clone loads is a fraction of it (what
                 // running programs map stays). Linux reports free blocks of 2 MiB and more; the order is lowered to
                 // single pages for the save, so that the scattered pages of the dropped cache go back too, and set
                 // back afterwards (GuestIdentity.RESET_PAGE_REPORTING, in the saved VM and in every clone)
@@ -212,7 +212,7 @@ final class SnapshotSteps {
                         + " if [ -d /sys/bus/virtio/drivers/virtio_balloon ] && [ -w $o ] && read -r po < $o"
                         + " && printf '%s\\n' \"$po\" > " + GuestIdentity.SAVED_PAGE_REPORTING_ORDER + "; then echo 0 > $o; fi;"
                         + " if echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && [ -d /sys/bus/virtio/drivers/virtio_balloon ];"
-                        + " then sleep 2.5; fi");
+                        + " then sleep 6; fi");
                 Optional<String> port = k.support().identityPort();
                 java.nio.channels.ByteChannel agentPort = port.isEmpty() ? null : connectQuietly(k.support(), m);
                 String identityPort = null;
