@@ -103,8 +103,8 @@ final class SnapshotFiles {
     static void streamVerified(FileChannel in, List<String> chunks, Path socket) throws IOException, VboxmcpException {
         long size = in.size();
         if (chunks.isEmpty() || (size + STATE_CHUNK - 1) / STATE_CHUNK != chunks.size()) {
-            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot state has " + size + " bytes, not the "
-                    + chunks.size() + " chunks of its chunk list");
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot state has " + size + " bytes, which do not fit "
+                    + "the " + chunks.size() + " chunk digests of its chunk list (truncated or grown)");
         }
         java.util.concurrent.BlockingQueue<byte[]> free = new java.util.concurrent.ArrayBlockingQueue<>(2);
         free.add(new byte[STATE_CHUNK]);
