@@ -3,8 +3,10 @@ package io.vboxmcp.spi;
 import io.vboxmcp.ProgressListener;
 import io.vboxmcp.VboxmcpException;
 
+import java.nio.channels.ByteChannel;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The optional ready-snapshot capability of a {@link HypervisorDriver} ({@link HypervisorDriver#readySnapshots()}):
@@ -69,5 +71,36 @@ public interface ReadySnapshotSupport {
      * @since 0.3.0
      */
     default void release(Path dir) throws VboxmcpException {
+    }
+
+    /**
+     * The name of a virtio-serial port that the driver's machines have and whose host end only this host reaches
+     * (the guest sees it as {@code /sys/class/virtio-ports/<port>/name}). With one, the manager leaves a one-shot
+     * agent waiting on the port in the guest right before {@link #save} (its host end connected through
+     * {@link #connectIdentityPort} for the whole save) and gives each clone its identity through it, instead of a
+     * first SSH login with the snapshot's key: a clone is ready about one SSH login sooner. The default has none;
+     * the manager then logs in.
+     *
+     * @return the port's name, or empty
+     * @since 0.3.0
+     */
+    default Optional<String> identityPort() {
+        return Optional.empty();
+    }
+
+    /**
+     * Connects to the host end of {@link #identityPort()} of a running machine of this driver. For a clone just
+     * returned by {@link #restore}, drivers should hand over a connection made before the clone resumed (so the
+     * waiting agent never sees the host end closed). The caller reads and writes the guest's bytes and closes it;
+     * closing it hangs up the host end.
+     *
+     * @param machine a running machine of this driver, never null
+     * @return the connected channel, never null
+     * @throws VboxmcpException {@code HYPERVISOR} if it could not be connected, or (the default) the driver has no
+     *                          identity port
+     * @since 0.3.0
+     */
+    default ByteChannel connectIdentityPort(Machine machine) throws VboxmcpException {
+        throw new VboxmcpException(io.vboxmcp.ErrorCode.HYPERVISOR, "this driver has no identity port");
     }
 }

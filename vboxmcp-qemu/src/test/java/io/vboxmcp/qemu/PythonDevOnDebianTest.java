@@ -276,7 +276,13 @@ class PythonDevOnDebianTest {
                 printTimings(name);
                 assertThat(steps(name)).contains("restore", "identity", "guest-ready")
                         .doesNotContain("create", "start", "provision");
+                // the identity went through the agent the snapshot left on the identity port: no first login
+                assertThat(messages(name, "identity")).contains("through the identity agent")
+                        .noneMatch(m -> m.startsWith("logged in to the clone"));
             }
+            // the saved VM runs on without the agent (dismissed after the save), with page reporting as it was
+            String reportingOrder = out(vm, "cat /sys/module/page_reporting/parameters/page_reporting_order");
+            assertThat(out(vm, AGENTS)).isEqualTo("0");
             for (Vm clone : clones) {
                 // provisioned state and running services came with the snapshot, on the clone's own ports
                 assertThat(get(clone.hostPort(8000).orElseThrow())).isEqualTo("hello from python-dev (vboxmcp-hello 1.0.0)");
@@ -292,6 +298,10 @@ class PythonDevOnDebianTest {
                 // reachable only with its own key, on the host key pinned before its first login
                 assertThat(out(clone, "cat /root/.ssh/authorized_keys").lines().toList()).singleElement().isEqualTo(
                         Files.readString(clone.sshEndpoint().privateKey().resolveSibling("id_ed25519.pub")).trim());
+                // the agent ran the one script and is gone; the save's lowered reporting threshold is set back
+                assertThat(out(clone, AGENTS)).isEqualTo("0");
+                assertThat(out(clone, "cat /sys/module/page_reporting/parameters/page_reporting_order"))
+                        .isEqualTo(reportingOrder);
             }
             List<Vm> all = List.of(vm, clones.get(0), clones.get(1));
             for (String cmd : List.of("cat /etc/ssh/ssh_host_ed25519_key.pub", "cat /etc/machine-id",
@@ -308,6 +318,15 @@ class PythonDevOnDebianTest {
                 clone.close();
             }
         }
+    }
+
+    /** Counts the guest's identity agents (a pattern that does not match the command counting them). */
+    static final String AGENTS = "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline 2>/dev/null; echo; done"
+            + " | grep -c '[v]boxmcp-identity /dev/' || true";
+
+    List<String> messages(String vmName, String step) {
+        return events.stream().filter(e -> vmName.equals(e.vmName()) && step.equals(e.step()) && e.message() != null)
+                .map(ProgressEvent::message).toList();
     }
 
     List<String> steps(String vmName) {

@@ -34,7 +34,7 @@ class CliSnapshotsTest {
         Path staged = cache.stage();
         Files.write(staged.resolve("state"), new byte[4096]);
         Path dir = cache.commit(staged, new SnapshotCache.Record(key, parts, "web@1.0.0", "qemu", Map.of("state", "sha256:0"),
-                "SHA256:pin", "ssh-ed25519 AAAA a", "ssh-ed25519 BBBB b", Instant.now().toString()));
+                "SHA256:pin", "ssh-ed25519 AAAA a", "ssh-ed25519 BBBB b", Instant.now().toString(), null));
         Launcher cli = new Launcher(home);
 
         Launcher.Result text = cli.run("images", "snapshots");

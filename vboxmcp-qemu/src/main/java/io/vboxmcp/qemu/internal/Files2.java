@@ -34,9 +34,13 @@ final class Files2 {
 
     /** @return the hex SHA-256 of a string's UTF-8 bytes (short, stable names for sockets and mount tags) */
     static String sha256Hex(String s) {
+        return sha256Hex(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** @return the SHA-256 of small data (the JDK's, slow in a C1-only JVM: {@link Sha256} for files) */
+    static String sha256Hex(byte[] b) {
         try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(b));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

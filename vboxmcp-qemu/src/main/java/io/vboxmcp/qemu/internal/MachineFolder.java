@@ -20,6 +20,8 @@ final class MachineFolder {
     static final String LOG = "qemu.log";
     /** Unix socket paths are limited to ~107 bytes. */
     private static final int UNIX_PATH_MAX = 100;
+    /** The suffix of the identity port's socket ({@link #siblingSocket}). */
+    static final String IDENTITY_SOCKET = "id";
     /** A machine.json is a few KiB; anything far larger is not ours. */
     private static final long MAX_JSON = 1024 * 1024;
 
@@ -60,16 +62,30 @@ final class MachineFolder {
         return read(vmDir).map(MachineRecord::qmpSocket).map(Path::of).orElseGet(() -> qmpSocket(vmDir));
     }
 
-    /** Removes what a stopped QEMU leaves behind: its pid file and socket. */
+    /**
+     * @param qmpSocket a machine's QMP socket
+     * @param suffix    what the other socket is for ({@code in}: the incoming state; {@code id}: the identity port)
+     * @return a socket beside the QMP one ({@code qmp.sock} → {@code qmp-<suffix>.sock}): short enough wherever that is
+     */
+    static Path siblingSocket(String qmpSocket, String suffix) {
+        return Path.of(qmpSocket.endsWith(".sock") ? qmpSocket.substring(0, qmpSocket.length() - 5) + "-" + suffix
+                + ".sock" : qmpSocket + "-" + suffix);
+    }
+
+    /** Removes what a stopped QEMU leaves behind: its pid file and sockets. */
     void cleanRuntimeFiles(Path vmDir) {
         Files2.deleteQuietly(vmDir.resolve(PID));
-        Files2.deleteQuietly(recordedQmpSocket(vmDir));
+        Path qmp = recordedQmpSocket(vmDir);
+        Files2.deleteQuietly(qmp);
+        Files2.deleteQuietly(siblingSocket(qmp.toString(), IDENTITY_SOCKET));
     }
 
     /** Removes everything this driver writes into the VM folder (and the folder itself if that leaves it empty). */
     void removeFiles(Path vmDir) {
-        Files2.deleteQuietly(recordedQmpSocket(vmDir));
-        Files2.deleteQuietly(qmpSocket(vmDir));
+        for (Path qmp : List.of(recordedQmpSocket(vmDir), qmpSocket(vmDir))) {
+            Files2.deleteQuietly(qmp);
+            Files2.deleteQuietly(siblingSocket(qmp.toString(), IDENTITY_SOCKET));
+        }
         for (String f : List.of(DISK, SEED, BootFirmware.VARS, CONSOLE, PID, LOG, MACHINE_JSON, MACHINE_JSON + ".tmp")) {
             Files2.deleteQuietly(vmDir.resolve(f));
         }

@@ -12,6 +12,9 @@ import java.util.List;
  * daemonized with a pid file.
  */
 final class QemuCommandLine {
+    /** The identity port's name, as the guest sees it in {@code /sys/class/virtio-ports/<port>/name}. */
+    static final String IDENTITY_PORT = "io.vboxmcp.identity";
+
     private final QemuSettings settings;
 
     QemuCommandLine(QemuSettings settings) {
@@ -56,9 +59,18 @@ final class QemuCommandLine {
         }
         a.addAll(List.of("-netdev", net.toString(), "-device", "virtio-net-pci,netdev=net0",
                 "-device", "virtio-rng-pci",
+                // free page reporting: memory the guest frees (its page cache dropped before a ready snapshot is
+                // saved, for one) is handed back and reads as zeros, so a saved state carries only what is in use
+                "-device", "virtio-balloon-pci,free-page-reporting=on",
                 // a VM generation id: a clone restored from a ready snapshot gets a new one, and Linux reseeds its
                 // RNG on the change; a cold boot gets a fresh one too, harmlessly
-                "-device", "vmgenid,guid=auto"));
+                "-device", "vmgenid,guid=auto",
+                // the identity port: a virtio-serial port whose host end is a socket only this host reaches; a ready
+                // snapshot's clone gets its identity through it (QemuSnapshots), without a first SSH login
+                "-device", "virtio-serial-pci,id=vbxser",
+                "-chardev", "socket,id=vbxid,path=" + opt(MachineFolder.siblingSocket(m.qmpSocket(),
+                        MachineFolder.IDENTITY_SOCKET).toString()) + ",server=on,wait=off",
+                "-device", "virtserialport,bus=vbxser.0,chardev=vbxid,name=" + IDENTITY_PORT));
         int n = 0;
         for (MachineRecord.Share s : m.shares()) {
             String v = "local,path=" + opt(s.hostPath()) + ",mount_tag=" + s.tag()

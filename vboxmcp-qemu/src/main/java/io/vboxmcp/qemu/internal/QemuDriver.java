@@ -288,6 +288,7 @@ final class QemuDriver implements HypervisorDriver {
             r.close();
         }
         listeners.remove(vmDir);
+        snapshots.closeIdentityPort(vmDir);
         folder.removeFiles(vmDir);
         Optional<Long> left = QemuProcess.pid(vmDir);
         if (left.isPresent()) {

@@ -10,7 +10,11 @@ import io.vboxmcp.spi.ReadySnapshotSupport;
 import io.vboxmcp.spi.support.DriverProgress;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -22,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -29,22 +34,30 @@ import java.util.concurrent.ExecutionException;
 /**
  * Ready snapshots of QEMU machines. Save: QMP {@code stop}, {@code migrate} to {@code exec:cat > state} (QEMU 7.2
  * has no {@code file:} URI), a copy of the paused machine's qcow2 overlay (its images are flushed and inactive once
- * migration completed), then {@code cont}. Restore: a new overlay over the frozen copy, QEMU started with {@code -S
- * -incoming unix:…}, the state streamed in through the JVM once its digest matched and hashed again as it goes, the
- * disk hashed through QEMU's own descriptor ({@link SnapshotFiles}), then {@code cont} only if all three matched. The
+ * migration completed), then {@code cont}; the state's digest per 32 MiB chunk is written beside it
+ * ({@code state.chunks}). Restore: a new overlay over the frozen copy, QEMU started with {@code -S -incoming unix:…},
+ * the state streamed in through the JVM, each chunk only once it hashed to its listed digest (snapshots without a
+ * chunk list: once the whole state's digest matched, and hashed again as it goes), the disk hashed through QEMU's
+ * own descriptor ({@link SnapshotFiles}), then {@code cont} only if everything matched. The
  * command line is the cold one (same devices; {@code vmgenid,guid=auto} gives the clone a new generation id, so
  * Linux reseeds its RNG) with the clone's own disk, seed and host ports.
  */
 final class QemuSnapshots implements ReadySnapshotSupport {
     static final String STATE = "state";
     static final String DISK = "disk.qcow2";
-    /** Bumped whenever what save writes changes meaning. */
-    static final String FORMAT = "1";
+    /** The digest of each {@link SnapshotFiles#STATE_CHUNK} bytes of the state, one per line. */
+    static final String CHUNKS = "state.chunks";
+    /** A chunk list longer than this is not one (a 64 GiB state has 2048 lines of 72 bytes). */
+    private static final int MAX_CHUNK_LIST = 1 << 20;
+    /** Bumped whenever what save writes changes meaning (2: the identity port; 3: the state's chunk list). */
+    static final String FORMAT = "3";
     /** Migration throttles to 128 MiB/s by default; a paused machine saved to a local file need not be. */
     private static final long BANDWIDTH = 64L << 30;
     /** A save or restore moves at most a few GiB through the page cache; far longer means QEMU is wedged. */
     private static final Duration TIMEOUT = Duration.ofMinutes(10);
     private static final Map<String, String> VERSIONS = new ConcurrentHashMap<>();
+    /** Identity port connections made before a clone resumed, by the clone's folder, until the manager takes them. */
+    private final Map<Path, SocketChannel> identityPorts = new ConcurrentHashMap<>();
 
     private final QemuDriver driver;
     private final QemuSettings settings;
@@ -95,8 +108,10 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             throw new HypervisorException("could not save a ready snapshot of " + machine.name() + ": " + e.getMessage(), e);
         }
         try {
+            Path chunks = dir.resolve(CHUNKS);
+            Files.writeString(chunks, SnapshotFiles.chunkDigests(state));
             Map<String, String> digests = new LinkedHashMap<>();
-            for (Path f : List.of(state, disk)) {
+            for (Path f : List.of(state, chunks, disk)) {
                 digests.put(f.getFileName().toString(), SnapshotFiles.sha256(f));
                 Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r-----"));
             }
@@ -121,7 +136,12 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         // descriptor, and the clone resumes only once all three digests matched
         try (FileChannel in = openState(state)) {
             long t0 = System.nanoTime();
-            stateHash = hashLater(() -> SnapshotFiles.sha256(state));
+            // snapshots since format 3 list a digest per chunk of the state: each chunk is checked as it is streamed;
+            // older ones are hashed whole before QEMU reads a byte, and again as they are streamed
+            List<String> chunks = digests.containsKey(CHUNKS) ? chunkList(dir, digests.get(CHUNKS)) : null;
+            if (chunks == null) {
+                stateHash = hashLater(() -> SnapshotFiles.sha256(state));
+            }
             m = driver.create(spec, frozen);
             Machine clone = m;
             MachineRecord rec = MachineFolder.read(clone.vmDir()).orElseThrow();
@@ -133,6 +153,12 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             List<String> args = new ArrayList<>(driver.commandLineBuilder().build(rec, clone.vmDir(), decision.accel()));
             args.addAll(List.of("-S", "-incoming", "unix:" + QemuCommandLine.opt(incoming.toString())));
             driver.process().launch(clone.vmDir(), clone.name(), args);
+            // connected before the clone resumes: its waiting identity agent must never see the host end closed
+            try {
+                identityPorts.put(clone.vmDir(), connect(rec));
+            } catch (IOException e) {
+                step.info("identity port unreachable (" + e.getMessage() + "); the manager logs in instead");
+            }
             MachineFolder.write(clone.vmDir(), rec.withAccel(decision.accel()));
             driver.releaseHeldPorts(clone.vmDir());
             long pid = QemuProcess.pid(clone.vmDir()).orElseThrow(() -> new HypervisorException(
@@ -140,14 +166,25 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             Path opened = SnapshotFiles.openedBy(pid, frozen);
             diskHash = hashLater(() -> SnapshotFiles.sha256(opened));
             long started = System.nanoTime();
-            check(STATE, digests, stateHash);
+            if (chunks == null) {
+                check(STATE, digests, stateHash);
+            }
             long checked = System.nanoTime();
-            step.info("state matches its digest; loading it");
-            String streamed;
+            step.info(chunks == null ? "state matches its digest; loading it"
+                    : "state chunk list matches its digest; loading the state, each chunk checked before QEMU reads it");
+            long streamedAt = 0;
+            long loadedAt;
             try (Qmp q = Qmp.connect(Path.of(rec.qmpSocket()), settings.qmpTimeout())) {
-                streamed = SnapshotFiles.streamHashing(in, incoming);
-                awaitMigration(q, TIMEOUT, "restoring " + clone.name());
-                check(STATE + " (as streamed to QEMU)", digests.get(STATE), CompletableFuture.completedFuture(streamed));
+                if (chunks == null) {
+                    String streamed = SnapshotFiles.streamHashing(in, incoming);
+                    awaitMigration(q, TIMEOUT, "restoring " + clone.name());
+                    check(STATE + " (as streamed to QEMU)", digests.get(STATE), CompletableFuture.completedFuture(streamed));
+                } else {
+                    SnapshotFiles.streamVerified(in, chunks, incoming);
+                    streamedAt = System.nanoTime();
+                    awaitMigration(q, TIMEOUT, "restoring " + clone.name());
+                }
+                loadedAt = System.nanoTime();
                 check(DISK, digests.get(DISK), diskHash);
                 q.execute("cont");
             } finally {
@@ -155,7 +192,9 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             }
             step.finished("resumed (" + decision.accel() + "; qemu up after " + (started - t0) / 1_000_000
                     + " ms, state checked " + (checked - started) / 1_000_000 + " ms later, then loaded and disk checked in "
-                    + (System.nanoTime() - checked) / 1_000_000 + " ms)");
+                    + (System.nanoTime() - checked) / 1_000_000 + " ms: "
+                    + (streamedAt == 0 ? "" : "streamed " + (streamedAt - checked) / 1_000_000 + " ms, ")
+                    + "loaded " + (loadedAt - checked) / 1_000_000 + " ms)");
             return rec.withAccel(decision.accel()).toMachine(clone.vmDir());
         } catch (VboxmcpException | IOException | RuntimeException e) {
             for (CompletableFuture<String> f : new ArrayList<>(java.util.Arrays.asList(stateHash, diskHash))) {
@@ -164,6 +203,7 @@ final class QemuSnapshots implements ReadySnapshotSupport {
                 }
             }
             if (m != null) {
+                closeIdentityPort(m.vmDir());
                 try {
                     driver.destroy(m);
                 } catch (VboxmcpException d) {
@@ -177,6 +217,69 @@ final class QemuSnapshots implements ReadySnapshotSupport {
             throw new HypervisorException("could not restore " + spec.plan().vmName() + " from " + dir + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public Optional<String> identityPort() {
+        return Optional.of(QemuCommandLine.IDENTITY_PORT);
+    }
+
+    @Override
+    public ByteChannel connectIdentityPort(Machine machine) throws VboxmcpException {
+        SocketChannel early = identityPorts.remove(machine.vmDir());
+        if (early != null) {
+            return early;
+        }
+        MachineRecord rec = MachineFolder.read(machine.vmDir()).orElseThrow(() -> new HypervisorException(
+                ErrorCode.VM_NOT_FOUND, "no QEMU machine in " + machine.vmDir(), null));
+        try {
+            return connect(rec);
+        } catch (IOException e) {
+            throw new HypervisorException("could not connect to the identity port of " + machine.name() + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Closes a connection made in {@link #restore} that nobody took (the clone is being destroyed). */
+    void closeIdentityPort(Path vmDir) {
+        SocketChannel c = identityPorts.remove(vmDir);
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a unix socket to QEMU
+            }
+        }
+    }
+
+    private static SocketChannel connect(MachineRecord rec) throws IOException {
+        SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            c.connect(UnixDomainSocketAddress.of(MachineFolder.siblingSocket(rec.qmpSocket(),
+                    MachineFolder.IDENTITY_SOCKET)));
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** @return the chunk list, once its bytes (read once, bounded) hashed to {@code want} */
+    private static List<String> chunkList(Path dir, String want) throws VboxmcpException {
+        Path f = dir.resolve(CHUNKS);
+        byte[] bytes;
+        try (java.io.InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readNBytes(MAX_CHUNK_LIST + 1);
+        } catch (IOException e) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot file " + f + " is unreadable: "
+                    + e.getMessage(), e);
+        }
+        String got = "sha256:" + Files2.sha256Hex(bytes);
+        if (bytes.length > MAX_CHUNK_LIST || !got.equals(want)) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot file " + CHUNKS + " has digest " + got
+                    + ", expected " + want);
+        }
+        return List.of(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII).strip().split("\n"));
     }
 
     private static FileChannel openState(Path state) throws VboxmcpException {
@@ -241,9 +344,8 @@ final class QemuSnapshots implements ReadySnapshotSupport {
         }
     }
 
-    private Path incomingSocket(MachineRecord rec) {
-        String qmp = rec.qmpSocket();
-        return Path.of(qmp.endsWith(".sock") ? qmp.substring(0, qmp.length() - 5) + "-in.sock" : qmp + "-in");
+    private static Path incomingSocket(MachineRecord rec) {
+        return MachineFolder.siblingSocket(rec.qmpSocket(), "in");
     }
 
     /** Something that hashes, run on another thread. */

@@ -19,14 +19,18 @@ import java.util.List;
 
 /**
  * Reads a ready snapshot's files so that what QEMU gets is what was checked, although a writer of the cache may
- * swap or rewrite them at any moment (ART-05). The state is read from one open file: hashed, then streamed into
- * QEMU's incoming socket while it is hashed again, and the clone resumes only if that second digest matches too (a
- * rename cannot reach an open file; a rewrite in place changes the second digest). The frozen disk is hashed
+ * swap or rewrite them at any moment (ART-05). The state is read from one open file (a rename cannot reach an open
+ * file) and streamed into QEMU's incoming socket a chunk at a time, each chunk only after the very bytes read for it
+ * hashed to its listed digest ({@link #streamVerified}; a rewrite in place stops the stream before the chunk it
+ * touched). Snapshots saved without a chunk list: hashed whole, then streamed while hashed again, and the clone
+ * resumes only if that second digest matches too. The frozen disk is hashed
  * through QEMU's own descriptor ({@code /proc/<pid>/fd/<n>}), so the digest is of the very file QEMU opened. The
  * state's first hash goes by its path: a swap there changes the second one.
  */
 final class SnapshotFiles {
     private static final int CHUNK = 1 << 20;
+    /** How much of the state is checked before QEMU gets it (two such buffers are held while streaming). */
+    static final int STATE_CHUNK = 32 << 20;
 
     private SnapshotFiles() {
     }
@@ -66,6 +70,107 @@ final class SnapshotFiles {
             return md.digest();
         }
     }
+
+    /**
+     * @return the digest ({@code sha256:<hex>}) of each {@link #STATE_CHUNK} bytes of {@code f} (the last one shorter),
+     *         one per line: what {@link #streamVerified} checks each chunk against
+     */
+    static String chunkDigests(Path f) throws IOException {
+        StringBuilder out = new StringBuilder();
+        byte[] buf = new byte[STATE_CHUNK];
+        try (InputStream in = Files.newInputStream(f)) {
+            for (int n; (n = in.readNBytes(buf, 0, STATE_CHUNK)) > 0; ) {
+                try (Sha256 md = Sha256.start()) {
+                    md.update(buf, n);
+                    out.append(md.digest()).append('\n');
+                }
+                interruptible(f.toString());
+            }
+        }
+        return out.toString();
+    }
+
+    /**
+     * Writes the state from the open file {@code in} into QEMU's incoming socket one chunk at a time, each chunk only
+     * after the bytes read for it hashed to its digest in {@code chunks} (ART-05: QEMU never parses an unchecked byte,
+     * and what it gets is exactly what was hashed, whatever happens to the file meanwhile). One thread reads and
+     * hashes the next chunk while this one writes the last, so the state is read once and QEMU starts loading after
+     * one chunk's check instead of the whole file's.
+     *
+     * @param chunks the digests of {@link #chunkDigests}, already checked against the record
+     * @throws VboxmcpException {@code DIGEST_MISMATCH} naming the chunk that did not match or could not be read whole
+     */
+    static void streamVerified(FileChannel in, List<String> chunks, Path socket) throws IOException, VboxmcpException {
+        long size = in.size();
+        if (chunks.isEmpty() || (size + STATE_CHUNK - 1) / STATE_CHUNK != chunks.size()) {
+            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot state has " + size + " bytes, which do not fit "
+                    + "the " + chunks.size() + " chunk digests of its chunk list (truncated or grown)");
+        }
+        java.util.concurrent.BlockingQueue<byte[]> free = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        free.add(new byte[STATE_CHUNK]);
+        free.add(new byte[STATE_CHUNK]);
+        java.util.concurrent.BlockingQueue<Object> ready = new java.util.concurrent.ArrayBlockingQueue<>(2);
+        Thread reader = new Thread(() -> {
+            try {
+                for (int i = 0; i < chunks.size(); i++) {
+                    byte[] buf = free.take();
+                    int len = (int) Math.min(STATE_CHUNK, size - (long) i * STATE_CHUNK);
+                    ByteBuffer b = ByteBuffer.wrap(buf, 0, len);
+                    long pos = (long) i * STATE_CHUNK;
+                    while (b.hasRemaining()) {
+                        if (in.read(b, pos + b.position()) < 0) {
+                            throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot state ended in chunk "
+                                    + i + " of " + chunks.size());
+                        }
+                    }
+                    String got;
+                    try (Sha256 md = Sha256.start()) {
+                        md.update(buf, len);
+                        got = md.digest();
+                    }
+                    if (!got.equals(chunks.get(i))) {
+                        throw new VboxmcpException(ErrorCode.DIGEST_MISMATCH, "ready snapshot state chunk " + i + " of "
+                                + chunks.size() + " has digest " + got + ", expected " + chunks.get(i));
+                    }
+                    ready.put(new Chunk(buf, len));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (VboxmcpException | IOException | RuntimeException e) {
+                ready.offer(e);
+            }
+        }, "vboxmcp-state-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try (SocketChannel out = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            out.connect(UnixDomainSocketAddress.of(socket));
+            for (int i = 0; i < chunks.size(); i++) {
+                Object next = ready.take();
+                if (next instanceof VboxmcpException e) {
+                    throw e;
+                }
+                if (next instanceof IOException e) {
+                    throw e;
+                }
+                if (next instanceof RuntimeException e) {
+                    throw e;
+                }
+                Chunk c = (Chunk) next;
+                ByteBuffer b = ByteBuffer.wrap(c.buf(), 0, c.len());
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
+                free.add(c.buf());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("streaming the ready snapshot state");
+        } finally {
+            reader.interrupt();
+        }
+    }
+
+    private record Chunk(byte[] buf, int len) { }
 
     /**
      * @return {@code /proc/<pid>/fd/<n>} of the one descriptor of process {@code pid} open on {@code file}

@@ -274,7 +274,7 @@ class VirtualBoxReadySnapshotSequenceTest {
         Map<String, String> files = support.save(user, staged, ProgressListener.NONE);
         Path dir = cache.commit(staged, new SnapshotCache.Record(SnapshotKey.hash(parts), parts, "web@1.0.0",
                 VirtualBoxDriver.ID, files, "SHA256:pin", "ssh-ed25519 AAAA src", "ssh-ed25519 BBBB login",
-                Instant.now().toString()));
+                Instant.now().toString(), null));
         assertThat(support.restore(cloneSpec(), dir, files).attributes()).containsEntry("readyTemplate", TEMPLATE);
         driver.destroy(driver.find("web-2", cloneDir).orElseThrow());
 

@@ -61,8 +61,8 @@ public final class ImageCatalogs {
             throw new VboxmcpException(ErrorCode.INVALID_ARGUMENT, "configuration key '" + CoreKeys.IMAGE_VERIFY
                     + "' must be 'changed' or 'always', got '" + verify + "'");
         }
-        HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(20)).build();
+        java.util.function.Supplier<HttpClient> http = () -> HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(20)).build();
         return new ImageStore(home, catalogs, http, verify.equals("always"), Clock.systemUTC(),
                 seconds(config, CoreKeys.IMAGE_IDLE_TIMEOUT, 60), seconds(config, CoreKeys.IMAGE_TOTAL_TIMEOUT, 21_600));
     }

@@ -88,19 +88,39 @@ public final class ImageStore {
         this(home, catalogs, http, rehashAlways, clock, ImageTransfer.DEFAULT_IDLE, ImageTransfer.DEFAULT_TOTAL);
     }
 
+    private static java.util.function.Supplier<HttpClient> supplier(HttpClient http) {
+        return () -> http;
+    }
+
+    private static HttpClient checked(HttpClient http) {
+        if (http.followRedirects() != HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
+        }
+        return http;
+    }
+
     /**
      * @param idleTimeout  a download that receives no byte for this long fails with {@link ErrorCode#TIMEOUT}
      * @param totalTimeout no single download may take longer
      */
     public ImageStore(Path home, List<URI> catalogs, HttpClient http, boolean rehashAlways, Clock clock,
                       Duration idleTimeout, Duration totalTimeout) {
+        this(home, catalogs, supplier(checked(Objects.requireNonNull(http, "http"))), rehashAlways, clock,
+                idleTimeout, totalTimeout);
+    }
+
+    /**
+     * As above with the client made on first use: building one loads the JDK's TLS trust store, a good part of a
+     * command-line call that never downloads (the client must not follow redirects either).
+     */
+    public ImageStore(Path home, List<URI> catalogs, java.util.function.Supplier<HttpClient> http, boolean rehashAlways,
+                      Clock clock, Duration idleTimeout, Duration totalTimeout) {
         this.cacheDir = Objects.requireNonNull(home, "home").resolve("cache").resolve("images");
         this.catalogs = List.copyOf(catalogs);
         Objects.requireNonNull(http, "http");
-        if (http.followRedirects() != HttpClient.Redirect.NEVER) {
-            throw new IllegalArgumentException("the image store's HTTP client must not follow redirects (ART-07)");
-        }
-        this.transfer = new ImageTransfer(http, idleTimeout, totalTimeout);
+        java.util.concurrent.atomic.AtomicReference<HttpClient> made = new java.util.concurrent.atomic.AtomicReference<>();
+        this.transfer = new ImageTransfer(() -> made.updateAndGet(c -> c != null ? c : checked(http.get())),
+                idleTimeout, totalTimeout);
         this.stamps = new VerifiedStamp(cacheDir, clock);
         this.rehashAlways = rehashAlways;
     }

@@ -35,11 +35,11 @@ final class ImageTransfer {
     /** Default: no single download may take longer (a multi-GB image on a slow line still fits). */
     static final Duration DEFAULT_TOTAL = Duration.ofHours(6);
 
-    private final HttpClient http;
+    private final java.util.function.Supplier<HttpClient> http;
     private final Duration idle;
     private final Duration total;
 
-    ImageTransfer(HttpClient http, Duration idle, Duration total) {
+    ImageTransfer(java.util.function.Supplier<HttpClient> http, Duration idle, Duration total) {
         this.http = http;
         this.idle = idle;
         this.total = total;
@@ -205,7 +205,7 @@ final class ImageTransfer {
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             HttpResponse<InputStream> resp;
             try {
-                resp = http.send(builder.uri(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
+                resp = http.get().send(builder.uri(uri).build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new VboxmcpException(ErrorCode.CANCELLED, "interrupted while fetching " + uri);

@@ -4,6 +4,7 @@ import io.vboxmcp.ErrorCode;
 import io.vboxmcp.PlannedSharedFolder;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.core.internal.snapshot.GuestIdentity;
+import io.vboxmcp.core.internal.snapshot.IdentityAgent;
 import io.vboxmcp.core.internal.snapshot.SnapshotCache;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.ssh.SshKeys;
@@ -11,8 +12,10 @@ import io.vboxmcp.core.internal.util.AtomicFiles;
 import io.vboxmcp.spi.HypervisorDriver;
 import io.vboxmcp.spi.Machine;
 import io.vboxmcp.spi.MachineSpec;
+import io.vboxmcp.spi.ReadySnapshotSupport;
 
 import java.io.IOException;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +31,7 @@ import static io.vboxmcp.core.internal.manager.CreateStep.IDENTITY;
 
 /** The {@code identity} step of a restored clone: its logins, the reset script ({@link GuestIdentity}), the pin. */
 final class CloneIdentity {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CloneIdentity.class);
     /** A resumed guest's SSH server runs already; far longer than this means the clone is broken. */
     private static final Duration IDENTITY_LOGIN = Duration.ofSeconds(60);
 
@@ -35,37 +39,69 @@ final class CloneIdentity {
     }
 
     /**
-     * Logs in with the snapshot's key (the guest must show the saved host key), resets identity and mounts the
-     * shares in one script, and pins the clone's new host key before anyone connects again. As soon as the script
-     * reports the new server listening, a second login with the VM's own key starts beside the rest of the script;
-     * it verifies the pinned key on its first contact and is the {@code guest-ready} login.
+     * Resets the clone's identity and mounts its shares in one script, and pins its new host key before anyone
+     * connects again: through the identity agent the snapshot's guest left waiting (no login needed), else over an
+     * SSH login with the snapshot's key (the guest must show the saved host key). As soon as the script reports the
+     * server with the new key, a login with the VM's own key starts beside the rest of the script; it verifies the
+     * pinned key on its first contact and is the {@code guest-ready} login.
      *
      * @return that second login, or null if it failed for want of an answer ({@code guest-ready} then polls)
      */
     static SshGuestChannel reset(SnapshotCache.Entry e, Machine m, MachineSpec spec, SshKeys.SshKeyPair vmKey,
-                                     HypervisorDriver driver) throws VboxmcpException, IOException {
+                                 HypervisorDriver driver, ReadySnapshotSupport support) throws VboxmcpException, IOException {
         Path ssh = spec.vmDir().resolve("ssh");
-        Path pin = ssh.resolve("snapshot_" + SnapshotSteps.HOST_KEY_PIN);
         Path vmPin = ssh.resolve(SnapshotSteps.HOST_KEY_PIN);
-        AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
-        SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
         List<String> mounts = new ArrayList<>();
         for (PlannedSharedFolder f : spec.plan().sharedFolders()) {
             mounts.add(driver.guestMountCommand(m, f));
         }
-        CompletableFuture<SshGuestChannel> ready = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicReference<String> servedKey = new java.util.concurrent.atomic.AtomicReference<>();
+        GuestIdentity.Request request = new GuestIdentity.Request(spec.plan().vmName(), spec.instanceId(),
+                vmKey.publicKeyLine(), List.of(e.record().sourceKey(), e.record().loginKey()), mounts);
         long t0 = System.nanoTime();
+        ByteChannel port = agentPort(e, m, support);
+        if (port != null) {
+            try (port) {
+                SnapshotSteps.emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "through the identity agent");
+                return reset(IdentityAgent.runner(port), request, m, spec, vmKey, vmPin);
+            }
+        }
+        Path pin = ssh.resolve("snapshot_" + SnapshotSteps.HOST_KEY_PIN);
+        AtomicFiles.write(pin, (e.record().hostKeyPin() + "\n").getBytes(StandardCharsets.UTF_8));
+        SshKeys.SshKeyPair login = SshKeys.load(e.dir().resolve(SnapshotCache.LOGIN).resolve(SshKeys.PRIVATE_KEY_FILE));
         try (SshGuestChannel ch = loginToClone(m, spec.sshUser(), login, pin)) {
             SnapshotSteps.emit(spec.progress(), spec.plan().vmName(), IDENTITY.id(), "logged in to the clone in "
                     + (System.nanoTime() - t0) / 1_000_000 + " ms");
-            GuestIdentity.Outcome o = GuestIdentity.reset(ch, new GuestIdentity.Request(spec.plan().vmName(),
-                    spec.instanceId(), vmKey.publicKeyLine(), List.of(e.record().sourceKey(), e.record().loginKey()),
-                    mounts), fp -> {
-                        if (servedKey.compareAndSet(null, fp)) {
-                            loginBeside(m, spec.sshUser(), vmKey, vmPin, fp, ready);
-                        }
-                    });
+            return reset(ch::runScript, request, m, spec, vmKey, vmPin);
+        } finally {
+            Files.deleteIfExists(pin);
+        }
+    }
+
+    /** @return the clone's identity port if its snapshot left an agent waiting on it, else null (log in instead) */
+    private static ByteChannel agentPort(SnapshotCache.Entry e, Machine m, ReadySnapshotSupport support) {
+        String port = e.record().identityPort();
+        if (port == null || !support.identityPort().map(port::equals).orElse(false)) {
+            return null;
+        }
+        try {
+            return support.connectIdentityPort(m);
+        } catch (VboxmcpException | RuntimeException failure) {
+            LOG.warn("VM '{}': identity port unreachable ({}); logging in instead", m.name(), failure.getMessage());
+            return null;
+        }
+    }
+
+    private static SshGuestChannel reset(GuestIdentity.Runner runner, GuestIdentity.Request request, Machine m,
+                                         MachineSpec spec, SshKeys.SshKeyPair vmKey, Path vmPin)
+            throws VboxmcpException, IOException {
+        CompletableFuture<SshGuestChannel> ready = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicReference<String> servedKey = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            GuestIdentity.Outcome o = GuestIdentity.reset(runner, request, fp -> {
+                if (servedKey.compareAndSet(null, fp)) {
+                    loginBeside(m, spec.sshUser(), vmKey, vmPin, fp, ready);
+                }
+            });
             if (servedKey.get() == null) {
                 // pinned before anyone connects again: the next login must meet exactly this key
                 AtomicFiles.write(vmPin, (o.hostKeyFingerprint() + "\n").getBytes(StandardCharsets.UTF_8));
@@ -77,11 +113,9 @@ final class CloneIdentity {
                 return null;
             }
             return awaitBeside(ready);
-        } catch (VboxmcpException | IOException | RuntimeException failure) {
+        } catch (VboxmcpException | RuntimeException failure) {
             ready.thenAccept(SshGuestChannel::close);
             throw failure;
-        } finally {
-            Files.deleteIfExists(pin);
         }
     }
 

@@ -102,6 +102,7 @@ final class CreatePipeline {
         Prepared prepared = null;
         SshGuestChannel channel = null;
         Machine machine = null;
+        SshKeys.warmUp();
         try (FileLocks.Held ignored = lockForCreate(request.vmName())) {
             if (store.load(request.vmName()).isPresent() || Files.exists(store.dir(request.vmName()))) {
                 throw new VmStateException(ErrorCode.VM_EXISTS, "a VM named '" + request.vmName() + "' already exists", null);

@@ -12,6 +12,8 @@ import io.vboxmcp.SnapshotPolicy;
 import io.vboxmcp.VboxmcpException;
 import io.vboxmcp.VmPlan;
 import io.vboxmcp.core.CoreKeys;
+import io.vboxmcp.core.internal.snapshot.GuestIdentity;
+import io.vboxmcp.core.internal.snapshot.IdentityAgent;
 import io.vboxmcp.core.internal.snapshot.SnapshotCache;
 import io.vboxmcp.core.internal.snapshot.SnapshotKey;
 import io.vboxmcp.core.internal.ssh.SshGuestChannel;
@@ -136,7 +138,7 @@ final class SnapshotSteps {
             SshGuestChannel ready;
             try {
                 recorder.record(m);  // a process killed from here on leaves a machine crash recovery finds
-                ready = saga.step(IDENTITY, () -> CloneIdentity.reset(e, m, spec, vmKey, driver));
+                ready = saga.step(IDENTITY, () -> CloneIdentity.reset(e, m, spec, vmKey, driver, k.support()));
             } catch (VboxmcpException failure) {
                 LOG.warn("VM '{}': identity reset failed; last console lines:\n{}", vm, driver.consoleTail(m, 15));
                 destroyQuietly(driver, m, failure);
@@ -200,16 +202,42 @@ final class SnapshotSteps {
                 for (PlannedSharedFolder f : plan.sharedFolders()) {
                     prepare.append("umount ").append(quote(f.guestPath())).append("; ");
                 }
-                run(ch, prepare.append("sync").toString(), "prepare the snapshot");
-                Map<String, String> files;
+                // the page cache is most of a provisioned guest's memory (apt's and pip's downloads, their indexes):
+                // dropped, and reported free to a hypervisor that takes free pages back (QEMU's balloon with free
+                // page reporting, in 2 s cycles after they were freed: 6 s gives it three), the state a clone loads is a fraction of it (what
+                // running programs map stays). Linux reports free blocks of 2 MiB and more; the order is lowered to
+                // single pages for the save, so that the scattered pages of the dropped cache go back too, and set
+                // back afterwards (GuestIdentity.RESET_PAGE_REPORTING, in the saved VM and in every clone)
+                prepare.append("sync; set +e; o=" + GuestIdentity.PAGE_REPORTING_ORDER + ";"
+                        + " if [ -d /sys/bus/virtio/drivers/virtio_balloon ] && [ -w $o ] && read -r po < $o"
+                        + " && printf '%s\\n' \"$po\" > " + GuestIdentity.SAVED_PAGE_REPORTING_ORDER + "; then echo 0 > $o; fi;"
+                        + " if echo 3 > /proc/sys/vm/drop_caches 2>/dev/null && [ -d /sys/bus/virtio/drivers/virtio_balloon ];"
+                        + " then sleep 6; fi");
+                Optional<String> port = k.support().identityPort();
+                java.nio.channels.ByteChannel agentPort = port.isEmpty() ? null : connectQuietly(k.support(), m);
+                String identityPort = null;
                 try {
-                    files = k.support().save(m, staged, progress);
+                    if (agentPort != null) {
+                        prepare.append("; ").append(IdentityAgent.startCommand(port.get()));
+                    }
+                    ExecResult prepared = run(ch, prepare.toString(), "prepare the snapshot");
+                    if (agentPort != null && prepared.stdout().contains(IdentityAgent.STARTED)) {
+                        identityPort = port.get();
+                    }
+                    Map<String, String> files;
+                    try {
+                        files = k.support().save(m, staged, progress);
+                    } finally {
+                        restoreSource(ch, driver, plan, user, m, login);
+                    }
+                    cache.commit(staged, new SnapshotCache.Record(k.key(), k.parts(), plan.template().name() + "@"
+                            + plan.template().version(), plan.driverId(), files, pin, vmKey.publicKeyLine(),
+                            login.publicKeyLine(), Instant.now().toString(), identityPort));
                 } finally {
-                    restoreSource(ch, driver, plan, user, m, login);
+                    if (agentPort != null) {
+                        IdentityAgent.dismiss(agentPort);  // the saved VM runs on without the agent
+                    }
                 }
-                cache.commit(staged, new SnapshotCache.Record(k.key(), k.parts(), plan.template().name() + "@"
-                        + plan.template().version(), plan.driverId(), files, pin, vmKey.publicKeyLine(),
-                        login.publicKeyLine(), Instant.now().toString()));
                 info(progress, plan.vmName(), "saved ready snapshot " + k.key().substring(0, 12));
             } finally {
                 AtomicFiles.deleteTreeQuietly(staged);
@@ -221,7 +249,8 @@ final class SnapshotSteps {
     private static void restoreSource(SshGuestChannel ch, HypervisorDriver driver, VmPlan plan, String user, Machine m,
                                       SshKeys.SshKeyPair login) {
         String blob = login.publicKeyLine().split("\\s+")[1];
-        StringBuilder after = new StringBuilder("f=$(eval echo ~" + user + ")/.ssh/authorized_keys; "
+        StringBuilder after = new StringBuilder(GuestIdentity.RESET_PAGE_REPORTING + "; f=$(eval echo ~" + user
+                + ")/.ssh/authorized_keys; "
                 + "grep -vF " + quote(blob) + " \"$f\" > \"$f.new\"; chmod 600 \"$f.new\"; mv -f \"$f.new\" \"$f\"");
         for (PlannedSharedFolder f : plan.sharedFolders()) {
             after.append("; mount | grep -q \" on ").append(f.guestPath()).append(" \" || ")
@@ -266,11 +295,23 @@ final class SnapshotSteps {
         }
     }
 
-    private static void run(GuestChannel ch, String command, String what) throws VboxmcpException {
+    private static ExecResult run(GuestChannel ch, String command, String what) throws VboxmcpException {
         ExecResult r = ch.exec(new GuestCommand(command, null, null, Map.of(), Duration.ofSeconds(60), null));
         if (r.exitCode() != 0) {
             throw new VboxmcpException(ErrorCode.PROVISIONING, what + " failed (exit " + r.exitCode() + "): "
                     + (r.stderr() + r.stdout()).strip());
+        }
+        return r;
+    }
+
+    /** @return the saved VM's identity port, connected; null if it cannot be (its clones are reset over SSH) */
+    private static java.nio.channels.ByteChannel connectQuietly(ReadySnapshotSupport support, Machine m) {
+        try {
+            return support.connectIdentityPort(m);
+        } catch (VboxmcpException | RuntimeException e) {
+            LOG.warn("VM '{}': no identity port ({}); its snapshot's clones will be reset over SSH", m.name(),
+                    e.getMessage());
+            return null;
         }
     }
 

@@ -3,7 +3,6 @@ package io.vboxmcp.core.internal.snapshot;
 import io.vboxmcp.ErrorCode;
 import io.vboxmcp.ExecResult;
 import io.vboxmcp.VboxmcpException;
-import io.vboxmcp.core.internal.ssh.SshGuestChannel;
 import io.vboxmcp.core.internal.ssh.SshKeys;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 
@@ -42,6 +41,14 @@ import static io.vboxmcp.core.internal.ssh.SshGuestChannel.quote;
 public final class GuestIdentity {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String HOST_KEY = "hostkey=";
+    /** Linux's free page reporting threshold (an order of pages), lowered while a ready snapshot is saved. */
+    public static final String PAGE_REPORTING_ORDER = "/sys/module/page_reporting/parameters/page_reporting_order";
+    /** Where the save keeps the threshold it lowered. */
+    public static final String SAVED_PAGE_REPORTING_ORDER = "/run/vboxmcp-page-reporting-order";
+    /** Shell: sets the threshold back if the save lowered it (builtins only). */
+    public static final String RESET_PAGE_REPORTING = "if [ -r " + SAVED_PAGE_REPORTING_ORDER + " ] && read -r po < "
+            + SAVED_PAGE_REPORTING_ORDER + " && [ -w " + PAGE_REPORTING_ORDER + " ]; then echo \"$po\" > "
+            + PAGE_REPORTING_ORDER + " || true; fi";
     /** The phase mark printed once the server with the new key listens. */
     private static final String SERVING = "sshd=";
 
@@ -64,17 +71,30 @@ public final class GuestIdentity {
      */
     public record Outcome(String hostKeyFingerprint, String phases) { }
 
+    /** Runs one script as root in the guest: an SSH session's {@code runScript}, or the {@link IdentityAgent}. */
+    @FunctionalInterface
+    public interface Runner {
+        /**
+         * @param script  a POSIX shell script
+         * @param timeout how long it may run
+         * @param lines   receives each line of its output as it arrives, on an I/O thread
+         * @return its exit status and output
+         * @throws VboxmcpException {@code TIMEOUT} if the guest did not finish in time or the channel was lost
+         */
+        ExecResult run(byte[] script, Duration timeout, java.util.function.Consumer<String> lines) throws VboxmcpException;
+    }
+
     private GuestIdentity() {
     }
 
     /**
-     * @param guest   a channel logged in as root with the snapshot's login key
+     * @param guest   runs the script as root: a session logged in with the snapshot's login key, or the identity agent
      * @param serving called once, with the new host key's fingerprint, as soon as the SSH server that holds it
      *                listens (while the script goes on with the mounts and {@code sync}), on an I/O thread: it must
      *                not block
      * @throws VboxmcpException {@code PROVISIONING} if the reset failed in the guest
      */
-    public static Outcome reset(SshGuestChannel guest, Request request, java.util.function.Consumer<String> serving)
+    public static Outcome reset(Runner guest, Request request, java.util.function.Consumer<String> serving)
             throws VboxmcpException {
         KeyPair hostKey;
         String privateKey;
@@ -89,7 +109,7 @@ public final class GuestIdentity {
         }
         String script = script(request, Instant.now().getEpochSecond(), hex(64), hex(16), privateKey, publicKey);
         java.util.concurrent.atomic.AtomicReference<String> printed = new java.util.concurrent.atomic.AtomicReference<>();
-        ExecResult r = guest.runScript(script.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60), line -> {
+        ExecResult r = guest.run(script.getBytes(StandardCharsets.UTF_8), Duration.ofSeconds(60), line -> {
             if (line.startsWith(HOST_KEY)) {
                 printed.set(line.substring(HOST_KEY.length()));
             } else if (line.startsWith(SERVING)) {
@@ -156,8 +176,8 @@ public final class GuestIdentity {
                         + " while read -r _ l _ st _ _ _ _ _ ino _; do"
                         + " if [ \"$st\" = 0A ]; then case $l in *:0016) echo \"$ino\"; return;; esac; fi;"
                         + " done < $t; done; true; }",
+                "served=",
                 "mark start",
-                "date -u -s @" + now + " >/dev/null 2>&1 || true",
                 // keys first: the SSH server's restart then overlaps everything else
                 // in every authorized_keys holding one of the old keys: those lines out, the clone's key in; in
                 // place (owner and mode stay), by the shell alone
@@ -173,12 +193,18 @@ public final class GuestIdentity {
                 "  rm -f /etc/ssh/ssh_host_*key /etc/ssh/ssh_host_*key.pub",
                 "  printf '%s\\n' " + quote(privateKey.strip()) + " > /etc/ssh/ssh_host_ed25519_key",
                 "  umask 022; printf '%s\\n' " + quote(publicKey) + " > /etc/ssh/ssh_host_ed25519_key.pub; umask 077",
-                // the listener: its pid file, else the sshd whose parent is init (socket activation: none, and each
-                // connection's sshd reads the keys anew)
+                // OpenSSH before 9.8 re-executes itself for every connection, and that process reads the host
+                // keys from disk: the next login meets the new key without a restart. From 9.8 on, sshd-session
+                // gets the keys from the listener, which must re-read them (SIGHUP): the listener is found by its
+                // pid file, else as the sshd whose parent is init (socket activation: none, and each connection's
+                // sshd reads the keys anew)
+                "  if [ -e /usr/lib/openssh/sshd-session ] || [ -e /usr/libexec/openssh/sshd-session ]"
+                        + " || [ -e /usr/libexec/sshd-session ] || [ -e /usr/lib/ssh/sshd-session ]; then",
                 "  pid=; [ -r /run/sshd.pid ] && read -r pid < /run/sshd.pid || true",
                 "  if [ -z \"$pid\" ]; then for p in $(pidof sshd || true); do"
                         + " read -r _ _ _ pp _ < /proc/$p/stat; if [ \"$pp\" = 1 ]; then pid=$p; fi; done; fi",
                 "  if [ -n \"$pid\" ]; then kill -HUP \"$pid\"; else old=none; fi",
+                "  else old=none; served=1; mark sshd; fi",
                 "elif [ -d /etc/dropbear ] && command -v dropbearkey >/dev/null 2>&1; then",
                 "  rm -f /etc/dropbear/dropbear_*_host_key",
                 "  dropbearkey -t ed25519 -f /etc/dropbear/dropbear_ed25519_host_key 2>/dev/null"
@@ -188,6 +214,8 @@ public final class GuestIdentity {
                         + " if [ \"$pp\" = 1 ]; then kill $p; fi; done",
                 "else echo 'no OpenSSH or dropbear server found' >&2; exit 3; fi",
                 "mark keys",
+                // the clock after the keys: date is the script's first program, and the next login waits for the keys
+                "date -u -s @" + now + " >/dev/null 2>&1 || true",
                 "printf %s " + quote(seed) + " > /dev/urandom",
                 "if [ -f /etc/machine-id ]; then printf '%s\\n' " + machineId + " > /etc/machine-id; fi",
                 "if [ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ]; then"
@@ -205,14 +233,16 @@ public final class GuestIdentity {
                         + " ln -sfn /var/lib/cloud/instances/" + iid + " /var/lib/cloud/instance; fi;"
                         + " printf '%s\\n' " + iid + " > /var/lib/cloud/data/instance-id;"
                         + " printf '%s\\n' " + iid + " > /var/lib/cloud/data/previous-instance-id; fi",
+                RESET_PAGE_REPORTING,
                 "mark ids",
                 // until a new listener runs, the next login could meet the old, shared host key (and fail its pin)
                 "if [ \"$old\" != none ]; then n=0; new=$(listener);"
                         + " while { [ -z \"$new\" ] || [ \"$new\" = \"$old\" ]; } && [ $n -lt 1000 ]; do"
                         + " n=$((n+1)); sleep 0.01; new=$(listener); done;"
                         + " if [ -z \"$new\" ] || [ \"$new\" = \"$old\" ]; then"
-                        + " echo 'the SSH server did not come back with its new host key' >&2; exit 4; fi; fi",
-                "mark sshd"));
+                        + " echo 'the SSH server did not come back with its new host key' >&2; exit 4; fi;"
+                        + " fi",
+                "[ -n \"$served\" ] || mark sshd"));
         for (String mount : q.mounts()) {
             s.add(mount);
         }

@@ -51,10 +51,12 @@ public final class SnapshotCache implements ReadySnapshotCache {
      * @param sourceKey  the saved VM's own authorized key, removed from every clone
      * @param loginKey   the snapshot's login key (public line), removed from every clone
      * @param created    when it was saved, ISO-8601
+     * @param identityPort the driver's identity port on which a one-shot agent waited when the state was saved
+     *                   (a clone gets its identity through it); null: clones are reset over an SSH login
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Record(String key, Map<String, String> parts, String template, String driver, Map<String, String> files,
-                         String hostKeyPin, String sourceKey, String loginKey, String created) {
+                         String hostKeyPin, String sourceKey, String loginKey, String created, String identityPort) {
     }
 
     /** A complete snapshot found for a key. */

@@ -301,13 +301,13 @@ public final class SshGuestChannel implements GuestChannel {
         }
     }
 
+    /**
+     * Closes at once: every command has finished by then, and a graceful close waits for the guest's SSH server to
+     * answer (under TCG a good part of a second, at the end of every command-line call).
+     */
     private static void closeQuietly(ClientSession s) {
         if (s != null) {
-            try {
-                s.close();
-            } catch (IOException ignored) {
-                // closing a failed session
-            }
+            s.close(true);
         }
     }
 

@@ -55,6 +55,27 @@ public final class SshKeys {
         }
     }
 
+    /**
+     * Makes a throw-away key pair on a daemon thread, once per process: in a fresh JVM the first one costs a good
+     * part of a second of class loading (the security provider, the key classes), which then overlaps the create's
+     * first steps instead of delaying its {@code keys} step.
+     */
+    public static void warmUp() {
+        if (WARMED.compareAndSet(false, true)) {
+            Thread t = new Thread(() -> {
+                try {
+                    newEd25519();
+                } catch (GeneralSecurityException | RuntimeException ignored) {
+                    // the keys step reports it
+                }
+            }, "vboxmcp-keys-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** @return a fresh Ed25519 key pair */
     public static KeyPair newEd25519() throws GeneralSecurityException {
         return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);

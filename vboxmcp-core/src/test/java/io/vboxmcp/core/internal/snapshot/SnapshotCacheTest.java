@@ -34,7 +34,7 @@ class SnapshotCacheTest {
         Path staged = cache.stage();
         Files.write(staged.resolve("state"), new byte[bytes]);
         return cache.commit(staged, new SnapshotCache.Record(key, parts, "t@1.0.0", "qemu", Map.of("state", "sha256:x"),
-                "SHA256:pin", "ssh-ed25519 AAAA src", "ssh-ed25519 BBBB login", Instant.now().toString()));
+                "SHA256:pin", "ssh-ed25519 AAAA src", "ssh-ed25519 BBBB login", Instant.now().toString(), null));
     }
 
     @Test
