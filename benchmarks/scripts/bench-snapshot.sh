@@ -77,7 +77,7 @@ for i in $(seq 1 "$runs"); do
   grep -q '^restore: done' "$tmp/clone$i.log" || { echo "clone$i did not restore:" >&2; cat "$tmp/clone$i.log" >&2; exit 1; }
   echo "run $i: cold (load $l1) $c s (provision $(step "cold$i" provision) s) | clone (load $l2) $r s:" \
     "restore $(step "clone$i" restore) s, identity $(step "clone$i" identity) s, guest-ready $(step "clone$i" guest-ready) s;" \
-    "$(grep -m1 'qemu.restore: done' "$tmp/clone$i.log" | sed 's/.*resumed //'); $(grep -m1 'logged in to the clone' "$tmp/clone$i.log" | sed 's/^identity: //'); $(grep -m1 'identity reset' "$tmp/clone$i.log" | sed 's/.*(guest uptime at each phase: /guest uptime /; s/)$//')"
+    "$(grep -m1 'qemu.restore: done' "$tmp/clone$i.log" | sed 's/.*resumed //'); $(grep -m1 -e 'logged in to the clone' -e 'through the identity agent' "$tmp/clone$i.log" | sed 's/^identity: //'); $(grep -m1 'identity reset' "$tmp/clone$i.log" | sed 's/.*(guest uptime at each phase: /guest uptime /; s/)$//')"
   "$cli" --home "$home" -q destroy "clone$i" >/dev/null
   tc="$tc $c"; tr="$tr $r"
 done
